@@ -1,0 +1,122 @@
+import type { Envelope, Message } from '../../runtime/message.ts';
+import { partitionOf, type MessageBus, type SubscribeOptions, type Subscription } from '../../runtime/messageBus.ts';
+
+type Partition = { base: number; messages: Message[]; waiters: Set<() => void> };
+type Topic = { partitions: Partition[]; groups: Map<string, number[]> };
+
+export type MemoryMessageBusOptions = Readonly<{ partitions?: number; retryDelayMs?: number; log?: (message: string) => void }>;
+
+/**
+ * An in-process partitioned log with consumer groups and committed offsets: the embedded
+ * default's bus. It keeps messages in memory only; durability comes from the outbox, which is
+ * replayed into it after a restart.
+ */
+export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): MessageBus {
+  const partitionCount = options.partitions ?? 8;
+  const retryDelayMs = options.retryDelayMs ?? 50;
+  const log = options.log ?? (() => undefined);
+  const topics = new Map<string, Topic>();
+  const loops = new Set<Promise<void>>();
+  let closed = false;
+
+  function topicOf(name: string): Topic {
+    let topic = topics.get(name);
+    if (!topic) {
+      topic = {
+        partitions: Array.from({ length: partitionCount }, () => ({ base: 0, messages: [], waiters: new Set<() => void>() })),
+        groups: new Map(),
+      };
+      topics.set(name, topic);
+    }
+    return topic;
+  }
+
+  /** Drops messages that every group has consumed, so memory stays bounded. */
+  function trim(topic: Topic, index: number): void {
+    const partition = topic.partitions[index]!;
+    let lowest = partition.base + partition.messages.length;
+    for (const offsets of topic.groups.values()) lowest = Math.min(lowest, offsets[index]!);
+    const consumed = lowest - partition.base;
+    if (consumed > 1024) {
+      partition.messages.splice(0, consumed);
+      partition.base = lowest;
+    }
+  }
+
+  async function consume(topicName: string, topic: Topic, index: number, subscription: SubscribeOptions, isStopped: () => boolean) {
+    const partition = topic.partitions[index]!;
+    const offsets = topic.groups.get(subscription.group)!;
+    const maxBatch = subscription.maxBatchSize ?? 500;
+    while (!isStopped()) {
+      const start = offsets[index]! - partition.base;
+      if (start >= partition.messages.length) {
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            partition.waiters.delete(wake);
+            stopWakers.delete(wake);
+            resolve();
+          };
+          partition.waiters.add(wake);
+          stopWakers.add(wake);
+        });
+        continue;
+      }
+      const messages = partition.messages.slice(start, start + maxBatch);
+      try {
+        await subscription.handler({ topic: topicName, partition: index, messages });
+        offsets[index] = offsets[index]! + messages.length;
+        trim(topic, index);
+      } catch (error) {
+        log(`consumer ${subscription.group} failed on ${topicName}[${index}], redelivering: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+      }
+    }
+  }
+
+  const stopWakers = new Set<() => void>();
+
+  return {
+    async ensureTopics(names) {
+      for (const name of names) topicOf(name);
+    },
+
+    async publish(envelopes: readonly Envelope[]) {
+      if (closed) throw new Error('bus is closed');
+      const touched = new Set<Partition>();
+      for (const { topic: name, key, message } of envelopes) {
+        const partition = topicOf(name).partitions[partitionOf(key, partitionCount)]!;
+        partition.messages.push(message);
+        touched.add(partition);
+      }
+      for (const partition of touched) for (const wake of [...partition.waiters]) wake();
+    },
+
+    async subscribe(subscription): Promise<Subscription> {
+      let stopped = false;
+      const mine: Promise<void>[] = [];
+      for (const name of subscription.topics) {
+        const topic = topicOf(name);
+        if (!topic.groups.has(subscription.group)) topic.groups.set(subscription.group, topic.partitions.map((p) => p.base));
+        for (let i = 0; i < partitionCount; i++) {
+          const loop = consume(name, topic, i, subscription, () => stopped || closed);
+          mine.push(loop);
+          loops.add(loop);
+          void loop.finally(() => loops.delete(loop));
+        }
+      }
+      return {
+        async stop() {
+          stopped = true;
+          for (const wake of [...stopWakers]) wake();
+          await Promise.all(mine);
+        },
+      };
+    },
+
+    async close() {
+      closed = true;
+      for (const wake of [...stopWakers]) wake();
+      await Promise.all([...loops]);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { SqlClient } from '../../runtime/sqlClient.ts';
+
+/**
+ * The event store's tables. Plain PostgreSQL that PGlite runs unchanged; every statement is
+ * idempotent so start-up can apply it on every boot.
+ */
+const statements = [
+  `create table if not exists xsaga_streams (
+     stream_id text primary key,
+     machine_id text not null,
+     machine_version integer not null,
+     version integer not null,
+     status text not null,
+     created_at timestamptz not null default now(),
+     updated_at timestamptz not null default now())`,
+  `create index if not exists xsaga_streams_active on xsaga_streams (stream_id) where status = 'active'`,
+  `create table if not exists xsaga_events (
+     stream_id text not null,
+     version integer not null,
+     type text not null,
+     data jsonb not null,
+     metadata jsonb not null,
+     primary key (stream_id, version))`,
+  `create table if not exists xsaga_snapshots (
+     stream_id text primary key,
+     version integer not null,
+     machine_version integer not null,
+     state jsonb not null)`,
+  `create table if not exists xsaga_outbox (
+     id bigserial primary key,
+     stream_id text not null,
+     topic text not null,
+     key text not null,
+     message jsonb not null,
+     published_at timestamptz)`,
+  `create index if not exists xsaga_outbox_pending on xsaga_outbox (id) where published_at is null`,
+  `create index if not exists xsaga_outbox_stream on xsaga_outbox (stream_id)`,
+  `create table if not exists xsaga_timers (
+     stream_id text not null,
+     timer_id text not null,
+     due_at timestamptz not null,
+     armed_version integer not null,
+     event jsonb not null,
+     primary key (stream_id, timer_id))`,
+  `create index if not exists xsaga_timers_due on xsaga_timers (due_at)`,
+  `create table if not exists xsaga_applied_messages (
+     message_id text primary key,
+     stream_id text not null)`,
+  `create table if not exists xsaga_idempotency_keys (
+     key text primary key,
+     stream_id text not null,
+     request_hash text not null)`,
+];
+
+export async function migrateSagaStore(sql: SqlClient): Promise<void> {
+  for (const statement of statements) await sql.query(statement);
+}

@@ -1,0 +1,40 @@
+import express, { type Express } from 'express';
+import type { OrderReadModel } from '../orders/orderReadModel.ts';
+import type { OrderService } from '../orders/orderService.ts';
+import { ordersRouter } from './ordersRouter.ts';
+import { problemMiddleware, sendProblem } from './problem.ts';
+
+export type ApiDeps = Readonly<{
+  orders: OrderService;
+  readModel: OrderReadModel;
+  /** Resolves when every dependency answers; throws otherwise. */
+  health: () => Promise<Record<string, string>>;
+  log?: (message: string) => void;
+  bodyLimit?: string;
+}>;
+
+/** The HTTP API: commands in, queries out, every error as problem+json. */
+export function createApi(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true }));
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      res.json({ status: 'ok', checks: await deps.health() });
+    } catch (error) {
+      sendProblem(res, { status: 503, detail: `unhealthy: ${(error as Error).message}` });
+    }
+  });
+
+  app.get('/stats/orders', async (_req, res) => {
+    const [byStatus, byState] = await Promise.all([deps.readModel.countByStatus(), deps.readModel.countByState()]);
+    res.json({ byStatus, byState });
+  });
+
+  app.use(ordersRouter(deps.orders));
+
+  app.use((req, res) => sendProblem(res, { status: 404, detail: `No route for ${req.method} ${req.path}.`, instance: req.originalUrl }));
+  app.use(problemMiddleware(deps.log ?? ((message) => console.error(message))));
+  return app;
+}

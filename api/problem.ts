@@ -1,0 +1,79 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { isXsagaError, type ErrorCode, type FieldError } from '../runtime/errors.ts';
+
+/** An RFC 7807 problem document; `errors` names each field at fault. */
+export type Problem = Readonly<{
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: readonly FieldError[];
+}>;
+
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  VALIDATION: 400,
+  NOT_FOUND: 404,
+  CONCURRENCY: 409,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  MACHINE_NOT_REGISTERED: 500,
+  CONFIG: 500,
+  UNAVAILABLE: 503,
+  TIMEOUT: 503,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function sendProblem(res: Response, problem: Omit<Problem, 'title' | 'type'> & { type?: string; title?: string }): void {
+  const body: Problem = {
+    type: problem.type ?? 'about:blank',
+    title: problem.title ?? TITLES[problem.status] ?? 'Error',
+    ...problem,
+  };
+  res.status(problem.status).type('application/problem+json').json(body);
+}
+
+type BodyParserError = Error & { type?: string; status?: number };
+
+/** The one place errors become HTTP responses: stable codes map to statuses, nothing internal leaks. */
+export function problemMiddleware(log: (message: string) => void): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const instance = req.originalUrl;
+    if (isXsagaError(error)) {
+      const status = STATUS_BY_CODE[error.code];
+      if (status >= 500) log(`${req.method} ${instance}: ${error.message}`);
+      sendProblem(res, {
+        type: `urn:xsaga:problem:${error.code.toLowerCase().replaceAll('_', '-')}`,
+        status,
+        detail: status >= 500 ? 'The request could not be completed; try again later.' : error.message,
+        instance,
+        ...(error.fieldErrors.length > 0 ? { errors: error.fieldErrors } : {}),
+      });
+      return;
+    }
+    const parserError = error as BodyParserError;
+    switch (parserError.type) {
+      case 'entity.parse.failed':
+        sendProblem(res, { status: 400, detail: 'The body is not valid JSON.', instance, errors: [{ field: '', detail: parserError.message }] });
+        return;
+      case 'entity.too.large':
+        sendProblem(res, { status: 413, detail: 'The body is larger than the server accepts.', instance });
+        return;
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        sendProblem(res, { status: 415, detail: parserError.message, instance });
+        return;
+    }
+    log(`${req.method} ${instance}: ${(error as Error)?.stack ?? String(error)}`);
+    sendProblem(res, { status: 500, detail: 'An unexpected error occurred.', instance });
+  };
+}

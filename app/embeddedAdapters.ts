@@ -1,0 +1,33 @@
+import { mkdir } from 'node:fs/promises';
+import { createMemoryIdempotencyGuard } from '../adapters/memory/memoryIdempotencyGuard.ts';
+import { createMemoryMessageBus } from '../adapters/memory/memoryMessageBus.ts';
+import { createMemoryOrderReadModel } from '../adapters/memory/memoryOrderReadModel.ts';
+import { createPgliteClient } from '../adapters/pglite/pgliteClient.ts';
+import { createSqlSagaStore } from '../adapters/sql/sqlSagaStore.ts';
+import type { Config } from './config.ts';
+import type { SystemAdapters } from './system.ts';
+
+/** The embedded default: PGlite on disk, an in-process bus, read model and guard. No servers. */
+export async function createEmbeddedAdapters(config: Pick<Config, 'dataDir' | 'partitions'>, log?: (message: string) => void): Promise<SystemAdapters> {
+  const inMemory = config.dataDir === ':memory:';
+  if (!inMemory) await mkdir(config.dataDir, { recursive: true });
+  const sql = await createPgliteClient(inMemory ? undefined : config.dataDir);
+  const store = await createSqlSagaStore(sql);
+  const bus = createMemoryMessageBus({ partitions: config.partitions, log });
+  const readModel = createMemoryOrderReadModel();
+  const guard = createMemoryIdempotencyGuard();
+  return {
+    sql,
+    store,
+    bus,
+    readModel,
+    guard,
+    volatileBus: true,
+    async close() {
+      await bus.close();
+      await readModel.close();
+      await guard.close();
+      await sql.close();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { OrderSagaInput, SagaSettings } from '../machines/orderTypes.ts';
+import { isoNow, type Clock } from '../runtime/clock.ts';
+import { isXsagaError, XsagaError } from '../runtime/errors.ts';
+import { createMessage, type Message } from '../runtime/message.ts';
+import type { SagaDefinition } from '../runtime/sagaDefinition.ts';
+import type { SagaRuntime } from '../runtime/sagaRuntime.ts';
+import type { SagaStore, StoredEvent } from '../runtime/sagaStore.ts';
+import { ORDER_PLACED } from './orderSagaDefinition.ts';
+import type { OrderQuery, OrderReadModel, OrderSearchResult } from './orderReadModel.ts';
+import { orderView, type OrderView } from './orderView.ts';
+import { orderTotal, type PlaceOrderRequest } from './placeOrderRequest.ts';
+
+export type PlacedOrder = Readonly<{ orderId: string; version: number; status: 'PENDING'; replayed: boolean }>;
+
+export type OrderService = Readonly<{
+  placeOrder(request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder>;
+  /** The read model's view, or, before the projection has caught up, the view folded from the event store. */
+  getOrder(orderId: string): Promise<OrderView | undefined>;
+  history(orderId: string): Promise<readonly StoredEvent[] | undefined>;
+  search(query: OrderQuery): Promise<OrderSearchResult>;
+}>;
+
+const requestHash = (request: PlaceOrderRequest): string => createHash('sha256').update(JSON.stringify(request)).digest('hex');
+
+/** The order system's command and query side, independent of HTTP. */
+export function createOrderService(deps: {
+  runtime: SagaRuntime;
+  store: SagaStore;
+  definition: SagaDefinition;
+  readModel: OrderReadModel;
+  clock: Clock;
+  settings: SagaSettings;
+  newId?: () => string;
+}): OrderService {
+  const newId = deps.newId ?? randomUUID;
+
+  async function replayedOrder(key: string, hash: string): Promise<PlacedOrder | undefined> {
+    const existing = await deps.store.findIdempotencyKey(key);
+    if (!existing) return undefined;
+    if (existing.requestHash !== hash) {
+      throw new XsagaError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request', {
+        fieldErrors: [{ field: 'Idempotency-Key', detail: 'was already used with a different body' }],
+      });
+    }
+    return { orderId: existing.streamId, version: 1, status: 'PENDING', replayed: true };
+  }
+
+  return {
+    async placeOrder(request, idempotencyKey) {
+      const hash = requestHash(request);
+      if (idempotencyKey) {
+        const replayed = await replayedOrder(idempotencyKey, hash);
+        if (replayed) return replayed;
+      }
+      const orderId = newId();
+      const placedAt = isoNow(deps.clock);
+      const input: OrderSagaInput = {
+        order: { orderId, ...request, total: orderTotal(request.items), placedAt },
+        settings: deps.settings,
+      };
+      const placed: Message = createMessage(ORDER_PLACED, input, { messageId: `${orderId}/placed`, correlationId: orderId, occurredAt: placedAt });
+      try {
+        const started = await deps.runtime.start(deps.definition, placed, idempotencyKey ? { idempotencyKey: { key: idempotencyKey, requestHash: hash } } : {});
+        return { orderId: started.streamId, version: started.version, status: 'PENDING', replayed: false };
+      } catch (error) {
+        // A concurrent request with the same key won the race: answer with its order.
+        if (idempotencyKey && isXsagaError(error, 'IDEMPOTENCY_KEY_REUSED')) {
+          const replayed = await replayedOrder(idempotencyKey, hash);
+          if (replayed) return replayed;
+        }
+        throw error;
+      }
+    },
+
+    async getOrder(orderId) {
+      const projected = await deps.readModel.get(orderId);
+      if (projected) return projected;
+      const live = await deps.runtime.hydrate(orderId);
+      if (!live) return undefined;
+      const events = await deps.store.readStream(orderId, live.version);
+      return orderView({
+        context: live.snapshot.context,
+        value: live.snapshot.value,
+        version: live.version,
+        updatedAt: events.at(-1)?.message.metadata.occurredAt ?? live.snapshot.context.order.placedAt,
+      });
+    },
+
+    async history(orderId) {
+      const events = await deps.store.readStream(orderId, 1);
+      return events.length > 0 ? events : undefined;
+    },
+
+    search: (query) => deps.readModel.search(query),
+  };
+}

@@ -1,0 +1,54 @@
+import type { FailureReason, OrderItem, OrderSagaContext, StepRecord } from '../machines/orderTypes.ts';
+
+export type OrderStatus = 'PENDING' | 'COMPLETED' | 'FAILED';
+
+/** The read model's document for one order. */
+export type OrderView = Readonly<{
+  orderId: string;
+  customerId: string;
+  status: OrderStatus;
+  /** The statechart state, dotted (`payment.capturing`, `compensating.refundingPayment`). */
+  state: string;
+  failureReason: FailureReason | null;
+  total: number;
+  currency: string;
+  items: readonly OrderItem[];
+  steps: readonly StepRecord[];
+  attempts: OrderSagaContext['attempts'];
+  version: number;
+  placedAt: string;
+  updatedAt: string;
+}>;
+
+/** `{ compensating: 'refundingPayment' }` → `compensating.refundingPayment`. */
+export function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [key, child] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', undefined];
+  return child === undefined ? key : `${key}.${stateName(child)}`;
+}
+
+export function statusOf(state: string): OrderStatus {
+  if (state === 'completed') return 'COMPLETED';
+  if (state === 'failed') return 'FAILED';
+  return 'PENDING';
+}
+
+export function orderView(args: { context: OrderSagaContext; value: unknown; version: number; updatedAt: string }): OrderView {
+  const { context } = args;
+  const state = stateName(args.value);
+  return {
+    orderId: context.order.orderId,
+    customerId: context.order.customerId,
+    status: statusOf(state),
+    state,
+    failureReason: context.failureReason,
+    total: context.order.total,
+    currency: context.order.currency,
+    items: context.order.items,
+    steps: context.steps,
+    attempts: context.attempts,
+    version: args.version,
+    placedAt: context.order.placedAt,
+    updatedAt: args.updatedAt,
+  };
+}

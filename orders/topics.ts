@@ -1,0 +1,20 @@
+/** The bus topics of the order system. A prefix keeps test runs and tenants apart on one cluster. */
+export type Topics = Readonly<{
+  sagaInbox: string;
+  paymentCommands: string;
+  inventoryCommands: string;
+  shippingCommands: string;
+  orderEvents: string;
+}>;
+
+export function topicsFor(prefix = 'xsaga'): Topics {
+  return {
+    sagaInbox: `${prefix}.saga-inbox`,
+    paymentCommands: `${prefix}.payment-commands`,
+    inventoryCommands: `${prefix}.inventory-commands`,
+    shippingCommands: `${prefix}.shipping-commands`,
+    orderEvents: `${prefix}.order-events`,
+  };
+}
+
+export const allTopics = (topics: Topics): string[] => Object.values(topics);

@@ -1,0 +1,40 @@
+import type { Envelope, Message } from './message.ts';
+
+/** Messages of one partition, in log order, handed to a consumer together. */
+export type PartitionBatch = Readonly<{ topic: string; partition: number; messages: readonly Message[] }>;
+
+export type SubscribeOptions = Readonly<{
+  /** Consumers with the same group share the partitions; each group sees every message. */
+  group: string;
+  topics: readonly string[];
+  /**
+   * Called with one partition's batch at a time per partition. The offsets are committed only after it
+   * resolves; if it throws, the batch is delivered again (at-least-once).
+   */
+  handler: (batch: PartitionBatch) => Promise<void>;
+  /** Called with the partitions this member lost, before another member gets them. */
+  onRevoked?: (revoked: readonly { topic: string; partition: number }[]) => void;
+  maxBatchSize?: number;
+}>;
+
+export type Subscription = Readonly<{ stop(): Promise<void> }>;
+
+/** The message bus port: a partitioned log keyed by saga id (Kafka in production). */
+export interface MessageBus {
+  /** Creates the topics if missing, with the given number of partitions. */
+  ensureTopics(topics: readonly string[]): Promise<void>;
+  /** Resolves once every message is durably accepted; messages with one key keep their order. */
+  publish(envelopes: readonly Envelope[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/** A stable, well-spread hash of a key onto a partition. */
+export function partitionOf(key: string, partitions: number): number {
+  let hash = 2166136261;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 16777619);
+  }
+  return (hash >>> 0) % partitions;
+}

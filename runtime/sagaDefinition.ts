@@ -1,0 +1,49 @@
+import type { AnyStateMachine, InputFrom, SnapshotFrom } from 'xstate';
+import type { Message } from './message.ts';
+
+/**
+ * How the runtime hosts one machine version: how a stream starts, where its commands go and
+ * what its read-model view looks like. Everything the runtime needs to know about a saga type.
+ */
+export interface SagaDefinition<TMachine extends AnyStateMachine = AnyStateMachine, TView = unknown> {
+  readonly machine: TMachine;
+  /** Pinned into every stream it starts; a stream is always replayed through the version it began on. */
+  readonly version: number;
+  /** The type of the first event of a stream (e.g. `OrderPlaced`); its data becomes the machine input. */
+  readonly startEvent: string;
+  input(start: Message): InputFrom<TMachine>;
+  /** The topic a command goes to. */
+  topicOf(command: Readonly<{ type: string }>): string;
+  /** The saga's read-model document after an event; published to `factsTopic`. */
+  view(args: Readonly<{ streamId: string; version: number; snapshot: SnapshotFrom<TMachine>; updatedAt: string }>): TView;
+  readonly factsTopic: string;
+}
+
+/** Machines the runtime can host, by machine id and version. */
+export class MachineRegistry {
+  readonly #definitions = new Map<string, SagaDefinition>();
+
+  register(definition: SagaDefinition): this {
+    this.#definitions.set(keyOf(definition.machine.id, definition.version), definition);
+    return this;
+  }
+
+  get(machineId: string, version: number): SagaDefinition | undefined {
+    return this.#definitions.get(keyOf(machineId, version));
+  }
+
+  /** The newest registered version of a machine: new sagas start on it. */
+  latest(machineId: string): SagaDefinition | undefined {
+    let best: SagaDefinition | undefined;
+    for (const definition of this.#definitions.values()) {
+      if (definition.machine.id === machineId && (!best || definition.version > best.version)) best = definition;
+    }
+    return best;
+  }
+
+  all(): readonly SagaDefinition[] {
+    return [...this.#definitions.values()];
+  }
+}
+
+const keyOf = (machineId: string, version: number): string => `${machineId}@${version}`;

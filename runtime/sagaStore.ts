@@ -1,0 +1,68 @@
+import type { Envelope, Message } from './message.ts';
+
+export type StreamStatus = 'active' | 'done';
+
+/** A stored event and its position in its stream (1-based). */
+export type StoredEvent = Readonly<{ version: number; message: Message }>;
+
+export type StoredSnapshot = Readonly<{ version: number; machineVersion: number; state: unknown }>;
+
+export type StreamHead = Readonly<{
+  streamId: string;
+  machineId: string;
+  machineVersion: number;
+  version: number;
+  status: StreamStatus;
+}>;
+
+/** What a caller needs to rebuild a saga: its head, its latest snapshot and the events after it. */
+export type LoadedStream = Readonly<{ head: StreamHead; snapshot: StoredSnapshot | undefined; events: readonly StoredEvent[] }>;
+
+/** A delayed event that the scheduler will deliver to the saga's inbox when it is due. */
+export type DurableTimer = Readonly<{ timerId: string; dueAt: string; event: unknown; armedVersion: number }>;
+
+/** Everything one saga step writes, committed atomically with the other changes of its batch. */
+export type StreamChange = Readonly<{
+  streamId: string;
+  machineId: string;
+  machineVersion: number;
+  /** 0 when the stream is new. */
+  expectedVersion: number;
+  events: readonly Message[];
+  status: StreamStatus;
+  snapshot?: StoredSnapshot;
+  outbox: readonly Envelope[];
+  timersArmed: readonly DurableTimer[];
+  timersCancelled: readonly string[];
+  appliedMessageIds: readonly string[];
+  /** Set on a stream's first change when a client sent an Idempotency-Key. */
+  idempotencyKey?: Readonly<{ key: string; requestHash: string }>;
+}>;
+
+export type OutboxRecord = Readonly<{ id: string; envelope: Envelope }>;
+
+export type IdempotencyRecord = Readonly<{ streamId: string; requestHash: string }>;
+
+/**
+ * The event store port: streams, snapshots, outbox, durable timers and applied message ids live
+ * together because one saga step must write all of them in a single transaction.
+ */
+export interface SagaStore {
+  /** Applies the changes of a batch in one transaction; throws CONCURRENCY if any stream moved. */
+  commit(changes: readonly StreamChange[]): Promise<void>;
+  load(streamId: string): Promise<LoadedStream | undefined>;
+  readStream(streamId: string, fromVersion?: number): Promise<readonly StoredEvent[]>;
+  /** The subset of `messageIds` already applied. */
+  appliedAmong(messageIds: readonly string[]): Promise<ReadonlySet<string>>;
+  findIdempotencyKey(key: string): Promise<IdempotencyRecord | undefined>;
+  /** Unpublished outbox records in commit order. */
+  pendingOutbox(limit: number): Promise<readonly OutboxRecord[]>;
+  markPublished(ids: readonly string[]): Promise<void>;
+  /** Every outbox record of the still-active streams, in order: replayed after a restart of an in-memory bus. */
+  outboxOfActiveStreams(): Promise<readonly OutboxRecord[]>;
+  /** Moves due timers into the outbox as inbox messages, atomically; returns how many fired. */
+  fireDueTimers(now: string, limit: number, toEnvelope: (streamId: string, timer: DurableTimer) => Envelope): Promise<number>;
+  nextTimerDue(): Promise<string | undefined>;
+  listStreams(options: { afterStreamId?: string; limit: number }): Promise<readonly StreamHead[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+import { startBackgroundLoop, type BackgroundLoop } from './backgroundLoop.ts';
+import { isoNow, type Clock } from './clock.ts';
+import { timerFiredEnvelope } from './machineEvent.ts';
+import type { SagaStore } from './sagaStore.ts';
+
+export type TimerScheduler = BackgroundLoop & Readonly<{ fireDue(): Promise<number> }>;
+
+/**
+ * Fires durable timers: each due row is deleted and turned into an inbox message in the same
+ * transaction, so a timer fires once across restarts. A timer whose state was left was already
+ * deleted by that transition's commit.
+ */
+export function createTimerScheduler(options: {
+  store: SagaStore;
+  inboxTopic: string;
+  clock: Clock;
+  onFired?: () => void;
+  batchSize?: number;
+  idleMs?: number;
+  log?: (message: string) => void;
+}): TimerScheduler {
+  const batchSize = options.batchSize ?? 1000;
+  const idleMs = options.idleMs ?? 500;
+
+  async function fireDue(): Promise<number> {
+    const fired = await options.store.fireDueTimers(isoNow(options.clock), batchSize, (streamId, timer) =>
+      timerFiredEnvelope(options.inboxTopic, streamId, timer),
+    );
+    if (fired > 0) options.onFired?.();
+    return fired;
+  }
+
+  const loop = startBackgroundLoop(
+    'timer scheduler',
+    async () => {
+      const fired = await fireDue();
+      if (fired === batchSize) return { more: true };
+      const next = await options.store.nextTimerDue();
+      return { more: false, idleMs: next ? Date.parse(next) - options.clock.now() : idleMs };
+    },
+    { idleMs, log: options.log },
+  );
+  return { ...loop, fireDue };
+}
