@@ -20,7 +20,8 @@ function searchQueryOf(query: Request['query']): OrderQuery {
   const errors = [];
   const single = (name: string): string | undefined => {
     const value = query[name];
-    if (value === undefined) return undefined;
+    // An empty parameter (`?limit=`) means the same as an absent one.
+    if (value === undefined || value === '') return undefined;
     if (typeof value !== 'string') {
       errors.push({ field: name, detail: 'must be given once' });
       return undefined;

@@ -63,7 +63,7 @@ export function problemMiddleware(log: (message: string) => void): ErrorRequestH
     const parserError = error as BodyParserError;
     switch (parserError.type) {
       case 'entity.parse.failed':
-        sendProblem(res, { status: 400, detail: 'The body is not valid JSON.', instance, errors: [{ field: '', detail: parserError.message }] });
+        sendProblem(res, { status: 400, detail: 'The body must be a valid JSON object.', instance, errors: [{ field: '', detail: parserError.message }] });
         return;
       case 'entity.too.large':
         sendProblem(res, { status: 413, detail: 'The body is larger than the server accepts.', instance });
@@ -72,6 +72,12 @@ export function problemMiddleware(log: (message: string) => void): ErrorRequestH
       case 'charset.unsupported':
         sendProblem(res, { status: 415, detail: parserError.message, instance });
         return;
+    }
+    // Express and its parsers mark client errors (an undecodable path, an aborted body) with a 4xx status.
+    const clientStatus = parserError?.status;
+    if (typeof clientStatus === 'number' && clientStatus >= 400 && clientStatus < 500) {
+      sendProblem(res, { status: clientStatus, detail: parserError.message, instance });
+      return;
     }
     log(`${req.method} ${instance}: ${(error as Error)?.stack ?? String(error)}`);
     sendProblem(res, { status: 500, detail: 'An unexpected error occurred.', instance });

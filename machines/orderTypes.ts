@@ -23,7 +23,10 @@ export type OrderSagaInput = Readonly<{ order: Order; settings: SagaSettings }>;
 export type Step = 'payment' | 'inventory' | 'shipping';
 export type StepAction = 'capture' | 'reserve' | 'ship' | 'release' | 'refund';
 
-export type FailureReason =
+/** Why an order failed: the reasons xsaga's own participants give, or a participant's own final reason. */
+export type FailureReason = KnownFailureReason | (string & {});
+
+export type KnownFailureReason =
   | 'PAYMENT_DECLINED'
   | 'PAYMENT_TIMEOUT'
   | 'PAYMENT_UNAVAILABLE'

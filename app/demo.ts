@@ -1,0 +1,101 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkInvariants, type InvariantReport } from '../orders/invariants.ts';
+import type { OrderView } from '../orders/orderView.ts';
+import type { Config } from './config.ts';
+import { createEmbeddedAdapters } from './embeddedAdapters.ts';
+import { orderRequestFor, scenarioFor } from './orderMix.ts';
+import { quantile } from './stats.ts';
+import { startSystem } from './system.ts';
+
+export type DemoOptions = Readonly<{ orders: number; concurrency: number; timeoutMs: number; quiet?: boolean }>;
+
+export type DemoResult = Readonly<{
+  orders: number;
+  seconds: number;
+  sagasPerSecond: number;
+  latencyMs: Readonly<{ p50: number; p99: number }>;
+  invariants: InvariantReport;
+}>;
+
+function progress(done: number, total: number, quiet?: boolean): void {
+  if (quiet) return;
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} orders finished`);
+}
+
+/**
+ * Runs the embedded system, sends `orders` orders over HTTP with every failure mode, waits for each
+ * to end, and checks the invariants. The data directory is a fresh temporary one unless given.
+ */
+export async function runDemo(config: Config, options: DemoOptions): Promise<DemoResult> {
+  const fresh = config.dataDir === './.xsaga' ? await mkdtemp(join(tmpdir(), 'xsaga-demo-')) : undefined;
+  const runConfig = fresh ? { ...config, dataDir: fresh } : config;
+  const system = await startSystem({ config: runConfig, adapters: await createEmbeddedAdapters(runConfig), log: () => undefined });
+  try {
+    const url = await system.listen(0);
+    const started = performance.now();
+    let next = 0;
+    const ids: string[] = [];
+    const sender = async () => {
+      while (next < options.orders) {
+        const index = next++;
+        const response = await fetch(`${url}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': `demo-${started}-${index}` },
+          body: JSON.stringify(orderRequestFor(index, scenarioFor(index))),
+        });
+        if (response.status !== 202) throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
+        ids.push(((await response.json()) as { orderId: string }).orderId);
+      }
+    };
+    const sending = Promise.all(Array.from({ length: options.concurrency }, sender));
+
+    const deadline = Date.now() + options.timeoutMs;
+    let finished = 0;
+    for (;;) {
+      const counts = await system.adapters.readModel.countByStatus();
+      finished = counts.COMPLETED + counts.FAILED;
+      progress(finished, options.orders, options.quiet);
+      if (finished >= options.orders || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await sending;
+    const seconds = (performance.now() - started) / 1000;
+    if (!options.quiet) process.stderr.write('\n');
+
+    const views = (await Promise.all(ids.map((id) => system.adapters.readModel.get(id)))).filter((v): v is OrderView => v !== undefined);
+    const latencies = views.filter((v) => v.status !== 'PENDING').map((v) => Date.parse(v.updatedAt) - Date.parse(v.placedAt));
+    const invariants = await checkInvariants({ sql: system.adapters.sql, store: system.adapters.store, readModel: system.adapters.readModel });
+    return {
+      orders: options.orders,
+      seconds,
+      sagasPerSecond: finished / seconds,
+      latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) },
+      invariants,
+    };
+  } finally {
+    await system.stop();
+    if (fresh) await rm(fresh, { recursive: true, force: true });
+  }
+}
+
+export function formatDemoResult(result: DemoResult): string {
+  const { invariants } = result;
+  const lines = [
+    `orders       ${result.orders} in ${result.seconds.toFixed(2)} s`,
+    `completed    ${invariants.completed}`,
+    ...Object.entries(invariants.failedByReason)
+      .sort()
+      .map(([reason, n]) => `failed       ${n}  ${reason}`),
+    `pending      ${invariants.pending}`,
+    `throughput   ${result.sagasPerSecond.toFixed(0)} sagas/s`,
+    `latency      p50 ${result.latencyMs.p50.toFixed(0)} ms, p99 ${result.latencyMs.p99.toFixed(0)} ms (accepted → terminal)`,
+    invariants.violations.length === 0
+      ? 'invariants   all hold (terminal once, charged/reserved/shipped once, reverse compensation, stock conserved, read model converged)'
+      : `invariants   ${invariants.violations.length} VIOLATED:\n  ${invariants.violations.slice(0, 20).join('\n  ')}`,
+  ];
+  return lines.join('\n');
+}

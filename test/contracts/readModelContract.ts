@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OrderReadModel } from '../../orders/orderReadModel.ts';
+import type { OrderView } from '../../orders/orderView.ts';
+
+type Factory = () => Promise<{ readModel: OrderReadModel; settle?: () => Promise<void> }>;
+
+/** A view document for tests; `overrides` pick the fields a test is about. */
+export function viewOf(orderId: string, version: number, overrides: Partial<OrderView> = {}): OrderView {
+  return {
+    orderId,
+    customerId: 'cust-1',
+    status: 'PENDING',
+    state: 'payment.capturing',
+    failureReason: null,
+    total: 3998,
+    currency: 'EUR',
+    items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 1999 }],
+    steps: [],
+    attempts: { capture: 1, reserve: 0, ship: 0, release: 0, refund: 0 },
+    version,
+    placedAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:01.000Z',
+    ...overrides,
+  };
+}
+
+/** The behaviour every OrderReadModel must have. `settle` makes writes visible to search (e.g. an index refresh). */
+export function readModelContract(name: string, factory: Factory): void {
+  describe(`OrderReadModel contract: ${name}`, () => {
+    let readModel: OrderReadModel;
+    let settle: () => Promise<void>;
+    beforeEach(async () => {
+      const made = await factory();
+      readModel = made.readModel;
+      settle = made.settle ?? (async () => undefined);
+    });
+    afterEach(async () => {
+      await readModel.close();
+    });
+
+    it('keeps the highest version of a document, whatever order versions arrive in', async () => {
+      await readModel.upsert([{ id: 'o1', version: 3, view: viewOf('o1', 3, { state: 'shipping' }) }]);
+      await readModel.upsert([{ id: 'o1', version: 2, view: viewOf('o1', 2, { state: 'inventory' }) }]);
+      await readModel.upsert([{ id: 'o1', version: 3, view: viewOf('o1', 3, { state: 'shipping' }) }]);
+      expect(await readModel.get('o1')).toMatchObject({ version: 3, state: 'shipping' });
+      await readModel.upsert([{ id: 'o1', version: 5, view: viewOf('o1', 5, { state: 'completed', status: 'COMPLETED' }) }]);
+      expect(await readModel.get('o1')).toMatchObject({ version: 5, status: 'COMPLETED' });
+      expect(await readModel.get('missing')).toBeUndefined();
+    });
+
+    it('searches by customer, status, SKU and text, and counts per status and state', async () => {
+      await readModel.upsert([
+        { id: 'a', version: 4, view: viewOf('a', 4, { customerId: 'alice', status: 'COMPLETED', state: 'completed' }) },
+        { id: 'b', version: 4, view: viewOf('b', 4, { customerId: 'alice', status: 'FAILED', state: 'failed', failureReason: 'OUT_OF_STOCK', items: [{ sku: 'SKU-SOLDOUT', quantity: 1, unitPrice: 5 }] }) },
+        { id: 'c', version: 2, view: viewOf('c', 2, { customerId: 'bob' }) },
+      ]);
+      await settle();
+      const ids = (result: { items: readonly OrderView[] }) => result.items.map((v) => v.orderId).sort();
+      expect(ids(await readModel.search({ customerId: 'alice' }))).toEqual(['a', 'b']);
+      expect((await readModel.search({ customerId: 'alice' })).total).toBe(2);
+      expect(ids(await readModel.search({ customerId: 'alice', status: 'FAILED' }))).toEqual(['b']);
+      expect(ids(await readModel.search({ sku: 'SKU-SOLDOUT' }))).toEqual(['b']);
+      expect(ids(await readModel.search({ text: 'bob' }))).toEqual(['c']);
+      expect(ids(await readModel.search({ state: 'completed' }))).toEqual(['a']);
+      const page = await readModel.search({ limit: 2, offset: 0 });
+      expect(page.total).toBe(3);
+      expect(page.items).toHaveLength(2);
+      expect(await readModel.countByStatus()).toEqual({ PENDING: 1, COMPLETED: 1, FAILED: 1 });
+      expect(await readModel.countByState()).toMatchObject({ completed: 1, failed: 1, 'payment.capturing': 1 });
+    });
+  });
+}

@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isXsagaError } from '../../runtime/errors.ts';
+import { timerFiredEnvelope } from '../../runtime/machineEvent.ts';
+import type { SagaStore, StreamChange } from '../../runtime/sagaStore.ts';
+import { testEnvelope, testMessage } from '../support/messages.ts';
+
+type Factory = () => Promise<{ store: SagaStore; dispose: () => Promise<void> }>;
+
+const change = (streamId: string, expectedVersion: number, overrides: Partial<StreamChange> = {}): StreamChange => ({
+  streamId,
+  machineId: 'machine',
+  machineVersion: 1,
+  expectedVersion,
+  events: [testMessage('Happened', streamId)],
+  status: 'active',
+  outbox: [],
+  timersArmed: [],
+  timersCancelled: [],
+  appliedMessageIds: [],
+  ...overrides,
+});
+
+/** The behaviour every SagaStore must have, run against each implementation. */
+export function sagaStoreContract(name: string, factory: Factory): void {
+  describe(`SagaStore contract: ${name}`, () => {
+    let store: SagaStore;
+    let dispose: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, dispose } = await factory());
+    });
+    afterEach(async () => {
+      await dispose();
+    });
+
+    it('appends events and loads them back in order with the head', async () => {
+      await store.commit([change('s1', 0, { events: [testMessage('A', 's1'), testMessage('B', 's1')] })]);
+      await store.commit([change('s1', 2, { events: [testMessage('C', 's1')], status: 'done' })]);
+      const loaded = await store.load('s1');
+      expect(loaded?.head).toMatchObject({ streamId: 's1', machineId: 'machine', machineVersion: 1, version: 3, status: 'done' });
+      expect(loaded?.events.map((e) => [e.version, e.message.type])).toEqual([
+        [1, 'A'],
+        [2, 'B'],
+        [3, 'C'],
+      ]);
+      expect((await store.readStream('s1', 2)).map((e) => e.message.type)).toEqual(['B', 'C']);
+      expect(await store.load('missing')).toBeUndefined();
+    });
+
+    it('rejects a write from a stale version and writes nothing of its batch', async () => {
+      await store.commit([change('s1', 0)]);
+      const stale = store.commit([change('s2', 0), change('s1', 0)]);
+      await expect(stale).rejects.toSatisfy((e) => isXsagaError(e, 'CONCURRENCY'));
+      const behind = store.commit([change('s1', 2, { outbox: [testEnvelope('t', 's1')] })]);
+      await expect(behind).rejects.toSatisfy((e) => isXsagaError(e, 'CONCURRENCY'));
+      expect(await store.load('s2')).toBeUndefined();
+      expect(await store.pendingOutbox(10)).toEqual([]);
+      expect((await store.load('s1'))?.head.version).toBe(1);
+    });
+
+    it('records applied message ids and refuses to apply one twice', async () => {
+      await store.commit([change('s1', 0, { appliedMessageIds: ['m1', 'm2'] })]);
+      expect([...(await store.appliedAmong(['m1', 'm3', 'm2']))].sort()).toEqual(['m1', 'm2']);
+      await expect(store.commit([change('s1', 1, { appliedMessageIds: ['m2'] })])).rejects.toSatisfy((e) => isXsagaError(e, 'CONCURRENCY'));
+      expect((await store.load('s1'))?.head.version).toBe(1);
+    });
+
+    it('keeps the latest snapshot and loads only the events after it', async () => {
+      await store.commit([change('s1', 0, { events: [testMessage('A', 's1'), testMessage('B', 's1')], snapshot: { version: 2, machineVersion: 1, state: { at: 2 } } })]);
+      await store.commit([change('s1', 2, { events: [testMessage('C', 's1')] })]);
+      const loaded = await store.load('s1');
+      expect(loaded?.snapshot).toEqual({ version: 2, machineVersion: 1, state: { at: 2 } });
+      expect(loaded?.events.map((e) => e.message.type)).toEqual(['C']);
+      expect(loaded?.head.version).toBe(3);
+    });
+
+    it('hands out the outbox in commit order until marked published', async () => {
+      await store.commit([change('s1', 0, { outbox: [testEnvelope('t', 's1', 'First'), testEnvelope('t', 's1', 'Second')] })]);
+      await store.commit([change('s2', 0, { outbox: [testEnvelope('u', 's2', 'Third')] })]);
+      const pending = await store.pendingOutbox(10);
+      expect(pending.map((r) => r.envelope.message.type)).toEqual(['First', 'Second', 'Third']);
+      expect(pending[2]?.envelope).toMatchObject({ topic: 'u', key: 's2' });
+      await store.markPublished(pending.slice(0, 2).map((r) => r.id));
+      expect((await store.pendingOutbox(10)).map((r) => r.envelope.message.type)).toEqual(['Third']);
+      expect((await store.pendingOutbox(1)).length).toBe(1);
+    });
+
+    it('lists the outbox of active streams only', async () => {
+      await store.commit([change('active', 0, { outbox: [testEnvelope('t', 'active', 'Keep')] })]);
+      await store.commit([change('done', 0, { status: 'done', outbox: [testEnvelope('t', 'done', 'Drop')] })]);
+      await store.markPublished((await store.pendingOutbox(10)).map((r) => r.id));
+      expect((await store.outboxOfActiveStreams()).map((r) => r.envelope.message.type)).toEqual(['Keep']);
+    });
+
+    it('fires a due timer once, into the outbox, and never a cancelled one', async () => {
+      const due = '2026-01-01T00:00:10.000Z';
+      await store.commit([
+        change('s1', 0, { timersArmed: [{ timerId: 'deadline', dueAt: due, event: { type: 'Late' }, armedVersion: 1 }] }),
+        change('s2', 0, { timersArmed: [{ timerId: 'deadline', dueAt: due, event: { type: 'Late' }, armedVersion: 1 }] }),
+      ]);
+      await store.commit([change('s2', 1, { timersCancelled: ['deadline'] })]);
+      expect(await store.nextTimerDue()).toBe(due);
+      const toEnvelope = (streamId: string, timer: Parameters<typeof timerFiredEnvelope>[2]) => timerFiredEnvelope('inbox', streamId, timer);
+      expect(await store.fireDueTimers('2026-01-01T00:00:09.999Z', 10, toEnvelope)).toBe(0);
+      expect(await store.fireDueTimers('2026-01-01T00:00:10.000Z', 10, toEnvelope)).toBe(1);
+      expect(await store.fireDueTimers('2026-01-01T00:01:00.000Z', 10, toEnvelope)).toBe(0);
+      const fired = await store.pendingOutbox(10);
+      expect(fired).toHaveLength(1);
+      expect(fired[0]?.envelope).toMatchObject({ topic: 'inbox', key: 's1', message: { type: 'TimerFired', data: { timerId: 'deadline', event: { type: 'Late' } } } });
+      expect(await store.nextTimerDue()).toBeUndefined();
+    });
+
+    it('binds an idempotency key to the first stream that used it', async () => {
+      await store.commit([{ ...change('s1', 0), idempotencyKey: { key: 'k1', requestHash: 'h1' } }]);
+      expect(await store.findIdempotencyKey('k1')).toEqual({ streamId: 's1', requestHash: 'h1' });
+      const second = store.commit([{ ...change('s2', 0), idempotencyKey: { key: 'k1', requestHash: 'h2' } }]);
+      await expect(second).rejects.toSatisfy((e) => isXsagaError(e, 'IDEMPOTENCY_KEY_REUSED'));
+      expect(await store.load('s2')).toBeUndefined();
+      expect(await store.findIdempotencyKey('nope')).toBeUndefined();
+    });
+
+    it('lists streams in pages', async () => {
+      await store.commit(['c', 'a', 'b'].map((id) => change(id, 0)));
+      const first = await store.listStreams({ limit: 2 });
+      expect(first.map((h) => h.streamId)).toEqual(['a', 'b']);
+      expect((await store.listStreams({ afterStreamId: 'b', limit: 2 })).map((h) => h.streamId)).toEqual(['c']);
+    });
+
+    it('writes a batch of many streams in one commit', async () => {
+      const ids = Array.from({ length: 300 }, (_, i) => `bulk-${i}`);
+      await store.commit(ids.map((id) => change(id, 0, { outbox: [testEnvelope('t', id)], appliedMessageIds: [`applied-${id}`] })));
+      expect((await store.pendingOutbox(1000)).length).toBe(300);
+      expect((await store.appliedAmong(ids.map((id) => `applied-${id}`))).size).toBe(300);
+    });
+  });
+}

@@ -1,0 +1,78 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createMemoryOrderReadModel } from '../../adapters/memory/memoryOrderReadModel.ts';
+import { createPgliteClient } from '../../adapters/pglite/pgliteClient.ts';
+import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
+import { orderRequestFor, scenarioFor } from '../../app/orderMix.ts';
+import { checkInvariants } from '../../orders/invariants.ts';
+import type { OrderView } from '../../orders/orderView.ts';
+import { tempDataDir } from '../support/embeddedSystem.ts';
+import { eventually } from '../support/eventually.ts';
+import { startNodeProcess, type RunningProcess } from '../support/processes.ts';
+
+const ORDERS = 1000;
+const CONCURRENCY = 32;
+
+describe('xsaga on its embedded default, as a process driven over HTTP', () => {
+  let server: RunningProcess | undefined;
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
+  });
+
+  it(`takes ${ORDERS} orders with every failure mode to a terminal state with every invariant holding`, { timeout: 300_000 }, async () => {
+    const data = await tempDataDir();
+    try {
+      const started = await startNodeProcess(['app/main.ts', 'start'], {
+        env: { PORT: '0', XSAGA_DATA_DIR: data.dir, XSAGA_PAYMENT_TIMEOUT_MS: '1000' },
+        ready: /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+      });
+      server = started;
+      const url = started.match[1]!;
+
+      const ids: string[] = [];
+      let next = 0;
+      const send = async () => {
+        while (next < ORDERS) {
+          const index = next++;
+          const response = await fetch(`${url}/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(orderRequestFor(index, scenarioFor(index))),
+          });
+          expect(response.status).toBe(202);
+          ids.push(((await response.json()) as { orderId: string }).orderId);
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, send));
+      expect(new Set(ids).size).toBe(ORDERS);
+
+      await eventually(
+        async () => {
+          const stats = (await (await fetch(`${url}/stats/orders`)).json()) as { byStatus: Record<string, number> };
+          expect(stats.byStatus.PENDING).toBe(0);
+          expect(stats.byStatus.COMPLETED! + stats.byStatus.FAILED!).toBe(ORDERS);
+        },
+        { timeoutMs: 240_000, intervalMs: 250 },
+      );
+
+      // The server's read model, as clients see it.
+      const served = createMemoryOrderReadModel();
+      for (const id of ids) {
+        const view = (await (await fetch(`${url}/orders/${id}`)).json()) as OrderView;
+        await served.upsert([{ id, version: view.version, view }]);
+      }
+      expect(await started.stop('SIGTERM')).toBe(0);
+
+      const sql = await createPgliteClient(data.dir);
+      const store = await createSqlSagaStore(sql);
+      const report = await checkInvariants({ sql, store, readModel: served });
+      await sql.close();
+      expect(report.violations).toEqual([]);
+      expect(report.orders).toBe(ORDERS);
+      expect(report.pending).toBe(0);
+      expect(report.completed).toBeGreaterThan(ORDERS * 0.8);
+      expect(Object.keys(report.failedByReason).sort()).toEqual(['OUT_OF_STOCK', 'PAYMENT_DECLINED', 'PAYMENT_TIMEOUT', 'UNDELIVERABLE']);
+    } finally {
+      await data.remove();
+    }
+  });
+});

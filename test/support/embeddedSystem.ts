@@ -1,0 +1,18 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../app/config.ts';
+import { createEmbeddedAdapters } from '../../app/embeddedAdapters.ts';
+import { startSystem, type System } from '../../app/system.ts';
+
+/** A temporary data directory that `remove` deletes. */
+export async function tempDataDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'xsaga-test-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Starts the whole embedded system in this process; `env` overrides configuration variables. */
+export async function startEmbedded(env: Record<string, string> = {}): Promise<System> {
+  const config = loadConfig({ XSAGA_DATA_DIR: ':memory:', ...env });
+  return startSystem({ config, adapters: await createEmbeddedAdapters(config), log: () => undefined });
+}

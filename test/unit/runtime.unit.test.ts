@@ -1,0 +1,189 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryMessageBus } from '../../adapters/memory/memoryMessageBus.ts';
+import { createPgliteClient } from '../../adapters/pglite/pgliteClient.ts';
+import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
+import { orderRequestFor, scenarioFor } from '../../app/orderMix.ts';
+import type { System } from '../../app/system.ts';
+import { orderSagaDefinition } from '../../orders/orderSagaDefinition.ts';
+import { createOrderService } from '../../orders/orderService.ts';
+import { createMemoryOrderReadModel } from '../../adapters/memory/memoryOrderReadModel.ts';
+import { topicsFor } from '../../orders/topics.ts';
+import type { PlaceOrderRequest } from '../../orders/placeOrderRequest.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { MachineRegistry } from '../../runtime/sagaDefinition.ts';
+import { createSagaRuntime, replayStream } from '../../runtime/sagaRuntime.ts';
+import { startEmbedded, tempDataDir } from '../support/embeddedSystem.ts';
+import { eventually } from '../support/eventually.ts';
+
+const order = (overrides: Partial<PlaceOrderRequest> = {}): PlaceOrderRequest => ({ ...orderRequestFor(1, scenarioFor(0)), ...overrides });
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+async function embedded(env: Record<string, string> = {}): Promise<System> {
+  const system = await startEmbedded(env);
+  cleanups.push(() => system.stop());
+  return system;
+}
+
+async function terminalView(system: System, orderId: string, timeoutMs = 10_000) {
+  return eventually(
+    async () => {
+      const view = await system.adapters.readModel.get(orderId);
+      if (!view || view.status === 'PENDING') throw new Error(`order ${orderId} is ${view?.state ?? 'not projected'}`);
+      return view;
+    },
+    { timeoutMs },
+  );
+}
+
+async function count(system: System, sql: string, params: unknown[]): Promise<number> {
+  const result = await system.adapters.sql.query<{ n: string | number }>(sql, params);
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+describe('saga runtime on the embedded adapters', () => {
+  it('publishes a command committed before a crash exactly once after restart', async () => {
+    const data = await tempDataDir();
+    cleanups.push(data.remove);
+    // The "crashed" process: it commits the first step but never runs a relay.
+    const sql = await createPgliteClient(data.dir);
+    const store = await createSqlSagaStore(sql);
+    const topics = topicsFor();
+    const definition = orderSagaDefinition(topics);
+    const runtime = createSagaRuntime({ store, registry: new MachineRegistry().register(definition) });
+    const service = createOrderService({
+      runtime,
+      store,
+      definition,
+      readModel: createMemoryOrderReadModel(),
+      clock: systemClock,
+      settings: { paymentTimeoutMs: 30_000, maxAttempts: 5 },
+    });
+    const placed = await service.placeOrder(order());
+    expect((await store.pendingOutbox(10)).map((r) => r.envelope.message.type)).toContain('CapturePayment');
+    await sql.close();
+
+    const system = await embedded({ XSAGA_DATA_DIR: data.dir });
+    const view = await terminalView(system, placed.orderId);
+    expect(view.status).toBe('COMPLETED');
+    expect(await count(system, `select count(*) as n from payment_ledger where order_id = $1`, [placed.orderId])).toBe(1);
+    const types = (await system.adapters.store.readStream(placed.orderId)).map((e) => e.message.type);
+    expect(types).toEqual(['OrderPlaced', 'PaymentCaptured', 'StockReserved', 'ShipmentCreated']);
+  });
+
+  it('survives a relay that published but failed to mark the rows published', async () => {
+    const system = await embedded();
+    const store = system.adapters.store;
+    const markPublished = store.markPublished;
+    let failures = 0;
+    // The first two marks fail after the publish went out: the relay publishes those rows again.
+    (store as { markPublished: typeof markPublished }).markPublished = async (ids) => {
+      if (failures++ < 2) throw new Error('crash after publish');
+      return markPublished(ids);
+    };
+    const placed = await system.orders.placeOrder(order());
+    const view = await terminalView(system, placed.orderId);
+    expect(failures).toBeGreaterThanOrEqual(2);
+    expect(view.status).toBe('COMPLETED');
+    expect(await count(system, `select count(*) as n from payment_ledger where order_id = $1`, [placed.orderId])).toBe(1);
+    expect(await count(system, `select count(*) as n from inventory_reservations where order_id = $1`, [placed.orderId])).toBe(1);
+    expect((await store.readStream(placed.orderId)).length).toBe(4);
+  });
+
+  it('performs one effect when every command and reply is delivered three times', async () => {
+    const system = await embedded();
+    const placed = await system.orders.placeOrder(order({ shippingAddress: { ...order().shippingAddress, country: 'ZZ' } }));
+    const view = await terminalView(system, placed.orderId);
+    expect(view.failureReason).toBe('UNDELIVERABLE');
+    const stock = await system.adapters.sql.query('select sku, available from inventory_stock order by sku');
+    const outbox = await system.adapters.sql.query<{ topic: string; key: string; message: never }>(
+      'select topic, key, message from xsaga_outbox where stream_id = $1 order by id',
+      [placed.orderId],
+    );
+    const stream = await system.adapters.store.readStream(placed.orderId);
+    const replies = stream.slice(1).map((e) => ({ topic: system.topics.sagaInbox, key: placed.orderId, message: e.message }));
+    for (let i = 0; i < 3; i++) await system.adapters.bus.publish([...outbox.rows, ...replies]);
+    // Everything redelivered has been consumed once the participants answered the duplicates.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await system.relay.publishPending();
+    expect((await system.adapters.store.readStream(placed.orderId)).length).toBe(stream.length);
+    expect(await count(system, `select count(*) as n from payment_ledger where order_id = $1`, [placed.orderId])).toBe(2);
+    expect(await count(system, `select sum(case when operation = 'CapturePayment' then amount else -amount end) as n from payment_ledger where order_id = $1`, [placed.orderId])).toBe(0);
+    expect((await system.adapters.sql.query('select sku, available from inventory_stock order by sku')).rows).toEqual(stock.rows);
+    expect(await count(system, `select count(*) as n from shipping_shipments where order_id = $1`, [placed.orderId])).toBe(1);
+  });
+
+  it('fires a durable timer once after a restart, and ignores it once the saga moved on', async () => {
+    const data = await tempDataDir();
+    cleanups.push(data.remove);
+    const env = { XSAGA_DATA_DIR: data.dir, XSAGA_PAYMENT_TIMEOUT_MS: '1500' };
+    const first = await startEmbedded(env);
+    const placed = await first.orders.placeOrder(order({ paymentToken: 'tok_no_answer' }));
+    const completed = await first.orders.placeOrder(order());
+    await terminalView(first, completed.orderId);
+    expect(await count(first, 'select count(*) as n from xsaga_timers where stream_id = $1', [placed.orderId])).toBe(1);
+    expect(await count(first, 'select count(*) as n from xsaga_timers where stream_id = $1', [completed.orderId])).toBe(0);
+    await first.stop();
+
+    const second = await embedded(env);
+    const view = await terminalView(second, placed.orderId);
+    expect(view).toMatchObject({ status: 'FAILED', failureReason: 'PAYMENT_TIMEOUT' });
+    const types = (await second.adapters.store.readStream(placed.orderId)).map((e) => e.message.type);
+    expect(types).toEqual(['OrderPlaced', 'TimerFired', 'PaymentRefunded']);
+    expect(await count(second, 'select count(*) as n from xsaga_timers', [])).toBe(0);
+
+    // A deadline delivered to a saga that already left the state that armed it changes nothing.
+    const before = (await second.adapters.store.load(completed.orderId))!.head.version;
+    await second.runtime.handle([
+      {
+        type: 'TimerFired',
+        data: { timerId: 'xstate.after.paymentTimeout.orderSaga.payment', event: { type: 'xstate.after.paymentTimeout.orderSaga.payment' }, armedVersion: 1, dueAt: new Date().toISOString() },
+        metadata: { messageId: `late-timer-${completed.orderId}`, correlationId: completed.orderId, causationId: 'test', occurredAt: new Date().toISOString() },
+      },
+    ]);
+    expect((await second.adapters.store.load(completed.orderId))!.head.version).toBe(before);
+  });
+
+  it('hydrates from a snapshot plus later events to the same saga as a full replay', async () => {
+    const system = await embedded({ XSAGA_SNAPSHOT_EVERY: '2', XSAGA_ACTOR_CACHE_SIZE: '0' });
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push((await system.orders.placeOrder(orderRequestFor(i, scenarioFor(i * 3)))).orderId);
+    for (const id of ids) await terminalView(system, id);
+    const snapshots = await count(system, 'select count(*) as n from xsaga_snapshots', []);
+    expect(snapshots).toBeGreaterThan(0);
+    const definition = system.definition;
+    for (const id of ids) {
+      const loaded = (await system.adapters.store.load(id))!;
+      const fromSnapshot = replayStream(definition, loaded);
+      const full = replayStream(definition, { head: loaded.head, snapshot: undefined, events: await system.adapters.store.readStream(id) });
+      expect(fromSnapshot.version).toBe(full.version);
+      expect(fromSnapshot.snapshot.value).toEqual(full.snapshot.value);
+      expect(fromSnapshot.snapshot.context).toEqual(full.snapshot.context);
+      expect(fromSnapshot.snapshot.status).toBe(full.snapshot.status);
+    }
+  });
+
+  it('keeps its actor cache bounded', async () => {
+    const system = await embedded({ XSAGA_ACTOR_CACHE_SIZE: '3' });
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push((await system.orders.placeOrder(order())).orderId);
+    for (const id of ids) expect((await terminalView(system, id)).status).toBe('COMPLETED');
+  });
+});
+
+describe('in-memory bus', () => {
+  it('does not grow without bound once every group consumed', async () => {
+    const bus = createMemoryMessageBus({ partitions: 1 });
+    let seen = 0;
+    const sub = await bus.subscribe({ group: 'g', topics: ['t'], handler: async (b) => void (seen += b.messages.length) });
+    for (let i = 0; i < 20; i++) {
+      await bus.publish(Array.from({ length: 500 }, (_, j) => ({ topic: 't', key: 'k', message: { type: 'x', data: {}, metadata: { messageId: `${i}-${j}`, correlationId: 'k', causationId: 'c', occurredAt: '' } } })));
+    }
+    await eventually(() => expect(seen).toBe(10_000));
+    await sub.stop();
+    await bus.close();
+  });
+});
