@@ -1,5 +1,5 @@
 import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
-import { replyTo, type Envelope, type Message } from '../runtime/message.ts';
+import { replyTo, type Message } from '../runtime/message.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
 import type { SqlClient, SqlQueryable } from '../runtime/sqlClient.ts';
 import { isoNow, type Clock } from '../runtime/clock.ts';
@@ -45,48 +45,60 @@ const orderIdOf = (command: Message): string => (command.data as { orderId: stri
 
 /** Runs a participant: consumes its command topic, performs each effect at most once, replies on the saga inbox. */
 export async function startParticipant(spec: ParticipantSpec, deps: ParticipantDeps): Promise<Subscription> {
-  const handleCommand = createCommandHandler(spec, deps);
+  const handleCommands = createCommandHandler(spec, deps);
   return deps.bus.subscribe({
     group: `xsaga-${spec.name}`,
     topics: [spec.commandTopic],
     maxBatchSize: 500,
     handler: async ({ messages }) => {
-      const replies: Envelope[] = [];
-      for (const command of messages) {
-        const reply = await handleCommand(command);
-        if (reply) replies.push({ topic: deps.replyTopic, key: command.metadata.correlationId, message: reply });
+      const replies = await handleCommands(messages);
+      if (replies.length > 0) {
+        await deps.bus.publish(replies.map((reply) => ({ topic: deps.replyTopic, key: reply.metadata.correlationId, message: reply })));
       }
-      if (replies.length > 0) await deps.bus.publish(replies);
     },
   });
 }
 
-/** The at-most-once core of a participant, without the bus: one command in, its reply (if any) out. */
-export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDeps): (command: Message) => Promise<Message | undefined> {
+/**
+ * The at-most-once core of a participant, without the bus: commands in, replies out. The effects of
+ * a whole batch share one transaction; if any of them fails, none is kept and the batch is retried.
+ */
+export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDeps): (commands: readonly Message[]) => Promise<Message[]> {
   const chaos = deps.chaos ?? noChaos;
   const random = deps.random ?? Math.random;
   const ttlMs = deps.guardTtlMs ?? 24 * 3600 * 1000;
   const answer = (command: Message, reply: Reply): Message => replyTo(command, reply.type, reply.data, isoNow(deps.clock));
+  const keyOf = (command: Message) => `${spec.name}:${orderIdOf(command)}:${command.type}`;
 
-  return async (command) => {
-    const key = `${spec.name}:${orderIdOf(command)}:${command.type}`;
-    const remembered = await deps.guard.recall(key);
-    if (remembered !== undefined) return answer(command, JSON.parse(remembered) as Reply);
+  return async (commands) => {
+    const replies = new Map<Message, Message | undefined>();
+    const toPerform: Message[] = [];
+    for (const command of commands) {
+      const remembered = await deps.guard.recall(keyOf(command));
+      if (remembered !== undefined) replies.set(command, answer(command, JSON.parse(remembered) as Reply));
+      else if (chaos.failureRate > 0 && random() < chaos.failureRate) replies.set(command, answer(command, spec.transientFailure(command)));
+      else toPerform.push(command);
+    }
+    if (chaos.latencyMs > 0 && toPerform.length > 0) await new Promise((resolve) => setTimeout(resolve, chaos.latencyMs));
 
-    if (chaos.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, chaos.latencyMs));
-    if (chaos.failureRate > 0 && random() < chaos.failureRate) return answer(command, spec.transientFailure(command));
-
-    const performed = await deps.sql.transaction(async (tx): Promise<Performed> => {
-      const stored = await tx.query<{ outcome: Reply }>(`select outcome from ${spec.outcomeTable} where order_id = $1 and operation = $2`, [
-        orderIdOf(command),
-        command.type,
-      ]);
-      if (stored.rows[0]) return { kind: 'final', reply: stored.rows[0].outcome };
-      return spec.perform(tx, command);
+    const performed = toPerform.length === 0 ? [] : await deps.sql.transaction(async (tx) => {
+      const results: Performed[] = [];
+      for (const command of toPerform) {
+        const stored = await tx.query<{ outcome: Reply }>(`select outcome from ${spec.outcomeTable} where order_id = $1 and operation = $2`, [
+          orderIdOf(command),
+          command.type,
+        ]);
+        results.push(stored.rows[0] ? { kind: 'final', reply: stored.rows[0].outcome } : await spec.perform(tx, command));
+      }
+      return results;
     });
-    if (performed.kind === 'silent') return undefined;
-    if (performed.kind === 'final') await deps.guard.remember(key, JSON.stringify(performed.reply), ttlMs);
-    return answer(command, performed.reply);
+    for (const [i, command] of toPerform.entries()) {
+      const result = performed[i]!;
+      if (result.kind === 'silent') continue;
+      if (result.kind === 'final') await deps.guard.remember(keyOf(command), JSON.stringify(result.reply), ttlMs);
+      replies.set(command, answer(command, result.reply));
+    }
+    return commands.map((command) => replies.get(command)).filter((reply): reply is Message => reply !== undefined);
   };
 }
 

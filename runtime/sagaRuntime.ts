@@ -1,5 +1,6 @@
 import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import { isXsagaError, XsagaError } from './errors.ts';
+import { createGroupCommit } from './groupCommit.ts';
 import { collectEffects, noEffects, type Effects } from './effects.ts';
 import { LruCache } from './lruCache.ts';
 import { toMachineEvent } from './machineEvent.ts';
@@ -74,6 +75,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   const cache = new LruCache<string, LiveSaga>(options.cacheSize ?? 10_000);
   const snapshotEvery = options.snapshotEvery ?? 25;
   const log = options.log ?? (() => undefined);
+  const commitStart = createGroupCommit<StreamChange>((changes) => store.commit(changes));
 
   async function hydrate(streamId: string): Promise<LiveSaga | undefined> {
     const cached = cache.get(streamId);
@@ -133,7 +135,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
     const effects = collectEffects(actions, { streamId, version: 1, cause: startMessage, topicOf: definition.topicOf }, noEffects());
     effects.outbox.push(viewFact(live, startMessage.metadata.occurredAt, startMessage));
     const change = toChange(undefined, live, [startMessage], effects, [startMessage.metadata.messageId]);
-    await store.commit([{ ...change, idempotencyKey: startOptions.idempotencyKey }]);
+    await commitStart({ ...change, idempotencyKey: startOptions.idempotencyKey });
     cache.set(streamId, live);
     options.onCommitted?.();
     return { streamId, version: 1 };
