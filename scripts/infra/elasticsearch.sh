@@ -210,13 +210,21 @@ cmd_up() {
   XSAGA_ES_WORK="$WORK" XSAGA_ES_PORT="$PORT" XSAGA_ES_TRANSPORT_PORT="$TRANSPORT_PORT" \
     nohup "$JDK/bin/java" "${JVM_OPTS[@]}" \
     -Des.path.home="$ES_HOME" -Dxsaga.es.home="$ES_HOME" \
-    -cp "$CLASSES:$LIB/*" "$MAIN_CLASS" >>"$LOGFILE" 2>&1 </dev/null &
+    -cp "$CLASSES:$LIB/*" "$MAIN_CLASS" >>"$LOGFILE" 2>&1 </dev/null 9>&- &  # 9>&-: do not inherit the lock
   pid=$!
   echo "$pid" >"$PIDFILE"
 
   if ! wait_healthy "$pid"; then
+    local h
+    h="$(health)"
+    if [[ -n "$h" ]]; then
+      # HTTP answers but the cluster is red (e.g. a broken index left in data/): keep the node
+      # up so the index can be inspected or deleted through the API.
+      curl -s -m 5 "http://$HOST:$PORT/_cat/indices?health=red&v" >&2 || true
+      die "node running (pid $pid) but cluster health is '$h' after ${START_TIMEOUT}s; delete or fix the red indices above, or run down (log: $LOGFILE)"
+    fi
     tail -n 40 "$LOGFILE" >&2 || true
-    log "not healthy after ${START_TIMEOUT}s; stopping it"
+    log "no HTTP answer after ${START_TIMEOUT}s; stopping it"
     cmd_down || true
     die "startup timed out (log: $LOGFILE)"
   fi
@@ -252,9 +260,17 @@ cmd_status() {
   return 3
 }
 
+# Serialize up/down (e.g. parallel test setups) so two nodes never race for one work dir.
+with_lock() {
+  mkdir -p "$WORK"
+  exec 9>"$WORK/.lock"
+  flock -w $((START_TIMEOUT + STOP_TIMEOUT + 60)) 9 || die "could not lock $WORK/.lock"
+  "$@"
+}
+
 case "${1:-}" in
-  up) cmd_up ;;
-  down) cmd_down ;;
+  up) with_lock cmd_up ;;
+  down) with_lock cmd_down ;;
   status) cmd_status ;;
   *)
     echo "usage: $0 up|down|status" >&2

@@ -45,7 +45,18 @@ public final class LocalNode {
     private LocalNode() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            start();
+        } catch (Throwable t) {
+            // any failure before the node runs (bad config, port taken, ...) ends the process
+            // at once, so the start script sees it exit instead of waiting for a timeout
+            t.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void start() throws Exception {
         String homeProp = System.getProperty("xsaga.es.home");
         if (homeProp == null || homeProp.isBlank()) {
             System.err.println("missing -Dxsaga.es.home=<elasticsearch home directory>");
@@ -74,6 +85,7 @@ public final class LocalNode {
         });
 
         Files.createDirectories(env.tmpDir());
+        // false = a stateful (classic) node, not a serverless/stateless one
         Set<PluginBundle> modules = PluginsLoader.loadModulesBundles(env.modulesDir(), false);
         // No user plugins, only the modules under home/modules. The server runs from the class
         // path (unnamed module), so there are no qualified module exports to wire up: false.
