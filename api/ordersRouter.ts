@@ -50,6 +50,13 @@ function searchQueryOf(query: Request['query']): OrderQuery {
   return result;
 }
 
+function minVersionOf(value: unknown): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (typeof value !== 'string' || !Number.isInteger(n) || n < 1) throw validationError([{ field: 'minVersion', detail: 'must be a whole number ≥ 1' }]);
+  return n;
+}
+
 /** The order endpoints of the HTTP contract. */
 export function ordersRouter(orders: OrderService): Router {
   const router = Router();
@@ -74,7 +81,7 @@ export function ordersRouter(orders: OrderService): Router {
   });
 
   router.get('/orders/:id', async (req, res) => {
-    const view = await orders.getOrder(req.params.id);
+    const view = await orders.getOrder(req.params.id, { minVersion: minVersionOf(req.query.minVersion) });
     if (!view) {
       sendProblem(res, { status: 404, detail: `No order ${req.params.id}.`, instance: req.originalUrl });
       return;

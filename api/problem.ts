@@ -50,11 +50,14 @@ export function problemMiddleware(log: (message: string) => void): ErrorRequestH
     const instance = req.originalUrl;
     if (isXsagaError(error)) {
       const status = STATUS_BY_CODE[error.code];
-      if (status >= 500) log(`${req.method} ${instance}: ${error.message}`);
+      // A timeout is the client's to retry and says what it waited for; other server errors leak nothing.
+      const shown = status < 500 || error.code === 'TIMEOUT';
+      if (!shown) log(`${req.method} ${instance}: ${error.message}`);
+      if (error.retryable && status >= 500) res.set('Retry-After', '1');
       sendProblem(res, {
         type: `urn:xsaga:problem:${error.code.toLowerCase().replaceAll('_', '-')}`,
         status,
-        detail: status >= 500 ? 'The request could not be completed; try again later.' : error.message,
+        detail: shown ? error.message : 'The request could not be completed; try again later.',
         instance,
         ...(error.fieldErrors.length > 0 ? { errors: error.fieldErrors } : {}),
       });

@@ -1,7 +1,28 @@
 import { XsagaError, type FieldError } from '../runtime/errors.ts';
 
+export const ROLES = ['api', 'worker', 'participants', 'projector', 'relay'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Where the production adapters find their servers. */
+export type ProductionConfig = Readonly<{
+  pgUrl: string;
+  pgSchema: string;
+  kafkaBrokers: readonly string[];
+  topicPrefix: string;
+  elasticsearchUrl: string;
+  /** The alias the read model is served behind; each rebuild creates a new index under it. */
+  ordersAlias: string;
+  redisUrl: string;
+}>;
+
 /** Everything xsaga reads from its environment, checked once at start-up. */
 export type Config = Readonly<{
+  mode: 'embedded' | 'production';
+  /** The roles this process runs; all of them by default. */
+  roles: readonly Role[];
+  production?: ProductionConfig;
+  /** How long `GET /orders/:id?minVersion=` waits for the projection. */
+  minVersionWaitMs: number;
   port: number;
   dataDir: string;
   paymentTimeoutMs: number;
@@ -18,7 +39,23 @@ type Reader = Readonly<{
   integer(name: string, fallback: number, min: number, max: number): number;
   ratio(name: string, fallback: number): number;
   text(name: string, fallback: string): string;
+  required(name: string, pattern: RegExp, hint: string): string;
+  oneOf(name: string, allowed: readonly string[], fallback: string): string;
 }>;
+
+const URL_OF = (scheme: string) => new RegExp(`^${scheme}://[^\\s]+$`);
+const BROKERS = /^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/;
+const NAME = /^[a-z][a-z0-9_.-]{0,62}$/;
+
+function readRoles(value: string, errors: FieldError[]): Role[] {
+  const roles = value.split(',').map((r) => r.trim()).filter(Boolean);
+  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (unknown.length > 0 || roles.length === 0) {
+    errors.push({ field: 'XSAGA_ROLES', detail: `must be a comma-separated list of ${ROLES.join(', ')}, got "${value}"` });
+    return [...ROLES];
+  }
+  return roles as Role[];
+}
 
 function reader(env: Env, errors: FieldError[]): Reader {
   const raw = (name: string): string | undefined => {
@@ -47,6 +84,17 @@ function reader(env: Env, errors: FieldError[]): Reader {
       return n;
     },
     text: (name, fallback) => raw(name) ?? fallback,
+    required(name, pattern, hint) {
+      const value = raw(name);
+      if (value === undefined) errors.push({ field: name, detail: `is required in production mode (${hint})` });
+      else if (!pattern.test(value)) errors.push({ field: name, detail: `must be ${hint}, got "${value}"` });
+      return value ?? '';
+    },
+    oneOf(name, allowed, fallback) {
+      const value = raw(name) ?? fallback;
+      if (!allowed.includes(value)) errors.push({ field: name, detail: `must be one of ${allowed.join(', ')}, got "${value}"` });
+      return value;
+    },
   };
 }
 
@@ -54,7 +102,27 @@ function reader(env: Env, errors: FieldError[]): Reader {
 export function loadConfig(env: Env): Config {
   const errors: FieldError[] = [];
   const read = reader(env, errors);
+  const mode = read.oneOf('XSAGA_MODE', ['embedded', 'production'], 'embedded') as Config['mode'];
+  const production: ProductionConfig | undefined =
+    mode === 'production'
+      ? {
+          pgUrl: read.required('XSAGA_PG_URL', URL_OF('postgres(ql)?'), 'a postgres:// URL'),
+          pgSchema: read.text('XSAGA_PG_SCHEMA', 'public'),
+          kafkaBrokers: read.required('XSAGA_KAFKA_BROKERS', BROKERS, 'host:port[,host:port…]').split(','),
+          topicPrefix: read.text('XSAGA_TOPIC_PREFIX', 'xsaga'),
+          elasticsearchUrl: read.required('XSAGA_ES_URL', URL_OF('https?'), 'an http:// URL'),
+          ordersAlias: read.text('XSAGA_ES_ALIAS', 'orders'),
+          redisUrl: read.required('XSAGA_REDIS_URL', URL_OF('rediss?'), 'a redis:// URL'),
+        }
+      : undefined;
+  if (production && !NAME.test(production.pgSchema)) errors.push({ field: 'XSAGA_PG_SCHEMA', detail: `must be a lower-case SQL name, got "${production.pgSchema}"` });
+  if (production && !NAME.test(production.ordersAlias)) errors.push({ field: 'XSAGA_ES_ALIAS', detail: `must be a lower-case index name, got "${production.ordersAlias}"` });
+  if (production && !NAME.test(production.topicPrefix)) errors.push({ field: 'XSAGA_TOPIC_PREFIX', detail: `must be a lower-case name, got "${production.topicPrefix}"` });
   const config: Config = {
+    mode,
+    roles: readRoles(read.text('XSAGA_ROLES', ROLES.join(',')), errors),
+    production,
+    minVersionWaitMs: read.integer('XSAGA_MIN_VERSION_WAIT_MS', 2000, 0, 60_000),
     port: read.integer('PORT', 3000, 0, 65535),
     dataDir: read.text('XSAGA_DATA_DIR', './.xsaga'),
     paymentTimeoutMs: read.integer('XSAGA_PAYMENT_TIMEOUT_MS', 30_000, 1, 7 * 24 * 3600 * 1000),

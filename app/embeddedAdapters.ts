@@ -23,6 +23,8 @@ export async function createEmbeddedAdapters(config: Pick<Config, 'dataDir' | 'p
     readModel,
     guard,
     volatileBus: true,
+    // One process holds the embedded database: a singleton role simply runs.
+    runSingleton: async (_name, start) => start(),
     async close() {
       await bus.close();
       await readModel.close();

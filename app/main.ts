@@ -1,31 +1,56 @@
 import { parseArgs } from 'node:util';
-import { isXsagaError } from '../runtime/errors.ts';
-import { loadConfig } from './config.ts';
+import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
+import { isXsagaError, XsagaError } from '../runtime/errors.ts';
+import { loadConfig, ROLES, type Config, type Role } from './config.ts';
+import { createAdapters } from './createAdapters.ts';
 import { formatDemoResult, runDemo } from './demo.ts';
-import { createEmbeddedAdapters } from './embeddedAdapters.ts';
 import { startSystem } from './system.ts';
 
 const USAGE = `usage: xsaga <command> [options]
 
 commands:
-  start                      run every role in one process on the embedded default
+  start                      run the roles in XSAGA_ROLES (all by default) in one process
+  api | worker | participants | projector | relay
+                             run one role (production mode); start more to scale out
+  rebuild-read-model         replay the event store into a fresh index, then switch the alias
   demo [--orders N] [--concurrency C] [--timeout-ms T]
                              send N orders with every failure mode and check the invariants
 
-environment: see README.md (PORT, XSAGA_DATA_DIR, XSAGA_PAYMENT_TIMEOUT_MS, ...)`;
+environment: see README.md (XSAGA_MODE, PORT, XSAGA_DATA_DIR, XSAGA_PG_URL, XSAGA_KAFKA_BROKERS, ...)`;
 
-async function start(): Promise<void> {
-  const config = loadConfig(process.env);
-  const system = await startSystem({ config, adapters: await createEmbeddedAdapters(config) });
-  const url = await system.listen();
-  console.log(`xsaga listening on ${url} (embedded, data in ${config.dataDir})`);
+const log = (message: string) => console.error(`[xsaga ${new Date().toISOString()}] ${message}`);
+
+async function run(config: Config): Promise<void> {
+  const system = await startSystem({ config, adapters: await createAdapters(config, log), log });
+  const where = config.mode === 'production' ? 'production' : `embedded, data in ${config.dataDir}`;
+  if (config.roles.includes('api')) console.log(`xsaga listening on ${await system.listen()} (${where})`);
+  console.log(`xsaga ready: ${config.roles.join(', ')} (${where})`);
+  let stopping = false;
   const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
     console.log('xsaga stopping');
     await system.stop();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+async function rebuild(config: Config): Promise<void> {
+  if (config.mode !== 'production') throw new XsagaError('CONFIG', 'The embedded read model is rebuilt at every start; rebuild-read-model is for production mode');
+  const adapters = await createAdapters({ ...config, roles: [...ROLES] }, log);
+  const system = await startSystem({ config: { ...config, roles: [] }, adapters, log });
+  const readModel = adapters.readModel as typeof adapters.readModel & { rebuild?: (fill: (target: typeof adapters.readModel) => Promise<void>) => Promise<{ index: string }> };
+  if (!readModel.rebuild) throw new XsagaError('CONFIG', 'This read model cannot be rebuilt behind an alias');
+  let count = 0;
+  const { index } = await readModel.rebuild(async (target) => {
+    count = await rebuildReadModel(adapters.store, system.registry, target);
+  });
+  // Views the projector wrote to the old index while the new one filled: versions make a second pass safe.
+  await rebuildReadModel(adapters.store, system.registry, adapters.readModel);
+  console.log(`read model rebuilt: ${count} sagas into ${index}`);
+  await system.stop();
 }
 
 async function demo(args: string[]): Promise<void> {
@@ -39,7 +64,7 @@ async function demo(args: string[]): Promise<void> {
   });
   const whole = (name: string, value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number ≥ 1, got "${value}"`);
+    if (!Number.isInteger(n) || n < 1) throw new XsagaError('CONFIG', `--${name} must be a whole number ≥ 1, got "${value}"`);
     return n;
   };
   // The demo shortens the payment deadline so that orders whose payment never answers end quickly.
@@ -55,15 +80,12 @@ async function demo(args: string[]): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'start':
-      return start();
-    case 'demo':
-      return demo(rest);
-    default:
-      console.error(USAGE);
-      process.exitCode = command === undefined || command === 'help' || command === '--help' ? 0 : 2;
-  }
+  if (command === 'start') return run(loadConfig(process.env));
+  if ((ROLES as readonly string[]).includes(command ?? '')) return run({ ...loadConfig(process.env), roles: [command as Role] });
+  if (command === 'rebuild-read-model') return rebuild(loadConfig(process.env));
+  if (command === 'demo') return demo(rest);
+  console.error(USAGE);
+  process.exitCode = command === undefined || command === 'help' || command === '--help' ? 0 : 2;
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

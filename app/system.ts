@@ -20,7 +20,7 @@ import { createSagaRuntime, type SagaRuntime } from '../runtime/sagaRuntime.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
 import type { SqlClient } from '../runtime/sqlClient.ts';
 import { createTimerScheduler, type TimerScheduler } from '../runtime/timerScheduler.ts';
-import type { Config } from './config.ts';
+import type { Config, Role } from './config.ts';
 
 /** The adapters behind every port; embedded or production, the system is wired the same way. */
 export type SystemAdapters = Readonly<{
@@ -31,6 +31,10 @@ export type SystemAdapters = Readonly<{
   guard: IdempotencyGuard;
   /** The bus forgets messages on restart: replay the outbox of unfinished sagas, and rebuild the read model. */
   volatileBus: boolean;
+  /** Where commits that wrote outbox rows are announced to relays in other processes. */
+  outboxChannel?: string;
+  /** Runs a role that must run in one process at a time; resolves to its stop function. */
+  runSingleton(name: string, start: () => Promise<() => Promise<void>>): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }>;
 
@@ -44,8 +48,7 @@ export type System = Readonly<{
   orders: OrderService;
   relay: OutboxRelay;
   scheduler: TimerScheduler;
-  /** Where the API listens, once `listen` was called. */
-  url?: string;
+  /** Starts the HTTP API (role `api`) and resolves to its URL. */
   listen(port?: number): Promise<string>;
   stop(): Promise<void>;
 }>;
@@ -54,24 +57,25 @@ export type SystemOptions = Readonly<{
   config: Config;
   adapters: SystemAdapters;
   clock?: Clock;
-  topicPrefix?: string;
   log?: (message: string) => void;
   random?: () => number;
 }>;
 
 /**
- * Wires every role of xsaga into one process: API, saga worker, participants, projector,
- * outbox relay and timer scheduler.
+ * Wires the roles this process runs (`config.roles`): API, saga worker, participants, projector,
+ * and the outbox relay with the timer scheduler. Each role can run alone in its own process;
+ * Kafka consumer groups share the work between processes of the same role.
  */
 export async function startSystem(options: SystemOptions): Promise<System> {
   const { config, adapters } = options;
+  const has = (role: Role) => config.roles.includes(role);
   const clock = options.clock ?? systemClock;
   const log = options.log ?? ((message: string) => console.error(message));
-  const topics = topicsFor(options.topicPrefix);
+  const topics = topicsFor(config.production?.topicPrefix);
   const definition = orderSagaDefinition(topics);
   const registry = new MachineRegistry().register(definition);
 
-  await migrateParticipants(adapters.sql);
+  if (has('participants')) await migrateParticipants(adapters.sql);
   await adapters.bus.ensureTopics(allTopics(topics));
 
   const relay = createOutboxRelay({ store: adapters.store, bus: adapters.bus, log });
@@ -84,6 +88,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     log,
   });
   const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: () => relay.wake(), log });
+  const stops: (() => Promise<void>)[] = [];
 
   if (adapters.volatileBus) {
     await rebuildReadModel(adapters.store, registry, adapters.readModel);
@@ -91,21 +96,41 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     await adapters.bus.publish(unfinished.map((record) => record.envelope));
   }
 
-  const subscriptions: Subscription[] = [];
-  subscriptions.push(
-    await adapters.bus.subscribe({
+  if (has('worker')) {
+    const worker = await adapters.bus.subscribe({
       group: 'xsaga-saga-worker',
       topics: [topics.sagaInbox],
       maxBatchSize: 1000,
       handler: ({ messages }) => runtime.handle(messages),
+      // Another worker may now own these sagas: cached actors would be stale, so drop them.
       onRevoked: () => runtime.evict(),
-    }),
-  );
-  const participantDeps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random };
-  for (const spec of [paymentParticipant(topics.paymentCommands), inventoryParticipant(topics.inventoryCommands), shippingParticipant(topics.shippingCommands)]) {
-    subscriptions.push(await startParticipant(spec, participantDeps));
+    });
+    stops.push(() => worker.stop());
   }
-  subscriptions.push(await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel }));
+  if (has('participants')) {
+    const deps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random };
+    for (const spec of [paymentParticipant(topics.paymentCommands), inventoryParticipant(topics.inventoryCommands), shippingParticipant(topics.shippingCommands)]) {
+      const subscription: Subscription = await startParticipant(spec, deps);
+      stops.push(() => subscription.stop());
+    }
+  }
+  if (has('projector')) {
+    const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel });
+    stops.push(() => projector.stop());
+  }
+  if (has('relay')) {
+    const stopSingleton = await adapters.runSingleton('relay', async () => {
+      const unlisten = adapters.outboxChannel && adapters.sql.listen ? await adapters.sql.listen(adapters.outboxChannel, () => relay.wake()) : undefined;
+      const relayLoop = relay.start();
+      const schedulerLoop = scheduler.start();
+      return async () => {
+        await unlisten?.();
+        await schedulerLoop.stop();
+        await relayLoop.stop();
+      };
+    });
+    stops.push(stopSingleton);
+  }
 
   const orders = createOrderService({
     runtime,
@@ -114,19 +139,11 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     readModel: adapters.readModel,
     clock,
     settings: { paymentTimeoutMs: config.paymentTimeoutMs, maxAttempts: config.maxAttempts },
-  });
-  const api = createApi({
-    orders,
-    readModel: adapters.readModel,
-    log,
-    health: async () => {
-      await adapters.sql.query('select 1');
-      return { eventStore: 'ok' };
-    },
+    minVersionWaitMs: config.minVersionWaitMs,
   });
 
   let server: Server | undefined;
-  const system: System = {
+  return {
     config,
     adapters,
     topics,
@@ -137,25 +154,32 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     relay,
     scheduler,
     async listen(port = config.port) {
+      const api = createApi({
+        orders,
+        readModel: adapters.readModel,
+        log,
+        health: async () => {
+          await adapters.sql.query('select 1');
+          return { eventStore: 'ok' };
+        },
+      });
       server = await new Promise<Server>((resolve, reject) => {
         const s = api.listen(port, '127.0.0.1', () => resolve(s));
         s.once('error', reject);
       });
+      // Longer than any client's idle keep-alive: a server closing first races a reused connection (ECONNRESET).
+      server.keepAliveTimeout = 65_000;
+      server.headersTimeout = 66_000;
       const address = server.address();
-      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
-      (system as { url?: string }).url = url;
-      return url;
+      return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
     },
     async stop() {
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
-      await scheduler.stop();
-      for (const subscription of subscriptions) await subscription.stop();
-      await relay.stop();
+      for (const stop of stops.reverse()) await stop();
       await adapters.close();
     },
   };
-  return system;
 }

@@ -15,8 +15,11 @@ export type PlacedOrder = Readonly<{ orderId: string; version: number; status: '
 
 export type OrderService = Readonly<{
   placeOrder(request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder>;
-  /** The read model's view, or, before the projection has caught up, the view folded from the event store. */
-  getOrder(orderId: string): Promise<OrderView | undefined>;
+  /**
+   * The read model's view, or, before the projection has caught up, the view folded from the event
+   * store. With `minVersion`, waits (bounded) until the read model reflects at least that version.
+   */
+  getOrder(orderId: string, options?: { minVersion?: number }): Promise<OrderView | undefined>;
   history(orderId: string): Promise<readonly StoredEvent[] | undefined>;
   search(query: OrderQuery): Promise<OrderSearchResult>;
 }>;
@@ -32,7 +35,9 @@ export function createOrderService(deps: {
   clock: Clock;
   settings: SagaSettings;
   newId?: () => string;
+  minVersionWaitMs?: number;
 }): OrderService {
+  const minVersionWaitMs = deps.minVersionWaitMs ?? 2000;
   const newId = deps.newId ?? randomUUID;
 
   async function replayedOrder(key: string, hash: string): Promise<PlacedOrder | undefined> {
@@ -44,6 +49,29 @@ export function createOrderService(deps: {
       });
     }
     return { orderId: existing.streamId, version: 1, status: 'PENDING', replayed: true };
+  }
+
+  async function readOwnWrite(orderId: string, minVersion: number): Promise<OrderView | undefined> {
+    const deadline = Date.now() + minVersionWaitMs;
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+      const projected = await deps.readModel.get(orderId);
+      if (projected && projected.version >= minVersion) return projected;
+      if (!projected) {
+        const head = (await deps.store.load(orderId))?.head;
+        if (!head) return undefined;
+        if (head.version < minVersion) {
+          throw new XsagaError('CONCURRENCY', `Order ${orderId} is at version ${head.version}; version ${minVersion} does not exist`, {
+            fieldErrors: [{ field: 'minVersion', detail: `must be at most ${head.version}` }],
+          });
+        }
+      }
+      if (Date.now() + pause > deadline) {
+        throw new XsagaError('TIMEOUT', `The read model has not reached version ${minVersion} of order ${orderId} within ${minVersionWaitMs} ms; retry, or read /orders/${orderId}/history`, {
+          retryable: true,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 
   return {
@@ -73,7 +101,8 @@ export function createOrderService(deps: {
       }
     },
 
-    async getOrder(orderId) {
+    async getOrder(orderId, options = {}) {
+      if (options.minVersion !== undefined) return readOwnWrite(orderId, options.minVersion);
       const projected = await deps.readModel.get(orderId);
       if (projected) return projected;
       const live = await deps.runtime.hydrate(orderId);

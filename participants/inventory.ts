@@ -1,6 +1,6 @@
 import type { OrderItem, OrderSagaCommand } from '../machines/orderTypes.ts';
 import type { SqlQueryable } from '../runtime/sqlClient.ts';
-import { storeOutcome, type ParticipantSpec, type Performed } from './participant.ts';
+import { final, orderIdOf, type ParticipantSpec, type Performed } from './participant.ts';
 
 /** A SKU that is always out of stock. */
 export const SOLD_OUT_SKU = 'SKU-SOLDOUT';
@@ -33,49 +33,63 @@ export function inventoryParticipant(commandTopic: string): ParticipantSpec {
     name: 'inventory',
     commandTopic,
     outcomeTable: 'inventory_reservations',
+    outcomeColumns: { items: 'jsonb' },
     transientFailure: (command) => ({
       type: command.type === 'ReleaseStock' ? 'StockReleaseFailed' : 'StockReservationFailed',
       data: { reason: 'INVENTORY_UNAVAILABLE', retryable: true },
     }),
-    async perform(tx, command): Promise<Performed> {
-      const { orderId, items } = command.data as StockCommand;
-      const wanted = quantitiesBySku(items);
-      const row = { order_id: orderId, operation: command.type, items: JSON.stringify(items) };
-      if (command.type === 'ReserveStock') {
-        const released = await tx.query(`select 1 from inventory_reservations where order_id = $1 and operation = 'ReleaseStock'`, [orderId]);
-        if (released.rows.length > 0) {
-          return storeOutcome(tx, 'inventory_reservations', row, { type: 'StockReservationFailed', data: { reason: 'RESERVATION_CANCELLED', retryable: false } });
+    async perform(tx, commands): Promise<Performed[]> {
+      if (commands.length === 0) return [];
+      const skus = [...new Set(commands.flatMap((c) => (c.data as StockCommand).items.map((item) => item.sku)))].sort();
+      await seedStock(tx, skus);
+      // Batches of different partitions run at once: each locks all its SKUs up front, in one order, so none can deadlock.
+      const stock = await tx.query<{ sku: string; available: number }>('select sku, available from inventory_stock where sku = any($1::text[]) order by sku for update', [
+        skus,
+      ]);
+      const available = new Map(stock.rows.map((row) => [row.sku, row.available]));
+      const earlier = await tx.query<{ order_id: string; operation: string; outcome: { type: string } }>(
+        'select order_id, operation, outcome from inventory_reservations where order_id = any($1::text[])',
+        [[...new Set(commands.map(orderIdOf))]],
+      );
+      const reserved = new Set(earlier.rows.filter((r) => r.operation === 'ReserveStock' && r.outcome.type === 'StockReserved').map((r) => r.order_id));
+      const released = new Set(earlier.rows.filter((r) => r.operation === 'ReleaseStock').map((r) => r.order_id));
+      const delta = new Map<string, number>();
+      const move = (wanted: ReadonlyMap<string, number>, sign: 1 | -1) => {
+        for (const [sku, quantity] of wanted) {
+          available.set(sku, (available.get(sku) ?? 0) + sign * quantity);
+          delta.set(sku, (delta.get(sku) ?? 0) + sign * quantity);
         }
-        const skus = [...wanted.keys()].sort();
-        await seedStock(tx, skus);
-        // Lock the rows in a fixed order so two reservations cannot deadlock.
-        const stock = await tx.query<{ sku: string; available: number }>(
-          'select sku, available from inventory_stock where sku = any($1::text[]) order by sku for update',
-          [skus],
-        );
-        const available = new Map(stock.rows.map((r) => [r.sku, r.available]));
-        if (skus.some((sku) => (available.get(sku) ?? 0) < wanted.get(sku)!)) {
-          return storeOutcome(tx, 'inventory_reservations', row, { type: 'StockReservationFailed', data: { reason: 'OUT_OF_STOCK', retryable: false } });
+      };
+
+      const results = commands.map((command): Performed => {
+        const { orderId, items } = command.data as StockCommand;
+        const wanted = quantitiesBySku(items);
+        const columns = { items: JSON.stringify(items) };
+        if (command.type === 'ReserveStock') {
+          if (released.has(orderId)) return final({ type: 'StockReservationFailed', data: { reason: 'RESERVATION_CANCELLED', retryable: false } }, columns);
+          if ([...wanted].some(([sku, quantity]) => (available.get(sku) ?? 0) < quantity)) {
+            return final({ type: 'StockReservationFailed', data: { reason: 'OUT_OF_STOCK', retryable: false } }, columns);
+          }
+          move(wanted, -1);
+          reserved.add(orderId);
+          return final({ type: 'StockReserved', data: {} }, columns);
         }
-        await adjustStock(tx, wanted, -1);
-        return storeOutcome(tx, 'inventory_reservations', row, { type: 'StockReserved', data: {} });
-      }
-      if (command.type === 'ReleaseStock') {
-        const reserved = await tx.query<{ outcome: { type: string } }>(
-          `select outcome from inventory_reservations where order_id = $1 and operation = 'ReserveStock'`,
-          [orderId],
+        if (command.type === 'ReleaseStock') {
+          if (reserved.has(orderId) && !released.has(orderId)) move(wanted, +1);
+          released.add(orderId);
+          return final({ type: 'StockReleased', data: {} }, columns);
+        }
+        throw new Error(`inventory cannot handle ${command.type}`);
+      });
+
+      const changed = [...delta].filter(([, quantity]) => quantity !== 0);
+      if (changed.length > 0) {
+        await tx.query(
+          `update inventory_stock s set available = s.available + u.q from unnest($1::text[], $2::int[]) as u(sku, q) where s.sku = u.sku`,
+          [changed.map(([sku]) => sku), changed.map(([, quantity]) => quantity)],
         );
-        if (reserved.rows[0]?.outcome.type === 'StockReserved') await adjustStock(tx, wanted, +1);
-        return storeOutcome(tx, 'inventory_reservations', row, { type: 'StockReleased', data: {} });
       }
-      throw new Error(`inventory cannot handle ${command.type}`);
+      return results;
     },
   };
-}
-
-async function adjustStock(tx: SqlQueryable, quantities: ReadonlyMap<string, number>, sign: 1 | -1): Promise<void> {
-  await tx.query(
-    `update inventory_stock s set available = s.available + u.q from unnest($1::text[], $2::int[]) as u(sku, q) where s.sku = u.sku`,
-    [[...quantities.keys()], [...quantities.values()].map((q) => sign * q)],
-  );
 }

@@ -1,20 +1,23 @@
+import { isoNow, type Clock } from '../runtime/clock.ts';
 import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
 import { replyTo, type Message } from '../runtime/message.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
 import type { SqlClient, SqlQueryable } from '../runtime/sqlClient.ts';
-import { isoNow, type Clock } from '../runtime/clock.ts';
 
 /** A reply as a participant decides it, before it is addressed. */
 export type Reply = Readonly<{ type: string; data: unknown }>;
 
 /**
- * What performing a command came to: a final outcome is stored and replayed to every duplicate;
- * a transient failure is answered but not stored, so a retry performs the effect for real;
- * `silent` answers nothing (a provider that never responds).
+ * What performing a command came to: a final outcome is stored (with the participant's own
+ * columns) and replayed to every duplicate; a transient failure is answered but not stored, so a
+ * retry performs the effect for real; `silent` answers nothing (a provider that never responds).
  */
-export type Performed = Readonly<{ kind: 'final'; reply: Reply }> | Readonly<{ kind: 'transient'; reply: Reply }> | Readonly<{ kind: 'silent' }>;
+export type Performed =
+  | Readonly<{ kind: 'final'; reply: Reply; columns?: Readonly<Record<string, string | number | null>> }>
+  | Readonly<{ kind: 'transient'; reply: Reply }>
+  | Readonly<{ kind: 'silent' }>;
 
-/** Simulated trouble for load tests: a share of commands fail transiently, and each takes a while. */
+/** Simulated trouble for load tests: a share of commands fail transiently, and each batch takes a while. */
 export type Chaos = Readonly<{ failureRate: number; latencyMs: number }>;
 
 export const noChaos: Chaos = { failureRate: 0, latencyMs: 0 };
@@ -22,10 +25,15 @@ export const noChaos: Chaos = { failureRate: 0, latencyMs: 0 };
 export type ParticipantSpec = Readonly<{
   name: string;
   commandTopic: string;
-  /** The table whose (order_id, operation) rows hold the stored outcomes. */
+  /** The table whose unique (order_id, operation) rows hold the stored outcomes: the durable guard. */
   outcomeTable: string;
-  /** Performs the command's effect in `tx`, storing a final outcome row itself. */
-  perform(tx: SqlQueryable, command: Message): Promise<Performed>;
+  /** The outcome table's own columns besides order_id, operation and outcome, with their SQL types. */
+  outcomeColumns: Readonly<Record<string, string>>;
+  /**
+   * Performs the effects of commands never performed before (one per order and operation), in
+   * order, inside the batch's transaction; returns one result per command.
+   */
+  perform(tx: SqlQueryable, commands: readonly Message[]): Promise<Performed[]>;
   /** The reply that says a command failed transiently. */
   transientFailure(command: Message): Reply;
 }>;
@@ -41,7 +49,8 @@ export type ParticipantDeps = Readonly<{
   guardTtlMs?: number;
 }>;
 
-const orderIdOf = (command: Message): string => (command.data as { orderId: string }).orderId;
+export const orderIdOf = (command: Message): string => (command.data as { orderId: string }).orderId;
+const operationKey = (command: Message): string => `${orderIdOf(command)}\u0000${command.type}`;
 
 /** Runs a participant: consumes its command topic, performs each effect at most once, replies on the saga inbox. */
 export async function startParticipant(spec: ParticipantSpec, deps: ParticipantDeps): Promise<Subscription> {
@@ -60,53 +69,86 @@ export async function startParticipant(spec: ParticipantSpec, deps: ParticipantD
 }
 
 /**
- * The at-most-once core of a participant, without the bus: commands in, replies out. The effects of
- * a whole batch share one transaction; if any of them fails, none is kept and the batch is retried.
+ * The at-most-once core of a participant, without the bus: commands in, replies out. A batch costs
+ * a fixed number of statements: one read of stored outcomes, the participant's own, one insert.
+ * If anything fails, nothing of the batch is kept and the bus delivers it again.
  */
 export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDeps): (commands: readonly Message[]) => Promise<Message[]> {
   const chaos = deps.chaos ?? noChaos;
   const random = deps.random ?? Math.random;
   const ttlMs = deps.guardTtlMs ?? 24 * 3600 * 1000;
-  const answer = (command: Message, reply: Reply): Message => replyTo(command, reply.type, reply.data, isoNow(deps.clock));
-  const keyOf = (command: Message) => `${spec.name}:${orderIdOf(command)}:${command.type}`;
+  const guardKey = (command: Message) => `${spec.name}:${orderIdOf(command)}:${command.type}`;
+  const extraColumns = Object.entries(spec.outcomeColumns);
+
+  async function storedOutcomes(tx: SqlQueryable, commands: readonly Message[]): Promise<Map<string, Reply>> {
+    const stored = await tx.query<{ order_id: string; operation: string; outcome: Reply }>(
+      `select t.order_id, t.operation, t.outcome from ${spec.outcomeTable} t
+         join unnest($1::text[], $2::text[]) as k(order_id, operation) on t.order_id = k.order_id and t.operation = k.operation`,
+      [commands.map(orderIdOf), commands.map((c) => c.type)],
+    );
+    return new Map(stored.rows.map((row) => [`${row.order_id}\u0000${row.operation}`, row.outcome]));
+  }
+
+  async function storeOutcomes(tx: SqlQueryable, finals: readonly { command: Message; performed: Performed & { kind: 'final' } }[]): Promise<void> {
+    if (finals.length === 0) return;
+    const names = ['order_id', 'operation', 'outcome', ...extraColumns.map(([name]) => name)];
+    const casts = ['text', 'text', 'text', ...extraColumns.map(([, type]) => type)];
+    const select = names.map((name, i) => (name === 'outcome' ? `c${i}::jsonb` : `c${i}`)).join(', ');
+    const params = [
+      finals.map((f) => orderIdOf(f.command)),
+      finals.map((f) => f.command.type),
+      finals.map((f) => JSON.stringify(f.performed.reply)),
+      ...extraColumns.map(([name]) => finals.map((f) => f.performed.columns?.[name] ?? null)),
+    ];
+    // A concurrent duplicate loses on the unique key: its transaction rolls back and its batch comes again.
+    await tx.query(
+      `insert into ${spec.outcomeTable} (${names.join(', ')})
+       select ${select} from unnest(${casts.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) as u(${names.map((_, i) => `c${i}`).join(', ')})`,
+      params,
+    );
+  }
 
   return async (commands) => {
-    const replies = new Map<Message, Message | undefined>();
+    const answers = new Map<Message, Reply | undefined>();
+    const remembered = await Promise.all(commands.map((command) => deps.guard.recall(guardKey(command))));
     const toPerform: Message[] = [];
-    for (const command of commands) {
-      const remembered = await deps.guard.recall(keyOf(command));
-      if (remembered !== undefined) replies.set(command, answer(command, JSON.parse(remembered) as Reply));
-      else if (chaos.failureRate > 0 && random() < chaos.failureRate) replies.set(command, answer(command, spec.transientFailure(command)));
+    commands.forEach((command, i) => {
+      const outcome = remembered[i];
+      if (outcome !== undefined) answers.set(command, JSON.parse(outcome) as Reply);
+      else if (chaos.failureRate > 0 && random() < chaos.failureRate) answers.set(command, spec.transientFailure(command));
       else toPerform.push(command);
-    }
+    });
     if (chaos.latencyMs > 0 && toPerform.length > 0) await new Promise((resolve) => setTimeout(resolve, chaos.latencyMs));
 
-    const performed = toPerform.length === 0 ? [] : await deps.sql.transaction(async (tx) => {
-      const results: Performed[] = [];
+    const finals: { command: Message; performed: Performed & { kind: 'final' } }[] = [];
+    if (toPerform.length > 0) {
+      const results = await deps.sql.transaction(async (tx) => {
+        const stored = await storedOutcomes(tx, toPerform);
+        const fresh = new Map<string, Message>();
+        for (const command of toPerform) if (!stored.has(operationKey(command)) && !fresh.has(operationKey(command))) fresh.set(operationKey(command), command);
+        const performed = await spec.perform(tx, [...fresh.values()]);
+        const byKey = new Map<string, Performed>([...stored].map(([key, reply]) => [key, { kind: 'final', reply }]));
+        [...fresh.values()].forEach((command, i) => {
+          const result = performed[i]!;
+          byKey.set(operationKey(command), result);
+          if (result.kind === 'final') finals.push({ command, performed: result });
+        });
+        await storeOutcomes(tx, finals);
+        return byKey;
+      });
       for (const command of toPerform) {
-        const stored = await tx.query<{ outcome: Reply }>(`select outcome from ${spec.outcomeTable} where order_id = $1 and operation = $2`, [
-          orderIdOf(command),
-          command.type,
-        ]);
-        results.push(stored.rows[0] ? { kind: 'final', reply: stored.rows[0].outcome } : await spec.perform(tx, command));
+        const result = results.get(operationKey(command))!;
+        answers.set(command, result.kind === 'silent' ? undefined : result.reply);
       }
-      return results;
-    });
-    for (const [i, command] of toPerform.entries()) {
-      const result = performed[i]!;
-      if (result.kind === 'silent') continue;
-      if (result.kind === 'final') await deps.guard.remember(keyOf(command), JSON.stringify(result.reply), ttlMs);
-      replies.set(command, answer(command, result.reply));
+      await Promise.all(finals.map((f) => deps.guard.remember(guardKey(f.command), JSON.stringify(f.performed.reply), ttlMs)));
     }
-    return commands.map((command) => replies.get(command)).filter((reply): reply is Message => reply !== undefined);
+    const now = isoNow(deps.clock);
+    return commands.flatMap((command) => {
+      const reply = answers.get(command);
+      return reply ? [replyTo(command, reply.type, reply.data, now)] : [];
+    });
   };
 }
 
-/** Stores the final outcome row; a concurrent duplicate loses on the unique key and its transaction rolls back. */
-export async function storeOutcome(tx: SqlQueryable, table: string, columns: Record<string, unknown>, reply: Reply): Promise<Performed> {
-  const names = [...Object.keys(columns), 'outcome'];
-  const values = [...Object.values(columns), JSON.stringify(reply)];
-  const placeholders = names.map((name, i) => (name === 'outcome' || name === 'items' ? `$${i + 1}::jsonb` : `$${i + 1}`));
-  await tx.query(`insert into ${table} (${names.join(', ')}) values (${placeholders.join(', ')})`, values);
-  return { kind: 'final', reply };
-}
+/** A final outcome, with the participant's own columns for its row. */
+export const final = (reply: Reply, columns?: Record<string, string | number | null>): Performed => ({ kind: 'final', reply, columns });

@@ -1,6 +1,6 @@
 import type { OrderSagaCommand } from '../machines/orderTypes.ts';
 import type { Message } from '../runtime/message.ts';
-import { storeOutcome, type ParticipantSpec, type Performed } from './participant.ts';
+import { final, orderIdOf, type ParticipantSpec, type Performed } from './participant.ts';
 
 /** Payment tokens that make the payment provider misbehave on purpose. */
 export const TEST_TOKENS = { declined: 'tok_declined', noAnswer: 'tok_no_answer', flaky: 'tok_flaky' } as const;
@@ -11,6 +11,8 @@ const FLAKY_FAILURES = 2;
 type Capture = Extract<OrderSagaCommand, { type: 'CapturePayment' }>['data'];
 type Refund = Extract<OrderSagaCommand, { type: 'RefundPayment' }>['data'];
 
+const declined = (reason: string): Performed => final({ type: 'PaymentFailed', data: { reason, retryable: false } }, { amount: 0 });
+
 /**
  * The payment service: a ledger of captures and refunds. A refund of a payment that was never
  * captured records a zero refund, which also voids any capture that arrives after it.
@@ -20,37 +22,43 @@ export function paymentParticipant(commandTopic: string): ParticipantSpec {
     name: 'payment',
     commandTopic,
     outcomeTable: 'payment_ledger',
+    outcomeColumns: { amount: 'bigint' },
     transientFailure: (command) => ({
       type: command.type === 'RefundPayment' ? 'PaymentRefundFailed' : 'PaymentFailed',
       data: { reason: 'PAYMENT_PROVIDER_UNAVAILABLE', retryable: true },
     }),
-    async perform(tx, command: Message): Promise<Performed> {
-      if (command.type === 'CapturePayment') {
-        const capture = command.data as Capture;
-        if (capture.paymentToken === TEST_TOKENS.noAnswer) return { kind: 'silent' };
-        if (capture.paymentToken === TEST_TOKENS.flaky && capture.attempt <= FLAKY_FAILURES) {
-          return { kind: 'transient', reply: { type: 'PaymentFailed', data: { reason: 'PAYMENT_PROVIDER_UNAVAILABLE', retryable: true } } };
-        }
-        const voided = await tx.query(`select 1 from payment_ledger where order_id = $1 and operation = 'RefundPayment'`, [capture.orderId]);
-        const row = { order_id: capture.orderId, operation: command.type, amount: 0 };
-        if (voided.rows.length > 0) {
-          return storeOutcome(tx, 'payment_ledger', row, { type: 'PaymentFailed', data: { reason: 'PAYMENT_VOIDED', retryable: false } });
-        }
-        if (capture.paymentToken === TEST_TOKENS.declined) {
-          return storeOutcome(tx, 'payment_ledger', row, { type: 'PaymentFailed', data: { reason: 'PAYMENT_DECLINED', retryable: false } });
-        }
-        return storeOutcome(tx, 'payment_ledger', { ...row, amount: capture.amount }, { type: 'PaymentCaptured', data: { amount: capture.amount } });
+    async perform(tx, commands: readonly Message[]): Promise<Performed[]> {
+      // What the ledger already says about these orders, then the batch applied in order on top of it.
+      const ledger = await tx.query<{ order_id: string; operation: string; amount: string | number }>(
+        'select order_id, operation, amount from payment_ledger where order_id = any($1::text[])',
+        [[...new Set(commands.map(orderIdOf))]],
+      );
+      const captured = new Map<string, number>();
+      const refunded = new Set<string>();
+      for (const row of ledger.rows) {
+        if (row.operation === 'CapturePayment') captured.set(row.order_id, Number(row.amount));
+        if (row.operation === 'RefundPayment') refunded.add(row.order_id);
       }
-      if (command.type === 'RefundPayment') {
-        const refund = command.data as Refund;
-        const captured = await tx.query<{ amount: string | number }>(
-          `select amount from payment_ledger where order_id = $1 and operation = 'CapturePayment'`,
-          [refund.orderId],
-        );
-        const amount = Number(captured.rows[0]?.amount ?? 0);
-        return storeOutcome(tx, 'payment_ledger', { order_id: refund.orderId, operation: command.type, amount }, { type: 'PaymentRefunded', data: { amount } });
-      }
-      throw new Error(`payment cannot handle ${command.type}`);
+      return commands.map((command): Performed => {
+        if (command.type === 'CapturePayment') {
+          const capture = command.data as Capture;
+          if (capture.paymentToken === TEST_TOKENS.noAnswer) return { kind: 'silent' };
+          if (capture.paymentToken === TEST_TOKENS.flaky && capture.attempt <= FLAKY_FAILURES) {
+            return { kind: 'transient', reply: { type: 'PaymentFailed', data: { reason: 'PAYMENT_PROVIDER_UNAVAILABLE', retryable: true } } };
+          }
+          if (refunded.has(capture.orderId)) return declined('PAYMENT_VOIDED');
+          if (capture.paymentToken === TEST_TOKENS.declined) return declined('PAYMENT_DECLINED');
+          captured.set(capture.orderId, capture.amount);
+          return final({ type: 'PaymentCaptured', data: { amount: capture.amount } }, { amount: capture.amount });
+        }
+        if (command.type === 'RefundPayment') {
+          const { orderId } = command.data as Refund;
+          const amount = captured.get(orderId) ?? 0;
+          refunded.add(orderId);
+          return final({ type: 'PaymentRefunded', data: { amount } }, { amount });
+        }
+        throw new Error(`payment cannot handle ${command.type}`);
+      });
     },
   };
 }

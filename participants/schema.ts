@@ -1,3 +1,4 @@
+import { migrate } from '../runtime/migrate.ts';
 import type { SqlClient } from '../runtime/sqlClient.ts';
 
 /**
@@ -33,5 +34,5 @@ const statements = [
 ];
 
 export async function migrateParticipants(sql: SqlClient): Promise<void> {
-  for (const statement of statements) await sql.query(statement);
+  await migrate(sql, 7_100_002, statements);
 }

@@ -1,5 +1,5 @@
 import type { OrderSagaCommand } from '../machines/orderTypes.ts';
-import { storeOutcome, type ParticipantSpec, type Performed } from './participant.ts';
+import { final, type ParticipantSpec, type Performed } from './participant.ts';
 
 /** A country code no carrier delivers to. */
 export const UNDELIVERABLE_COUNTRY = 'ZZ';
@@ -12,16 +12,18 @@ export function shippingParticipant(commandTopic: string): ParticipantSpec {
     name: 'shipping',
     commandTopic,
     outcomeTable: 'shipping_shipments',
+    outcomeColumns: { shipment_id: 'text' },
     transientFailure: () => ({ type: 'ShipmentFailed', data: { reason: 'CARRIER_UNAVAILABLE', retryable: true } }),
-    async perform(tx, command): Promise<Performed> {
-      if (command.type !== 'CreateShipment') throw new Error(`shipping cannot handle ${command.type}`);
-      const { orderId, address } = command.data as CreateShipment;
-      const row = { order_id: orderId, operation: command.type };
-      if (address.country === UNDELIVERABLE_COUNTRY) {
-        return storeOutcome(tx, 'shipping_shipments', { ...row, shipment_id: null }, { type: 'ShipmentFailed', data: { reason: 'UNDELIVERABLE', retryable: false } });
-      }
-      const shipmentId = `shp-${orderId}`;
-      return storeOutcome(tx, 'shipping_shipments', { ...row, shipment_id: shipmentId }, { type: 'ShipmentCreated', data: { shipmentId } });
+    async perform(_tx, commands): Promise<Performed[]> {
+      return commands.map((command) => {
+        if (command.type !== 'CreateShipment') throw new Error(`shipping cannot handle ${command.type}`);
+        const { orderId, address } = command.data as CreateShipment;
+        if (address.country === UNDELIVERABLE_COUNTRY) {
+          return final({ type: 'ShipmentFailed', data: { reason: 'UNDELIVERABLE', retryable: false } }, { shipment_id: null });
+        }
+        const shipmentId = `shp-${orderId}`;
+        return final({ type: 'ShipmentCreated', data: { shipmentId } }, { shipment_id: shipmentId });
+      });
     },
   };
 }

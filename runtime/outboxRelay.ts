@@ -2,7 +2,14 @@ import { startBackgroundLoop, type BackgroundLoop } from './backgroundLoop.ts';
 import type { MessageBus } from './messageBus.ts';
 import type { SagaStore } from './sagaStore.ts';
 
-export type OutboxRelay = BackgroundLoop & Readonly<{ publishPending(): Promise<number> }>;
+export type OutboxRelay = Readonly<{
+  /** Starts publishing in the background; one relay loop per process at the most. */
+  start(): BackgroundLoop;
+  /** Publishes now instead of at the next poll; does nothing until started. */
+  wake(): void;
+  /** Publishes everything pending and resolves when the outbox is empty. */
+  publishPending(): Promise<number>;
+}>;
 
 /**
  * Publishes committed outbox rows to the bus in commit order, then marks them published. A crash
@@ -32,13 +39,25 @@ export function createOutboxRelay(options: {
     return publishing;
   }
 
-  const loop = startBackgroundLoop('outbox relay', async () => ({ more: (await publishOnce()) === batchSize }), {
-    idleMs: options.idleMs ?? 250,
-    log: options.log,
-  });
+  let loop: BackgroundLoop | undefined;
 
   return {
-    ...loop,
+    start() {
+      if (loop) throw new Error('the outbox relay is already running');
+      const started = startBackgroundLoop('outbox relay', async () => ({ more: (await publishOnce()) === batchSize }), {
+        idleMs: options.idleMs ?? 250,
+        log: options.log,
+      });
+      loop = started;
+      return {
+        wake: started.wake,
+        async stop() {
+          loop = undefined;
+          await started.stop();
+        },
+      };
+    },
+    wake: () => loop?.wake(),
     async publishPending() {
       let total = 0;
       for (let n = await publishOnce(); n > 0; n = await publishOnce()) total += n;

@@ -3,7 +3,12 @@ import { isoNow, type Clock } from './clock.ts';
 import { timerFiredEnvelope } from './machineEvent.ts';
 import type { SagaStore } from './sagaStore.ts';
 
-export type TimerScheduler = BackgroundLoop & Readonly<{ fireDue(): Promise<number> }>;
+export type TimerScheduler = Readonly<{
+  /** Starts firing due timers in the background. */
+  start(): BackgroundLoop;
+  /** Fires the timers due now; resolves to how many fired. */
+  fireDue(): Promise<number>;
+}>;
 
 /**
  * Fires durable timers: each due row is deleted and turned into an inbox message in the same
@@ -30,15 +35,18 @@ export function createTimerScheduler(options: {
     return fired;
   }
 
-  const loop = startBackgroundLoop(
-    'timer scheduler',
-    async () => {
-      const fired = await fireDue();
-      if (fired === batchSize) return { more: true };
-      const next = await options.store.nextTimerDue();
-      return { more: false, idleMs: next ? Date.parse(next) - options.clock.now() : idleMs };
-    },
-    { idleMs, log: options.log },
-  );
-  return { ...loop, fireDue };
+  return {
+    start: () =>
+      startBackgroundLoop(
+        'timer scheduler',
+        async () => {
+          const fired = await fireDue();
+          if (fired === batchSize) return { more: true };
+          const next = await options.store.nextTimerDue();
+          return { more: false, idleMs: next ? Date.parse(next) - options.clock.now() : idleMs };
+        },
+        { idleMs, log: options.log },
+      ),
+    fireDue,
+  };
 }

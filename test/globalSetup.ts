@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 
 /** The servers the integration and end-to-end suites talk to. */
-const SERVICES = ['postgres', 'redis'];
+const SERVICES = ['postgres', 'redis', 'kafka', 'elasticsearch'];
 
 const infra = (command: string, services: readonly string[]): number => {
   try {

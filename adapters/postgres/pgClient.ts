@@ -26,7 +26,21 @@ export async function createPgClient(options: PgClientOptions): Promise<SqlClien
     max: options.maxConnections ?? 8,
     options: `-c search_path=${schema}`,
   });
-  if (schema !== 'public') await pool.query(`create schema if not exists ${schema}`);
+  if (schema !== 'public') {
+    // Processes starting together would race on `create schema`; the advisory lock serialises them.
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('select pg_advisory_xact_lock(7100000)');
+      await client.query(`create schema if not exists ${schema}`);
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
   return {
     ...wrap(pool),
     async transaction(work) {
@@ -42,6 +56,16 @@ export async function createPgClient(options: PgClientOptions): Promise<SqlClien
       } finally {
         client.release();
       }
+    },
+    async listen(channel, onNotify) {
+      if (!SCHEMA_NAME.test(channel)) throw new Error(`Invalid channel name: ${channel}`);
+      // LISTEN needs a connection of its own for as long as it listens, outside the pool.
+      const client = new pg.Client({ connectionString: options.connectionString });
+      await client.connect();
+      client.on('notification', onNotify);
+      client.on('error', () => undefined);
+      await client.query(`listen ${channel}`);
+      return () => client.end();
     },
     close: () => pool.end(),
   };

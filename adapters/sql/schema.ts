@@ -1,3 +1,4 @@
+import { migrate } from '../../runtime/migrate.ts';
 import type { SqlClient } from '../../runtime/sqlClient.ts';
 
 /**
@@ -53,5 +54,5 @@ const statements = [
 ];
 
 export async function migrateSagaStore(sql: SqlClient): Promise<void> {
-  for (const statement of statements) await sql.query(statement);
+  await migrate(sql, 7_100_001, statements);
 }

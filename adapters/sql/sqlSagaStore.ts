@@ -39,7 +39,7 @@ const isoOf = (value: Date | string): string => (value instanceof Date ? value.t
  * A batch is written with one multi-row statement per table: that is what makes a transaction
  * over hundreds of sagas cheap.
  */
-export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: boolean } = {}): Promise<SagaStore> {
+export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: boolean; notifyChannel?: string } = {}): Promise<SagaStore> {
   if (options.migrate !== false) await migrateSagaStore(sql);
 
   async function commit(changes: readonly StreamChange[]): Promise<void> {
@@ -53,6 +53,8 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
         await writeOutbox(tx, changes);
         await writeTimers(tx, changes);
         await writeAppliedMessages(tx, changes);
+        // Delivered on commit, to relays in other processes: they publish at once instead of at their next poll.
+        if (options.notifyChannel && changes.some((c) => c.outbox.length > 0)) await tx.query(`select pg_notify($1, '')`, [options.notifyChannel]);
       });
     } catch (error) {
       if (sqlStateOf(error) === UNIQUE_VIOLATION) {

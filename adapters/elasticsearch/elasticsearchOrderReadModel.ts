@@ -1,0 +1,233 @@
+import { Client, errors, type estypes } from '@elastic/elasticsearch';
+import type { OrderQuery, OrderReadModel, OrderSearchResult, VersionedView } from '../../orders/orderReadModel.ts';
+import type { OrderStatus } from '../../orders/orderView.ts';
+import { XsagaError } from '../../runtime/errors.ts';
+import { fromOrderDocument, orderIndexMappings, orderIndexSettings, toOrderDocument, type OrderDocument } from './orderIndexMapping.ts';
+
+/** The production read model, plus what only an index behind an alias can do. */
+export type ElasticsearchOrderReadModel = OrderReadModel & {
+  /** Makes every acknowledged write visible to search (Elasticsearch search is near-real-time). */
+  refresh(): Promise<void>;
+  /**
+   * Fills a fresh index through `fill`, then swaps the alias to it atomically and deletes the old
+   * indices. Reads keep answering from the old index until the swap, and this process's upserts
+   * are written to both meanwhile, so nothing projected during the rebuild is lost.
+   */
+  rebuild(fill: (target: OrderReadModel) => Promise<void>): Promise<{ index: string; previous: string[] }>;
+};
+
+export type ElasticsearchOrderReadModelOptions = Readonly<{
+  node: string;
+  /** Readers and writers use only the alias; the index behind it changes on rebuild. */
+  alias: string;
+  /** A shared client; when absent the read model creates one and closes it on `close()`. */
+  client?: Client;
+  log?: (message: string) => void;
+  /** How long to wait for the cluster to be at least yellow. */
+  startupTimeoutMs?: number;
+}>;
+
+type IndexReadModel = OrderReadModel & { refresh(): Promise<void>; idle(): Promise<void> };
+
+const STATUSES: readonly OrderStatus[] = ['PENDING', 'COMPLETED', 'FAILED'];
+
+/**
+ * @example
+ * const readModel = await createElasticsearchOrderReadModel({ node: 'http://127.0.0.1:9200', alias: 'orders' });
+ * await readModel.rebuild((target) => rebuildReadModel(store, registry, target).then(() => undefined));
+ */
+export async function createElasticsearchOrderReadModel(options: ElasticsearchOrderReadModelOptions): Promise<ElasticsearchOrderReadModel> {
+  const client = options.client ?? new Client({ node: options.node });
+  const closeClient = async () => {
+    if (!options.client) await client.close();
+  };
+  const log = options.log ?? (() => undefined);
+  const { alias } = options;
+  try {
+    await waitForCluster(client, options.startupTimeoutMs ?? 30_000);
+    await ensureAlias(client, alias, log);
+  } catch (error) {
+    await closeClient();
+    throw error;
+  }
+  const mirrors = new Set<string>();
+  const live = indexReadModel(client, alias, { viaAlias: true, mirrors });
+  const { idle: _idle, ...port } = live;
+  return {
+    ...port,
+    async rebuild(fill) {
+      const index = `${alias}-${new Date().toISOString().replace(/[-:.]/g, '').toLowerCase()}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+      // No refresh while filling: nobody reads this index before the swap, and refreshes slow bulk writes.
+      await client.indices.create({ index, mappings: orderIndexMappings, settings: { ...orderIndexSettings, refresh_interval: '-1' } });
+      log(`rebuild of ${alias}: filling ${index}`);
+      mirrors.add(index);
+      let previous: string[];
+      try {
+        await fill(indexReadModel(client, index, { viaAlias: false, mirrors: new Set() }));
+        await client.indices.putSettings({ index, settings: { refresh_interval: orderIndexSettings.refresh_interval } });
+        await client.indices.refresh({ index });
+        previous = Object.keys(await client.indices.getAlias({ name: alias }));
+        // One request: readers see the old index or the new one, never none. `must_exist` makes a concurrent swap fail this one.
+        await client.indices
+          .updateAliases({
+            actions: [...previous.map((old) => ({ remove: { index: old, alias, must_exist: true } })), { add: { index, alias, is_write_index: true } }],
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof errors.ResponseError && error.statusCode === 404)) throw error;
+            throw new XsagaError('CONCURRENCY', `Another rebuild of ${alias} swapped it first`, { cause: error });
+          });
+      } catch (error) {
+        mirrors.delete(index);
+        // A write still in flight to the deleted index would auto-create it with guessed mappings.
+        await live.idle();
+        await client.indices.delete({ index }, { ignore: [404] });
+        throw error;
+      }
+      mirrors.delete(index);
+      if (previous.length > 0) await client.indices.delete({ index: previous }, { ignore: [404] });
+      log(`rebuild of ${alias}: now ${index}, deleted ${previous.join(', ') || 'nothing'}`);
+      return { index, previous };
+    },
+    async close() {
+      await closeClient();
+    },
+  };
+}
+
+/** One implementation for the alias and for a rebuild's fresh index: only the target name differs. */
+function indexReadModel(client: Client, target: string, options: { viaAlias: boolean; mirrors: ReadonlySet<string> }): IndexReadModel {
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function bulk(views: readonly VersionedView[]): Promise<void> {
+    const operations: estypes.BulkRequest<OrderDocument>['operations'] = [];
+    for (const name of [target, ...options.mirrors]) {
+      for (const { id, version, view } of views) {
+        // `require_alias` stops a write to a deleted alias from auto-creating an index with guessed mappings.
+        operations.push({ index: { _index: name, _id: id, version, version_type: 'external', require_alias: options.viaAlias && name === target } }, toOrderDocument(view));
+      }
+    }
+    const response = await client.bulk<OrderDocument>({ operations });
+    if (!response.errors) return;
+    // 409: the index already holds this version or a newer one (a replay or a reordering), which is the point of versioning.
+    const failed = response.items.map((item) => item.index).filter((result) => result?.error !== undefined && result.status !== 409);
+    if (failed.length === 0) return;
+    const reasons = failed.slice(0, 3).map((result) => `${result?._id}: ${result?.error?.type}: ${result?.error?.reason}`);
+    throw new XsagaError('UNAVAILABLE', `Elasticsearch rejected ${failed.length} of ${operations.length / 2} writes to ${target}: ${reasons.join('; ')}`, {
+      retryable: failed.every((result) => result !== undefined && (result.status === 429 || result.status >= 500)),
+    });
+  }
+
+  async function countBy(field: 'status' | 'state'): Promise<Record<string, number>> {
+    // Both fields take a handful of values (the statechart's states), far below 100.
+    const response = await client.search({ index: target, size: 0, track_total_hits: false, aggs: { counts: { terms: { field, size: 100 } } } });
+    const buckets = (response.aggregations?.counts as estypes.AggregationsStringTermsAggregate | undefined)?.buckets ?? [];
+    const counts: Record<string, number> = {};
+    for (const bucket of Object.values(buckets)) counts[String(bucket.key)] = bucket.doc_count;
+    return counts;
+  }
+
+  return {
+    async upsert(views) {
+      if (views.length === 0) return;
+      const written = bulk(views);
+      inFlight.add(written);
+      try {
+        await written;
+      } finally {
+        inFlight.delete(written);
+      }
+    },
+    async get(orderId) {
+      try {
+        const found = await client.get<OrderDocument>({ index: target, id: orderId });
+        return found._source === undefined ? undefined : fromOrderDocument(found._source);
+      } catch (error) {
+        // A missing index is also a 404, but one that must not read as "no such order".
+        if (error instanceof errors.ResponseError && error.statusCode === 404 && error.body?.found === false) return undefined;
+        throw error;
+      }
+    },
+    async search(query): Promise<OrderSearchResult> {
+      const response = await client.search<OrderDocument>({
+        index: target,
+        query: { bool: { filter: filtersOf(query) } },
+        sort: [{ placedAt: 'desc' }, { orderId: 'asc' }],
+        from: query.offset ?? 0,
+        size: query.limit ?? 20,
+        track_total_hits: true,
+      });
+      const { total, hits } = response.hits;
+      const items = hits.flatMap((hit) => (hit._source === undefined ? [] : [fromOrderDocument(hit._source)]));
+      return { total: typeof total === 'number' ? total : (total?.value ?? 0), items };
+    },
+    async countByStatus() {
+      const counts = await countBy('status');
+      return Object.fromEntries(STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<OrderStatus, number>;
+    },
+    async countByState() {
+      return countBy('state');
+    },
+    async refresh() {
+      await client.indices.refresh({ index: target });
+    },
+    async idle() {
+      await Promise.allSettled([...inFlight]);
+    },
+    async close() {},
+  };
+}
+
+function filtersOf(query: OrderQuery): estypes.QueryDslQueryContainer[] {
+  const filters: estypes.QueryDslQueryContainer[] = [];
+  if (query.customerId !== undefined) filters.push({ term: { customerId: query.customerId } });
+  if (query.status !== undefined) filters.push({ term: { status: query.status } });
+  if (query.state !== undefined) filters.push({ term: { state: query.state } });
+  if (query.sku !== undefined) filters.push({ nested: { path: 'items', query: { term: { 'items.sku': query.sku } } } });
+  if (query.text !== undefined) {
+    // Whole words in any order (`alice`, `soldout`), or the start of an id or SKU as typed (`sku-sold`).
+    const should = [{ match: { search_text: { query: query.text, operator: 'and' as const } } }, { prefix: { 'search_text.raw': query.text.toLowerCase() } }];
+    filters.push({ bool: { should, minimum_should_match: 1 } });
+  }
+  return filters;
+}
+
+async function waitForCluster(client: Client, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const waitMs = Math.max(1, Math.min(5_000, deadline - Date.now()));
+      const health = await client.cluster.health({ wait_for_status: 'yellow', timeout: `${waitMs}ms` }, { ignore: [408] });
+      if (!health.timed_out) return;
+      last = new Error(`cluster health is ${health.status}`);
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      last = error;
+    }
+    if (Date.now() >= deadline) throw new XsagaError('UNAVAILABLE', `Elasticsearch not ready after ${timeoutMs} ms: ${(last as Error).message}`, { retryable: true, cause: last });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Not reachable or not ready yet; a failed product check or a refused request will not get better by waiting. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError || error instanceof errors.NoLivingConnectionsError) return true;
+  return error instanceof errors.ResponseError && (error.statusCode ?? 0) >= 500;
+}
+
+async function ensureAlias(client: Client, alias: string, log: (message: string) => void): Promise<void> {
+  if (await client.indices.existsAlias({ name: alias })) return;
+  // A fixed first name: two processes starting at once race for the same index, and exactly one wins.
+  const index = `${alias}-initial`;
+  try {
+    // Index and alias in one request: no one ever sees the index without its alias.
+    await client.indices.create({ index, mappings: orderIndexMappings, settings: orderIndexSettings, aliases: { [alias]: { is_write_index: true } } });
+    log(`created index ${index} behind alias ${alias}`);
+  } catch (error) {
+    if (await client.indices.existsAlias({ name: alias })) {
+      log(`alias ${alias} was created concurrently`);
+      return;
+    }
+    throw error;
+  }
+}

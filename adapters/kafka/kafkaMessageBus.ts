@@ -1,0 +1,236 @@
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import type { Envelope, Message } from '../../runtime/message.ts';
+import type { MessageBus, SubscribeOptions, Subscription } from '../../runtime/messageBus.ts';
+import { applyKafkajsIdleLoopFix } from './kafkajsIdleLoopFix.ts';
+
+export type KafkaMessageBusOptions = Readonly<{
+  brokers: string[];
+  clientId?: string;
+  /** Partitions of the topics `ensureTopics` creates. */
+  partitions?: number;
+  replicationFactor?: number;
+  /** Receives kafkajs warnings and errors, and handler failures. */
+  log?: (message: string) => void;
+  /** Partitions whose batches may be handled at the same time by one subscription. */
+  partitionsConsumedConcurrently?: number;
+  /** Pause before a failed batch is delivered again. */
+  retryDelayMs?: number;
+}>;
+
+type TopicPartition = { topic: string; partition: number };
+
+const key = ({ topic, partition }: TopicPartition) => `${topic}|${partition}`;
+
+/**
+ * The production MessageBus: Kafka through kafkajs, with at-least-once delivery per consumer group.
+ *
+ * @example
+ * const bus = createKafkaMessageBus({ brokers: ['127.0.0.1:9092'], log: console.warn });
+ * await bus.ensureTopics(['saga.inbox']);
+ */
+export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageBus {
+  applyKafkajsIdleLoopFix();
+  const log = options.log ?? (() => undefined);
+  const retryDelayMs = options.retryDelayMs ?? 250;
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'xsaga',
+    brokers: options.brokers,
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ namespace, label, log: entry }) => {
+        const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry;
+        const detail = Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : '';
+        log(`kafkajs ${label} [${namespace}] ${message}${detail}`);
+      },
+  });
+  const subscriptions = new Set<Subscription>();
+  let producer: Promise<Producer> | undefined;
+  let admin: Promise<Admin> | undefined;
+  let closed = false;
+
+  /** Connects on first use; a failed connect is forgotten so that the next call tries again. */
+  function connected<T extends { connect(): Promise<void> }>(client: T, forget: () => void): Promise<T> {
+    return client.connect().then(
+      () => client,
+      (error: unknown) => {
+        forget();
+        throw error;
+      },
+    );
+  }
+
+  function getProducer(): Promise<Producer> {
+    // The Java-compatible partitioner puts a key where Java clients (and Kafka Streams) would, and one in-flight
+    // request means a retried send cannot overtake the next one: a key's messages keep their order.
+    producer ??= connected(
+      kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+      () => (producer = undefined),
+    );
+    return producer;
+  }
+
+  function getAdmin(): Promise<Admin> {
+    admin ??= connected(kafka.admin(), () => (admin = undefined));
+    return admin;
+  }
+
+  function decode(message: KafkaMessage, where: string): Message | undefined {
+    try {
+      return JSON.parse(message.value!.toString('utf8')) as Message;
+    } catch {
+      // Not written by this bus, so no saga is waiting for it; redelivering it forever would block the partition.
+      log(`kafka bus: skipping undecodable record ${where}@${message.offset}`);
+      return undefined;
+    }
+  }
+
+  async function subscribe(subscription: SubscribeOptions): Promise<Subscription> {
+    if (closed) throw new Error('bus is closed');
+    const { group, handler, onRevoked } = subscription;
+    const maxBatchSize = Math.max(1, subscription.maxBatchSize ?? 1000);
+    const consumer: Consumer = kafka.consumer({
+      groupId: group,
+      allowAutoTopicCreation: false,
+      // Like Java's fetch.max.wait.ms: an idle long poll must not hold up stop() and rebalances for 5 s.
+      maxWaitTimeInMs: 500,
+      // A member learns of a rebalance only from a heartbeat, and the whole group waits for the slowest to rejoin.
+      heartbeatInterval: 1000,
+    });
+    const retryTimers = new Set<NodeJS.Timeout>();
+    const inFlight = new Set<Promise<void>>();
+    let assigned: TopicPartition[] = [];
+    let stopping = false;
+
+    const revoke = (lost: TopicPartition[]) => {
+      if (lost.length > 0 && onRevoked) onRevoked(lost);
+    };
+    // kafkajs rebalances eagerly: once a rebalance starts, this member holds nothing until it rejoins.
+    consumer.on(consumer.events.REBALANCING, () => {
+      revoke(assigned);
+      assigned = [];
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      log(`kafka bus: consumer ${group} crashed (restart: ${payload.restart}): ${payload.error.message}`);
+      revoke(assigned);
+      assigned = [];
+    });
+    // Some rejoins (stale metadata, unknown member) emit no REBALANCING: diff the assignments as well.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const now = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+      const kept = new Set(now.map(key));
+      revoke(assigned.filter((tp) => !kept.has(key(tp))));
+      assigned = now;
+    });
+
+    async function handleBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, pause, isRunning, isStale }: EachBatchPayload): Promise<void> {
+      const { topic, partition } = batch;
+      for (let start = 0; start < batch.messages.length; start += maxBatchSize) {
+        if (stopping || !isRunning() || isStale()) return;
+        const records = batch.messages.slice(start, start + maxBatchSize);
+        const messages = records.map((record) => decode(record, `${topic}[${partition}]`)).filter((m) => m !== undefined);
+        const last = records.at(-1)!;
+        const isLastChunk = start + maxBatchSize >= batch.messages.length;
+        try {
+          if (messages.length > 0) await handler({ topic, partition, messages });
+        } catch (error) {
+          log(`kafka bus: ${group} failed on ${topic}[${partition}]@${records[0]!.offset}, redelivering: ${(error as Error).message}`);
+          // Leaving the offset unresolved makes the next fetch start at the failed chunk; pausing (rather than
+          // sleeping here) keeps the other partitions of this fetch flowing during the delay.
+          const resume = pause();
+          const timer = setTimeout(() => {
+            retryTimers.delete(timer);
+            resume();
+          }, retryDelayMs);
+          retryTimers.add(timer);
+          return;
+        }
+        // Past the last record, kafkajs's batch may end with transaction markers that nobody needs to see again.
+        const next = BigInt(isLastChunk ? batch.lastOffset() : last.offset) + 1n;
+        // Not consumer.commitOffsets: once stop() has begun it silently skips the commit, and a batch handled
+        // during a graceful stop would then be handled again by the next owner.
+        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }] });
+        resolveOffset(last.offset);
+        await heartbeat();
+      }
+    }
+
+    const eachBatch = (payload: EachBatchPayload): Promise<void> => {
+      const handling = handleBatch(payload);
+      inFlight.add(handling);
+      return handling.finally(() => inFlight.delete(handling));
+    };
+
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...subscription.topics], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+        eachBatch,
+      });
+    } catch (error) {
+      await consumer.disconnect();
+      throw error;
+    }
+
+    let stopped: Promise<void> | undefined;
+    const handle: Subscription = {
+      stop() {
+        stopped ??= (async () => {
+          stopping = true;
+          for (const timer of retryTimers) clearTimeout(timer);
+          retryTimers.clear();
+          // Leaving the group hands the partitions over, so the revocation must come after the last handler
+          // and before the leave; kafkajs's disconnect has no hook in between.
+          while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+          revoke(assigned);
+          assigned = [];
+          await consumer.disconnect();
+          subscriptions.delete(handle);
+        })();
+        return stopped;
+      },
+    };
+    subscriptions.add(handle);
+    return handle;
+  }
+
+  return {
+    async ensureTopics(topics) {
+      const client = await getAdmin();
+      const existing = new Set(await client.listTopics());
+      const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
+      if (missing.length === 0) return;
+      // Another process may create the same topic meanwhile: kafkajs then resolves false, which is fine.
+      await client.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? 8, replicationFactor: options.replicationFactor ?? 1 })),
+      });
+    },
+
+    async publish(envelopes: readonly Envelope[]) {
+      if (closed) throw new Error('bus is closed');
+      if (envelopes.length === 0) return;
+      const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+      for (const { topic, key: messageKey, message } of envelopes) {
+        const { messageId, correlationId, causationId } = message.metadata;
+        let records = byTopic.get(topic);
+        if (!records) byTopic.set(topic, (records = []));
+        records.push({ key: messageKey, value: JSON.stringify(message), headers: { messageId, correlationId, causationId, type: message.type } });
+      }
+      const client = await getProducer();
+      await client.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    },
+
+    subscribe,
+
+    async close() {
+      closed = true;
+      await Promise.all([...subscriptions].map((subscription) => subscription.stop()));
+      const clients = await Promise.allSettled([producer, admin].filter((client) => client !== undefined));
+      await Promise.all(clients.map((client) => (client.status === 'fulfilled' ? client.value.disconnect() : undefined)));
+    },
+  };
+}

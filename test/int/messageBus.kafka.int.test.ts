@@ -1,0 +1,148 @@
+import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
+import type { Message } from '../../runtime/message.ts';
+import type { MessageBus, PartitionBatch } from '../../runtime/messageBus.ts';
+import { messageBusContract } from '../contracts/messageBusContract.ts';
+import { eventually } from '../support/eventually.ts';
+import { TEST_KAFKA_BROKERS } from '../support/kafka.ts';
+import { testEnvelope, uniqueName } from '../support/messages.ts';
+
+const createBus = () => createKafkaMessageBus({ brokers: TEST_KAFKA_BROKERS, clientId: 'xsaga-int-test', retryDelayMs: 100 });
+
+messageBusContract('Kafka', async () => createBus(), 30_000);
+
+/** Where Java's producer puts these keys on an 8-partition topic (murmur2, computed with kafka-clients 4.4). */
+const JAVA_PARTITION: Record<string, number> = { 'order-1': 6, 'order-2': 3, 'order-42': 0 };
+
+const seqOf = (message: Message) => (message.data as { seq: number }).seq;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Kafka message bus', () => {
+  let bus: MessageBus;
+  let topic: string;
+  let admin: Admin;
+  const raw = new Kafka({ clientId: 'xsaga-int-test-raw', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+
+  beforeEach(async () => {
+    bus = createBus();
+    topic = uniqueName('kafka').replaceAll('_', '-');
+    await bus.ensureTopics([topic]);
+    admin = raw.admin();
+    await admin.connect();
+  });
+  afterEach(async () => {
+    await bus.close();
+    await admin.disconnect();
+  });
+
+  it('creates missing topics with 8 partitions and leaves existing ones alone', async () => {
+    const other = `${topic}-other`;
+    await bus.ensureTopics([topic, other, other]);
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic, other] });
+    expect(topics.map((t) => t.partitions.length)).toEqual([8, 8]);
+  });
+
+  it('writes the message as JSON with its ids and type in headers, on the partition Java would choose', async () => {
+    const envelopes = Object.keys(JAVA_PARTITION).map((key) => testEnvelope(topic, key, 'OrderPlaced', { key }));
+    await bus.publish(envelopes);
+    const records: { partition: number; message: KafkaMessage }[] = [];
+    const consumer = raw.consumer({ groupId: `${topic}-raw`, maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ partition, message }) => void records.push({ partition, message }) });
+      await eventually(() => expect(records).toHaveLength(3), { timeoutMs: 15_000 });
+    } finally {
+      await consumer.disconnect();
+    }
+    for (const { key, message } of envelopes) {
+      const record = records.find((r) => r.message.key?.toString() === key)!;
+      expect(record.partition).toBe(JAVA_PARTITION[key]);
+      expect(JSON.parse(record.message.value!.toString())).toEqual(message);
+      const headers = Object.fromEntries(Object.entries(record.message.headers ?? {}).map(([name, value]) => [name, String(value)]));
+      expect(headers).toEqual({ messageId: message.metadata.messageId, correlationId: key, causationId: message.metadata.causationId, type: 'OrderPlaced' });
+    }
+  });
+
+  it('commits nothing past a failing batch until it succeeds, then goes on without loss or duplicates', async () => {
+    const group = `${topic}-fail`;
+    const partition = JAVA_PARTITION['order-1']!;
+    const committed = async () => {
+      const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      return Number(offsets!.partitions.find((p) => p.partition === partition)!.offset);
+    };
+    await bus.publish(Array.from({ length: 6 }, (_, seq) => testEnvelope(topic, 'order-1', 'Numbered', { seq })));
+    const handled: number[] = [];
+    let failing = true;
+    let failures = 0;
+    const sub = await bus.subscribe({
+      group,
+      topics: [topic],
+      maxBatchSize: 2,
+      handler: async (batch: PartitionBatch) => {
+        const seqs = batch.messages.map(seqOf);
+        if (failing && seqs.includes(2)) {
+          failures++;
+          throw new Error('transient');
+        }
+        handled.push(...seqs);
+      },
+    });
+    await eventually(() => expect(failures).toBeGreaterThanOrEqual(3), { timeoutMs: 15_000 });
+    expect(Math.max(...handled)).toBeLessThan(2);
+    expect(await committed()).toBe(handled.length);
+    failing = false;
+    await eventually(() => expect(handled).toEqual([0, 1, 2, 3, 4, 5]), { timeoutMs: 15_000 });
+    await eventually(async () => expect(await committed()).toBe(6), { timeoutMs: 5_000 });
+    await sub.stop();
+  });
+
+  it('splits the partitions between the members of a group and hands them over when one stops', async () => {
+    const group = `${topic}-members`;
+    type Member = { handled: { seq: number; partition: number }[]; revoked: number[][]; delayMs: number };
+    const a: Member = { handled: [], revoked: [], delayMs: 0 };
+    const b: Member = { handled: [], revoked: [], delayMs: 0 };
+    const join = (member: Member) =>
+      bus.subscribe({
+        group,
+        topics: [topic],
+        maxBatchSize: 10,
+        onRevoked: (revoked) => void member.revoked.push(revoked.map((tp) => tp.partition).sort()),
+        handler: async (batch) => {
+          if (member.delayMs > 0) await sleep(member.delayMs);
+          member.handled.push(...batch.messages.map((message) => ({ seq: seqOf(message), partition: batch.partition })));
+        },
+      });
+    const partitionsOf = (member: Member, from = 0) => new Set(member.handled.filter((h) => h.seq >= from).map((h) => h.partition));
+    const publish = (from: number, count: number) =>
+      bus.publish(Array.from({ length: count }, (_, i) => testEnvelope(topic, `order-${from + i}`, 'Numbered', { seq: from + i })));
+    const seqs = () => [...a.handled, ...b.handled].map((h) => h.seq).sort((x, y) => x - y);
+
+    const subA = await join(a);
+    const subB = await join(b);
+    // B's join completed only once A had rejoined, and A gave up everything it held before rejoining.
+    expect(a.revoked[0]).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+
+    await publish(0, 160);
+    await eventually(() => expect(seqs().length).toBeGreaterThanOrEqual(160), { timeoutMs: 20_000 });
+    expect(seqs()).toEqual(Array.from({ length: 160 }, (_, i) => i));
+    const ofA = partitionsOf(a);
+    const ofB = partitionsOf(b);
+    expect(ofA.size).toBeGreaterThan(0);
+    expect(ofB.size).toBeGreaterThan(0);
+    expect([...ofA].filter((p) => ofB.has(p))).toEqual([]);
+    expect(ofA.size + ofB.size).toBe(8);
+
+    // B is slow, so when it stops its partitions still hold messages that A must pick up.
+    b.delayMs = 150;
+    await publish(160, 400);
+    await eventually(() => expect(b.handled.some((h) => h.seq >= 160)).toBe(true), { timeoutMs: 15_000 });
+    await subB.stop();
+    expect(b.revoked).toEqual([[...ofB].sort()]);
+    await eventually(() => expect(new Set(seqs()).size).toBe(560), { timeoutMs: 30_000 });
+    expect(a.revoked[1]).toEqual([...ofA].sort());
+    expect([...partitionsOf(a, 160)].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    await subA.stop();
+  });
+});
