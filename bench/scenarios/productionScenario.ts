@@ -1,0 +1,70 @@
+import pg from 'pg';
+import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
+import { quantile } from '../../app/stats.ts';
+import { topicsFor } from '../../orders/topics.ts';
+import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
+import { driveOrders, latencySummary } from '../orderDriver.ts';
+import { cpuWindow } from '../processStats.ts';
+import { startRole, type RoleProcess } from './roleProcess.ts';
+
+export const BENCH_SERVERS = {
+  pgUrl: process.env.XSAGA_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  kafkaBrokers: (process.env.XSAGA_BENCH_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  elasticsearchUrl: process.env.XSAGA_BENCH_ES_URL ?? 'http://127.0.0.1:9200',
+  redisUrl: process.env.XSAGA_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+};
+
+/**
+ * Production mode on this machine: api, relay, `workers` saga workers, participants and projector as
+ * separate processes on PostgreSQL (synchronous commit on), Kafka, Elasticsearch and Redis.
+ */
+export async function runProductionScenario(options: ScenarioOptions & { workers: number }): Promise<ScenarioResult> {
+  const id = `bench_${Date.now().toString(36)}`;
+  const env = {
+    XSAGA_MODE: 'production',
+    XSAGA_PG_URL: BENCH_SERVERS.pgUrl,
+    XSAGA_PG_SCHEMA: id,
+    XSAGA_KAFKA_BROKERS: BENCH_SERVERS.kafkaBrokers.join(','),
+    XSAGA_TOPIC_PREFIX: id.replaceAll('_', '-'),
+    XSAGA_ES_URL: BENCH_SERVERS.elasticsearchUrl,
+    XSAGA_ES_ALIAS: id,
+    XSAGA_REDIS_URL: BENCH_SERVERS.redisUrl,
+    XSAGA_PAYMENT_TIMEOUT_MS: '30000',
+  };
+  const roles: RoleProcess[] = [];
+  const observerBus = createKafkaMessageBus({ brokers: BENCH_SERVERS.kafkaBrokers, clientId: 'xsaga-bench' });
+  try {
+    const api = await startRole('api', { ...env, PORT: '0' });
+    roles.push(api);
+    roles.push(await startRole('relay', env));
+    for (let i = 0; i < options.workers; i++) roles.push(await startRole('worker', env, `worker${i + 1}`));
+    roles.push(await startRole('participants', env));
+    roles.push(await startRole('projector', env));
+    const cpu = cpuWindow(Object.fromEntries(roles.map((r) => [r.name, r.pid])));
+    const run = await driveOrders({ url: api.url!, bus: observerBus, factsTopic: topicsFor(env.XSAGA_TOPIC_PREFIX).orderEvents, options, runId: id });
+    const { cpuSecondsPer1000, peakRssMiB } = cpu.end(options.warmup + options.sagas);
+    return {
+      scenario: `production, ${options.workers} worker${options.workers > 1 ? 's' : ''}`,
+      sagas: options.sagas,
+      completed: run.completed,
+      seconds: run.seconds,
+      sagasPerSecond: run.completed / run.seconds,
+      latencyMs: latencySummary(run.latencies),
+      readModelLagP99Ms: quantile(run.readModelLags, 0.99),
+      cpuSecondsPer1000,
+      peakRssMiB,
+    };
+  } finally {
+    for (const role of roles.reverse()) await role.stop();
+    await observerBus.close();
+    await dropBenchData(id);
+  }
+}
+
+async function dropBenchData(id: string): Promise<void> {
+  const client = new pg.Client({ connectionString: BENCH_SERVERS.pgUrl });
+  await client.connect();
+  await client.query(`drop schema if exists ${id} cascade`);
+  await client.end();
+  await fetch(`${BENCH_SERVERS.elasticsearchUrl}/${id}-*`, { method: 'DELETE' }).catch(() => undefined);
+}
