@@ -13,6 +13,9 @@ export type ProductionConfig = Readonly<{
   /** The alias the read model is served behind; each rebuild creates a new index under it. */
   ordersAlias: string;
   redisUrl: string;
+  /** Kafka fetches wait up to this long for `kafkaFetchMinBytes`: larger batches, one transaction each. */
+  kafkaFetchMaxWaitMs: number;
+  kafkaFetchMinBytes: number;
 }>;
 
 /** Everything xsaga reads from its environment, checked once at start-up. */
@@ -113,6 +116,8 @@ export function loadConfig(env: Env): Config {
           elasticsearchUrl: read.required('XSAGA_ES_URL', URL_OF('https?'), 'an http:// URL'),
           ordersAlias: read.text('XSAGA_ES_ALIAS', 'orders'),
           redisUrl: read.required('XSAGA_REDIS_URL', URL_OF('rediss?'), 'a redis:// URL'),
+          kafkaFetchMaxWaitMs: read.integer('XSAGA_KAFKA_FETCH_MAX_WAIT_MS', 500, 0, 60_000),
+          kafkaFetchMinBytes: read.integer('XSAGA_KAFKA_FETCH_MIN_BYTES', 1, 1, 64 * 1024 * 1024),
         }
       : undefined;
   if (production && !NAME.test(production.pgSchema)) errors.push({ field: 'XSAGA_PG_SCHEMA', detail: `must be a lower-case SQL name, got "${production.pgSchema}"` });

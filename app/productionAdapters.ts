@@ -23,7 +23,11 @@ export async function createProductionAdapters(
 ): Promise<SystemAdapters> {
   const sql = await createPgClient({ connectionString: config.pgUrl, schema: config.pgSchema, maxConnections: 10 });
   const store = await createSqlSagaStore(sql, { notifyChannel: OUTBOX_CHANNEL });
-  const bus = createKafkaMessageBus({ brokers: [...config.kafkaBrokers], clientId: 'xsaga', partitions: config.partitions, log });
+  const bus = createKafkaMessageBus({ brokers: [...config.kafkaBrokers], clientId: 'xsaga', partitions: config.partitions,
+    fetchMaxWaitMs: config.kafkaFetchMaxWaitMs,
+    fetchMinBytes: config.kafkaFetchMinBytes,
+    log,
+  });
   const readModel = await createElasticsearchOrderReadModel({ node: config.elasticsearchUrl, alias: config.ordersAlias, log });
   const guard = createRedisIdempotencyGuard({ url: config.redisUrl, keyPrefix: `xsaga:${config.pgSchema}:` });
   const connectionString = `${config.pgUrl}${config.pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${config.pgSchema}`)}`;

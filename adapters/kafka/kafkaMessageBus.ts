@@ -13,6 +13,12 @@ export type KafkaMessageBusOptions = Readonly<{
   log?: (message: string) => void;
   /** Partitions whose batches may be handled at the same time by one subscription. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * A fetch waits up to `fetchMaxWaitMs` for `fetchMinBytes` to gather: fewer, larger batches per
+   * fetch, each handled in one transaction, at the price of at most that wait per hop.
+   */
+  fetchMinBytes?: number;
+  fetchMaxWaitMs?: number;
   /** Pause before a failed batch is delivered again. */
   retryDelayMs?: number;
 }>;
@@ -93,7 +99,8 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
       groupId: group,
       allowAutoTopicCreation: false,
       // Like Java's fetch.max.wait.ms: an idle long poll must not hold up stop() and rebalances for 5 s.
-      maxWaitTimeInMs: 500,
+      maxWaitTimeInMs: options.fetchMaxWaitMs ?? 500,
+      minBytes: options.fetchMinBytes ?? 1,
       // A member learns of a rebalance only from a heartbeat, and the whole group waits for the slowest to rejoin.
       heartbeatInterval: 1000,
     });

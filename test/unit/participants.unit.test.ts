@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryIdempotencyGuard } from '../../adapters/memory/memoryIdempotencyGuard.ts';
+import { createMemoryMessageBus } from '../../adapters/memory/memoryMessageBus.ts';
+import { inventoryParticipant, SOLD_OUT_SKU } from '../../participants/inventory.ts';
+import { createCommandHandler, type ParticipantSpec } from '../../participants/participant.ts';
+import { paymentParticipant } from '../../participants/payment.ts';
+import { migrateParticipants } from '../../participants/schema.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import type { Message } from '../../runtime/message.ts';
+import { freshPglite } from '../support/pglite.ts';
+
+const command = (type: string, orderId: string, data: Record<string, unknown>, id = `${orderId}/${type}/${Math.random()}`): Message => ({
+  type,
+  data: { orderId, ...data },
+  metadata: { messageId: id, correlationId: orderId, causationId: id, occurredAt: '2026-01-01T00:00:00.000Z' },
+});
+
+async function handlerFor(spec: ParticipantSpec) {
+  const sql = await freshPglite();
+  await migrateParticipants(sql);
+  const guard = createMemoryIdempotencyGuard();
+  const handle = createCommandHandler(spec, { sql, bus: createMemoryMessageBus(), guard, clock: systemClock, replyTopic: 'inbox' });
+  return { sql, guard, handle };
+}
+
+describe('participants', () => {
+  it('charges once for a capture delivered three times in one batch and again later, with one reply id', async () => {
+    const { sql, handle } = await handlerFor(paymentParticipant('payments'));
+    const capture = command('CapturePayment', 'o1', { amount: 500, currency: 'EUR', paymentToken: 'tok_ok', attempt: 1 }, 'cmd-1');
+    const first = await handle([capture, capture, capture]);
+    const later = await handle([capture]);
+    expect([...first, ...later].map((r) => r.type)).toEqual(['PaymentCaptured', 'PaymentCaptured', 'PaymentCaptured', 'PaymentCaptured']);
+    expect(new Set([...first, ...later].map((r) => r.metadata.messageId)).size).toBe(1);
+    expect((await sql.query('select amount from payment_ledger where order_id = $1', ['o1'])).rows).toEqual([{ amount: 500 }]);
+  });
+
+  it('refunds what was captured, and voids a capture that arrives after a refund', async () => {
+    const { sql, handle } = await handlerFor(paymentParticipant('payments'));
+    await handle([
+      command('CapturePayment', 'paid', { amount: 700, currency: 'EUR', paymentToken: 'tok_ok', attempt: 1 }),
+      command('RefundPayment', 'paid', { amount: 700, currency: 'EUR', attempt: 1 }),
+      command('RefundPayment', 'late', { amount: 300, currency: 'EUR', attempt: 1 }),
+    ]);
+    const [late] = await handle([command('CapturePayment', 'late', { amount: 300, currency: 'EUR', paymentToken: 'tok_ok', attempt: 1 })]);
+    expect(late).toMatchObject({ type: 'PaymentFailed', data: { reason: 'PAYMENT_VOIDED', retryable: false } });
+    const net = await sql.query<{ order_id: string; net: string | number }>(
+      `select order_id, sum(case when operation = 'CapturePayment' then amount else -amount end) as net from payment_ledger group by order_id order by order_id`,
+    );
+    expect(net.rows.map((r) => [r.order_id, Number(r.net)])).toEqual([
+      ['late', 0],
+      ['paid', 0],
+    ]);
+  });
+
+  it('answers a flaky token transiently without storing anything, then captures on the third attempt', async () => {
+    const { sql, handle } = await handlerFor(paymentParticipant('payments'));
+    for (const attempt of [1, 2]) {
+      const [reply] = await handle([command('CapturePayment', 'f', { amount: 1, currency: 'EUR', paymentToken: 'tok_flaky', attempt })]);
+      expect(reply).toMatchObject({ type: 'PaymentFailed', data: { retryable: true } });
+    }
+    expect((await sql.query('select * from payment_ledger')).rows).toEqual([]);
+    const [third] = await handle([command('CapturePayment', 'f', { amount: 1, currency: 'EUR', paymentToken: 'tok_flaky', attempt: 3 })]);
+    expect(third?.type).toBe('PaymentCaptured');
+  });
+
+  it('reserves within stock, refuses beyond it, releases once, and conserves stock across a batch', async () => {
+    const { sql, handle } = await handlerFor(inventoryParticipant('inventory'));
+    const items = [{ sku: 'SKU-7', quantity: 3, unitPrice: 1 }];
+    const replies = await handle([
+      command('ReserveStock', 'a', { items, attempt: 1 }),
+      command('ReserveStock', 'b', { items, attempt: 1 }),
+      command('ReserveStock', 'c', { items: [{ sku: SOLD_OUT_SKU, quantity: 1, unitPrice: 1 }], attempt: 1 }),
+      command('ReleaseStock', 'b', { items, attempt: 1 }),
+      command('ReleaseStock', 'b', { items, attempt: 1 }),
+      command('ReleaseStock', 'never-reserved', { items, attempt: 1 }),
+    ]);
+    expect(replies.map((r) => r.type)).toEqual(['StockReserved', 'StockReserved', 'StockReservationFailed', 'StockReleased', 'StockReleased', 'StockReleased']);
+    const stock = await sql.query<{ initial: number; available: number }>('select initial, available from inventory_stock where sku = $1', ['SKU-7']);
+    expect(stock.rows[0]!.initial - stock.rows[0]!.available).toBe(3);
+    const [late] = await handle([command('ReserveStock', 'never-reserved', { items, attempt: 1 })]);
+    expect(late).toMatchObject({ type: 'StockReservationFailed', data: { reason: 'RESERVATION_CANCELLED' } });
+  });
+});
