@@ -3,11 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { ScenarioOptions, ScenarioResult } from './benchTypes.ts';
+import { runBaselineScenario } from './scenarios/baselineScenario.ts';
 import { runEmbeddedScenario } from './scenarios/embeddedScenario.ts';
 import { runHydrationScenario, type HydrationResult } from './scenarios/hydrationScenario.ts';
 import { runProductionScenario } from './scenarios/productionScenario.ts';
 
-const SCENARIOS = ['embedded', 'production', 'restate', 'hydration'] as const;
+const SCENARIOS = ['embedded', 'production', 'baseline', 'restate', 'hydration'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -63,6 +64,10 @@ if (chosen.includes('production')) {
     await repeat(`production ${workers} worker(s), open loop at ${rate}/s`, () => runProductionScenario({ ...open(rate), workers }));
   }
   await repeat('production 1 worker, one order at a time', () => runProductionScenario({ ...closed(1, Math.min(sagas, 200)), workers: 1 }));
+}
+if (chosen.includes('baseline')) {
+  await repeat('production, one process, closed loop', () => runProductionScenario({ ...closed(concurrency), workers: 1, singleProcess: true }));
+  await repeat('raw baseline, one process, closed loop', () => runBaselineScenario(closed(concurrency)));
 }
 if (chosen.includes('restate')) {
   try {
@@ -123,6 +128,8 @@ const lines = [
       `| ${s.name} | ${fmt(s.sagasPerSecond.min)} / **${fmt(s.sagasPerSecond.median)}** / ${fmt(s.sagasPerSecond.max)} | ${fmt(s.p50.median)} | ${fmt(s.p95.median)} | ${fmt(s.p99.median)} | ${fmt(s.readModelLagP99.median)} | ${fmt(s.cpuSecondsPer1000.median, 1)} | ${fmt(s.peakRssMiB.median)} |`,
   ),
 ];
+const baseline = median('raw baseline');
+if (Number.isFinite(baseline)) lines.push('', `xsaga production (one process) ÷ raw baseline (one process): **${fmt(median('production, one process') / baseline, 2)}×**`);
 const restateBest = Math.max(median('Restate default'), median('Restate 2 partitions'));
 if (Number.isFinite(restateBest)) lines.push('', `xsaga production (1 worker) ÷ Restate best: **${fmt(median('production 1 worker(s), closed') / restateBest, 2)}×**`);
 if (hydrationSummary.foldEventsPerSecond) {

@@ -18,7 +18,7 @@ export const BENCH_SERVERS = {
  * Production mode on this machine: api, relay, `workers` saga workers, participants and projector as
  * separate processes on PostgreSQL (synchronous commit on), Kafka, Elasticsearch and Redis.
  */
-export async function runProductionScenario(options: ScenarioOptions & { workers: number }): Promise<ScenarioResult> {
+export async function runProductionScenario(options: ScenarioOptions & { workers: number; singleProcess?: boolean }): Promise<ScenarioResult> {
   const id = `bench_${Date.now().toString(36)}`;
   const env = {
     XSAGA_MODE: 'production',
@@ -34,17 +34,19 @@ export async function runProductionScenario(options: ScenarioOptions & { workers
   const roles: RoleProcess[] = [];
   const observerBus = createKafkaMessageBus({ brokers: BENCH_SERVERS.kafkaBrokers, clientId: 'xsaga-bench' });
   try {
-    const api = await startRole('api', { ...env, PORT: '0' });
+    const api = await startRole(options.singleProcess ? 'start' : 'api', { ...env, PORT: '0' }, options.singleProcess ? 'xsaga' : 'api');
     roles.push(api);
-    roles.push(await startRole('relay', env));
-    for (let i = 0; i < options.workers; i++) roles.push(await startRole('worker', env, `worker${i + 1}`));
-    roles.push(await startRole('participants', env));
-    roles.push(await startRole('projector', env));
+    if (!options.singleProcess) {
+      roles.push(await startRole('relay', env));
+      for (let i = 0; i < options.workers; i++) roles.push(await startRole('worker', env, `worker${i + 1}`));
+      roles.push(await startRole('participants', env));
+      roles.push(await startRole('projector', env));
+    }
     const cpu = cpuWindow(Object.fromEntries(roles.map((r) => [r.name, r.pid])));
     const run = await driveOrders({ url: api.url!, bus: observerBus, factsTopic: topicsFor(env.XSAGA_TOPIC_PREFIX).orderEvents, options, runId: id });
     const { cpuSecondsPer1000, peakRssMiB } = cpu.end(options.warmup + options.sagas);
     return {
-      scenario: `production, ${options.workers} worker${options.workers > 1 ? 's' : ''}`,
+      scenario: options.singleProcess ? 'production, one process' : `production, ${options.workers} worker${options.workers > 1 ? 's' : ''}`,
       sagas: options.sagas,
       completed: run.completed,
       seconds: run.seconds,

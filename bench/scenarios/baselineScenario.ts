@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
+import { quantile } from '../../app/stats.ts';
+import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
+import { driveOrders, latencySummary } from '../orderDriver.ts';
+import { cpuWindow } from '../processStats.ts';
+import { BENCH_SERVERS } from './productionScenario.ts';
+
+/** The raw saga-shaped baseline (bench/baseline/baselineSaga.ts), one process, the same servers and driver. */
+export async function runBaselineScenario(options: ScenarioOptions): Promise<ScenarioResult> {
+  const id = `baseline_${Date.now().toString(36)}`;
+  const prefix = id.replaceAll('_', '-');
+  const child = spawn(process.execPath, ['bench/baseline/baselineSaga.ts'], {
+    env: {
+      ...process.env,
+      BASELINE_SCHEMA: id,
+      BASELINE_TOPIC_PREFIX: prefix,
+      BASELINE_PG_URL: BENCH_SERVERS.pgUrl,
+      BASELINE_REDIS_URL: BENCH_SERVERS.redisUrl,
+      BASELINE_KAFKA_BROKERS: BENCH_SERVERS.kafkaBrokers.join(','),
+      BASELINE_ES_URL: BENCH_SERVERS.elasticsearchUrl,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const observer = createKafkaMessageBus({ brokers: BENCH_SERVERS.kafkaBrokers, clientId: 'xsaga-bench' });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(() => reject(new Error(`baseline not ready:\n${output}`)), 90_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /baseline ready (http:\S+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`baseline exited with ${code}:\n${output}`)));
+    });
+    const cpu = cpuWindow({ baseline: child.pid! });
+    const run = await driveOrders({ url, bus: observer, factsTopic: `${prefix}.order-events`, options, runId: id });
+    const { cpuSecondsPer1000, peakRssMiB } = cpu.end(options.warmup + options.sagas);
+    return {
+      scenario: 'raw baseline',
+      sagas: options.sagas,
+      completed: run.completed,
+      seconds: run.seconds,
+      sagasPerSecond: run.completed / run.seconds,
+      latencyMs: latencySummary(run.latencies),
+      readModelLagP99Ms: quantile(run.readModelLags, 0.99),
+      cpuSecondsPer1000,
+      peakRssMiB,
+      notes: ['every order takes the happy path (three steps); read-model lag is not comparable: its GET does not wait for the projection'],
+    };
+  } finally {
+    await observer.close();
+    if (child.exitCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  }
+}
