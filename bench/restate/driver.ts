@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { orderRequestFor, scenarioFor } from '../../app/orderMix.ts';
+import { BENCH_MIX } from '../orderDriver.ts';
 import { quantile } from '../../app/stats.ts';
 import { orderTotal } from '../../orders/placeOrderRequest.ts';
 import type { LoadShape, ScenarioOptions } from '../benchTypes.ts';
@@ -53,7 +54,7 @@ async function drive(input: DriverInput, phase: string, count: number, load: Loa
   const round: Round = { latencies: [], outcomes: {}, undelayed: { sagas: 0, seconds: 0 }, errors: 0, seconds: 0 };
   const started = performance.now();
   const runSaga = async (index: number) => {
-    const scenario = scenarioFor(index);
+    const scenario = scenarioFor(index, BENCH_MIX);
     const request = orderRequestFor(index, scenario);
     const orderId = `${input.runId}-${phase}-${index}`;
     const body: OrderSagaRequest = {

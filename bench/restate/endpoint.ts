@@ -4,9 +4,6 @@ import * as restate from '@restatedev/restate-sdk';
 import { orderSaga } from './orderSaga.ts';
 import { createInventoryService, createPaymentService, createShippingService } from './participants.ts';
 
-/** The line printed on stdout once the endpoint listens, so the process that started it knows it can register it. */
-export const ENDPOINT_READY = 'restate endpoint ready';
-
 /**
  * The SDK service endpoint: the order saga and its three participants in one process, served as
  * HTTP/2 on 127.0.0.1. Run inside the benchmark's network namespace by `startRestate`.
@@ -23,7 +20,8 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
-  process.stdout.write(`${ENDPOINT_READY} on ${port}\n`);
+  // Goes to the endpoint's log: registration does not wait for it, it retries until discovery succeeds.
+  process.stdout.write(`restate endpoint listening on 127.0.0.1:${port}\n`);
   // The server keeps HTTP/2 sessions open to Restate: close() alone would wait for them.
   const stop = () => process.exit(0);
   process.once('SIGTERM', stop);

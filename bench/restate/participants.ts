@@ -28,7 +28,7 @@ export type ShipmentReply = Readonly<{ type: 'ShipmentCreated'; data: { shipment
  * then the call is killed and the saga sees a terminal error. xsaga re-sends a failed command as
  * soon as the reply arrives, so the interval is short rather than Restate's default 500 ms.
  */
-export const forwardRetryPolicy = (maxAttempts: number): restate.RetryPolicy => ({
+const forwardRetryPolicy = (maxAttempts: number): restate.RetryPolicy => ({
   maxAttempts,
   onMaxAttempts: 'kill',
   initialInterval: 10,

@@ -50,8 +50,14 @@ export function benchEnv(): NodeJS.ProcessEnv {
  * looks for a newer release at every start and cannot be told not to: the namespace keeps that inside.
  */
 export async function startRestate(options: RestateOptions): Promise<RestateDeployment> {
+  if (options.partitions !== undefined && !(Number.isInteger(options.partitions) && options.partitions >= 1 && options.partitions <= 65_535)) {
+    throw new RangeError(`partitions must be a whole number from 1 to 65535, not ${options.partitions}`);
+  }
   const namespace = await createLoopbackNamespace();
-  const dataDir = await mkdtemp(join(tmpdir(), 'xsaga-restate-'));
+  const dataDir = await mkdtemp(join(tmpdir(), 'xsaga-restate-')).catch(async (error: unknown) => {
+    await namespace.remove();
+    throw error;
+  });
   const children: ChildProcess[] = [];
   let stopped: Promise<void> | undefined;
   const stop = () =>
@@ -139,7 +145,7 @@ async function logTails(dataDir: string): Promise<string> {
  * Ends one process that this module started, by its pid: SIGTERM, then SIGKILL if it has not exited
  * within `graceMs`.
  */
-export async function stopProcess(child: ChildProcess, graceMs = 5_000): Promise<void> {
+async function stopProcess(child: ChildProcess, graceMs = 5_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
