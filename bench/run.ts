@@ -28,6 +28,23 @@ const concurrency = Number(values.concurrency);
 const warmup = Math.max(50, Math.round(sagas / 10));
 const timeoutMs = 300_000;
 
+// The servers the scenarios need, started by the project's own script; stopped afterwards only if started here.
+const needsServers = chosen.some((s) => s !== 'embedded');
+const infra = (command: string, services: string[]) => {
+  try {
+    execFileSync('scripts/infra.sh', [command, ...services], { stdio: command === 'status' ? 'ignore' : 'inherit' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const SERVICES = ['postgres', 'redis', 'kafka', 'elasticsearch'];
+const startedHere = needsServers ? SERVICES.filter((s) => !infra('status', [s])) : [];
+if (needsServers && !infra('up', SERVICES)) throw new Error('could not start the servers; see above');
+process.on('exit', () => {
+  if (startedHere.length > 0) infra('down', startedHere);
+});
+
 type Figures = Readonly<{ min: number; median: number; max: number }>;
 const figures = (xs: readonly number[]): Figures => {
   const sorted = [...xs].filter(Number.isFinite).sort((a, b) => a - b);
