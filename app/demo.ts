@@ -19,8 +19,17 @@ export type DemoResult = Readonly<{
   invariants: InvariantReport;
 }>;
 
+let lastTenth = -1;
+
 function progress(done: number, total: number, quiet?: boolean): void {
   if (quiet) return;
+  // A log file gets a line per tenth; a terminal gets a bar redrawn in place.
+  if (!process.stderr.isTTY) {
+    const tenth = Math.floor((done / total) * 10);
+    if (tenth !== lastTenth) process.stderr.write(`${done}/${total} orders finished\n`);
+    lastTenth = tenth;
+    return;
+  }
   const width = 30;
   const filled = Math.round((done / total) * width);
   process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} orders finished`);
