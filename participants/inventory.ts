@@ -32,6 +32,10 @@ export function inventoryParticipant(commandTopic: string): ParticipantSpec {
   return {
     name: 'inventory',
     commandTopic,
+    handles: {
+      ReserveStock: { done: ['StockReserved'], failed: ['StockReservationFailed'] },
+      ReleaseStock: { done: ['StockReleased'], failed: ['StockReleaseFailed'], undoes: 'ReserveStock' },
+    },
     outcomeTable: 'inventory_reservations',
     outcomeColumns: { items: 'jsonb' },
     transientFailure: (command) => ({

@@ -2,6 +2,7 @@ import { isoNow, type Clock } from '../runtime/clock.ts';
 import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
 import { replyTo, type Message } from '../runtime/message.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
+import type { CommandContract } from '../runtime/safety/participantContract.ts';
 import type { SqlClient, SqlQueryable } from '../runtime/sqlClient.ts';
 
 /** A reply as a participant decides it, before it is addressed. */
@@ -25,6 +26,11 @@ export const noChaos: Chaos = { failureRate: 0, latencyMs: 0 };
 export type ParticipantSpec = Readonly<{
   name: string;
   commandTopic: string;
+  /**
+   * The commands it performs and the replies each may get, declared so that `xsaga check` can match
+   * the saga's commands and accepted events against its participants without running them.
+   */
+  handles: Readonly<Record<string, CommandContract>>;
   /** The table whose unique (order_id, operation) rows hold the stored outcomes: the durable guard. */
   outcomeTable: string;
   /** The outcome table's own columns besides order_id, operation and outcome, with their SQL types. */

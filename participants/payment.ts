@@ -21,6 +21,10 @@ export function paymentParticipant(commandTopic: string): ParticipantSpec {
   return {
     name: 'payment',
     commandTopic,
+    handles: {
+      CapturePayment: { done: ['PaymentCaptured'], failed: ['PaymentFailed'] },
+      RefundPayment: { done: ['PaymentRefunded'], failed: ['PaymentRefundFailed'], undoes: 'CapturePayment' },
+    },
     outcomeTable: 'payment_ledger',
     outcomeColumns: { amount: 'bigint' },
     transientFailure: (command) => ({

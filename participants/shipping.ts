@@ -11,6 +11,7 @@ export function shippingParticipant(commandTopic: string): ParticipantSpec {
   return {
     name: 'shipping',
     commandTopic,
+    handles: { CreateShipment: { done: ['ShipmentCreated'], failed: ['ShipmentFailed'] } },
     outcomeTable: 'shipping_shipments',
     outcomeColumns: { shipment_id: 'text' },
     transientFailure: () => ({ type: 'ShipmentFailed', data: { reason: 'CARRIER_UNAVAILABLE', retryable: true } }),

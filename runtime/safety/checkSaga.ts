@@ -1,0 +1,215 @@
+import type { AnyStateMachine } from 'xstate';
+import { emissionsOf } from './emittedCommands.ts';
+import {
+  accepts,
+  candidateTransitions,
+  entryLeaves,
+  eventLabel,
+  isTerminal,
+  nextLeaves,
+  stateNodesOf,
+  statePath,
+  transitionsOf,
+  type AnyStateNode,
+  type MachineTransition,
+} from './machineGraph.ts';
+import { compensationOf, participantFor, replyMeanings, type ParticipantContract, type ReplyMeaning } from './participantContract.ts';
+
+export const SAFETY_CHECKS = {
+  'way-out': 'every non-final state has a way out (an event it accepts, or a deadline)',
+  compensation: 'from every state after a completed step, compensation reaches a final state, undoing the steps in reverse order',
+  replies: 'every reply a participant can send is accepted, wherever its command is awaited',
+  commands: 'every command the machine emits has a participant',
+} as const;
+
+export type SafetyCheck = keyof typeof SAFETY_CHECKS | 'structure';
+
+export type SafetyProblem = Readonly<{ check: SafetyCheck; state: string | undefined; message: string }>;
+
+export type SafetyReport = Readonly<{
+  /** `machineId@version` */
+  machine: string;
+  states: number;
+  transitions: number;
+  commands: readonly string[];
+  participants: readonly string[];
+  problems: readonly SafetyProblem[];
+  /** What the checks could not see or found odd without it being unsafe. */
+  warnings: readonly string[];
+}>;
+
+/** A saga at rest in one atomic state, with the steps it completed and the ones it undid, in order. */
+type Configuration = Readonly<{ leaf: AnyStateNode; completed: readonly string[]; undone: readonly string[] }>;
+
+const keyOf = (c: Configuration) => `${c.leaf.id}|${c.completed.join(',')}|${c.undone.join(',')}`;
+const quoted = (node: AnyStateNode) => `"${statePath(node)}"`;
+
+function doneMeaning(meanings: Map<string, ReplyMeaning[]>, eventType: string): ReplyMeaning | undefined {
+  return meanings.get(eventType)?.find((meaning) => meaning.done);
+}
+
+/** Where `transition` takes a configuration, and whether it was a forward step that succeeded. */
+function follow(from: Configuration, transition: MachineTransition, meanings: Map<string, ReplyMeaning[]>): { to: Configuration[]; forward: boolean } {
+  const meaning = doneMeaning(meanings, transition.eventType);
+  const forward = meaning !== undefined && meaning.undoes === undefined;
+  let { completed, undone } = from;
+  if (forward && !completed.includes(meaning.command)) completed = [...completed, meaning.command];
+  if (meaning?.undoes !== undefined && !undone.includes(meaning.undoes)) undone = [...undone, meaning.undoes];
+  return { to: nextLeaves(from.leaf, transition).map((leaf) => ({ leaf, completed, undone })), forward };
+}
+
+/** Every configuration reachable from `start`, guards assumed either way; `allow` filters the transitions taken. */
+function explore(
+  start: readonly Configuration[],
+  all: readonly MachineTransition[],
+  meanings: Map<string, ReplyMeaning[]>,
+  allow: (forward: boolean) => boolean,
+): Map<string, Configuration> {
+  const seen = new Map(start.map((c) => [keyOf(c), c]));
+  const queue = [...start];
+  for (let config = queue.shift(); config; config = queue.shift()) {
+    if (isTerminal(config.leaf)) continue;
+    for (const transition of candidateTransitions(config.leaf, all)) {
+      const { to, forward } = follow(config, transition, meanings);
+      if (!allow(forward)) continue;
+      for (const next of to) {
+        if (seen.has(keyOf(next))) continue;
+        seen.set(keyOf(next), next);
+        queue.push(next);
+      }
+    }
+  }
+  return seen;
+}
+
+function checkWayOut(leaves: readonly AnyStateNode[], all: readonly MachineTransition[]): SafetyProblem[] {
+  const problems: SafetyProblem[] = [];
+  for (const leaf of leaves) {
+    if (leaf.type === 'final') continue;
+    const candidates = candidateTransitions(leaf, all);
+    const state = statePath(leaf);
+    if (candidates.length === 0) {
+      problems.push({ check: 'way-out', state, message: `state ${quoted(leaf)} accepts no event and has no deadline: a saga there waits forever` });
+    } else if (!candidates.some((t) => nextLeaves(leaf, t).some((next) => next !== leaf))) {
+      const events = [...new Set(candidates.map((t) => eventLabel(t.eventType, t.source) || 'always'))].join(', ');
+      problems.push({ check: 'way-out', state, message: `state ${quoted(leaf)} only ever leads back into itself (${events}): a saga there can never leave` });
+    }
+  }
+  return problems;
+}
+
+function checkCompensation(
+  reachable: Map<string, Configuration>,
+  all: readonly MachineTransition[],
+  meanings: Map<string, ReplyMeaning[]>,
+  participants: readonly ParticipantContract[],
+): SafetyProblem[] {
+  const problems = new Map<string, SafetyProblem>();
+  for (const config of reachable.values()) {
+    if (config.completed.length === 0 || isTerminal(config.leaf)) continue;
+    const expected = config.completed.filter((command) => compensationOf(participants, command) !== undefined).reverse();
+    const finals = [...explore([config], all, meanings, (forward) => !forward).values()].filter((c) => isTerminal(c.leaf));
+    const undoneOf = (c: Configuration) => c.undone.filter((command) => expected.includes(command));
+    if (finals.some((c) => undoneOf(c).join() === expected.join())) continue;
+    const state = statePath(config.leaf);
+    const after = `after ${config.completed.join(', ')} succeeded`;
+    const key = `${state}|${config.completed.join()}`;
+    const names = (commands: readonly string[]) => (commands.length > 0 ? commands.map((c) => compensationOf(participants, c)).join(' then ') : 'nothing');
+    const message =
+      finals.length === 0
+        ? `state ${quoted(config.leaf)} (${after}) cannot reach a final state unless another step succeeds: a failure there leaves the completed steps in place`
+        : `state ${quoted(config.leaf)} (${after}) reaches final states that undo ${[...new Set(finals.map((c) => names(undoneOf(c))))].join(' or ')}; ` +
+          `expected ${names(expected)}, the reverse of the completed steps`;
+    if (!problems.has(key)) problems.set(key, { check: 'compensation', state, message });
+  }
+  return [...problems.values()];
+}
+
+function checkMessages(machine: AnyStateMachine, all: readonly MachineTransition[], participants: readonly ParticipantContract[]) {
+  const problems: SafetyProblem[] = [];
+  const warnings: string[] = [];
+  const { emissions, opaque } = emissionsOf(machine);
+  for (const action of opaque) warnings.push(`cannot tell what ${action.action} (${action.where}) emits: ${action.reason}`);
+  for (const emission of emissions) {
+    const participant = participantFor(participants, emission.command);
+    if (!participant) {
+      problems.push({ check: 'commands', state: undefined, message: `${emission.where} emits ${emission.command}, which no participant handles` });
+      continue;
+    }
+    const contract = participant.handles[emission.command]!;
+    for (const leaf of emission.awaitedIn.filter((l) => !isTerminal(l))) {
+      for (const reply of [...contract.done, ...contract.failed].filter((r) => !accepts(leaf, r, all))) {
+        problems.push({
+          check: 'replies',
+          state: statePath(leaf),
+          message: `state ${quoted(leaf)} awaits ${emission.command} (${emission.where}) but does not accept its reply ${reply}: the saga would drop it and wait`,
+        });
+      }
+    }
+  }
+  const acceptedAnywhere = new Set(all.map((t) => t.eventType));
+  for (const [reply, meanings] of replyMeanings(participants)) {
+    if (acceptedAnywhere.has(reply) || acceptedAnywhere.has('*')) continue;
+    for (const meaning of meanings) {
+      problems.push({ check: 'replies', state: undefined, message: `participant ${meaning.participant} may reply ${reply} to ${meaning.command}, but no state accepts it` });
+    }
+  }
+  const sent = replyMeanings(participants);
+  for (const eventType of acceptedAnywhere) {
+    if (eventType !== '' && eventType !== '*' && !eventType.startsWith('xstate.') && !sent.has(eventType)) warnings.push(`the machine accepts ${eventType}, which no participant sends`);
+  }
+  const emitted = new Set(emissions.map((e) => e.command));
+  for (const participant of participants) {
+    for (const command of Object.keys(participant.handles)) if (!emitted.has(command)) warnings.push(`participant ${participant.name} handles ${command}, which the machine never emits`);
+  }
+  return { problems, warnings, commands: [...emitted] };
+}
+
+/**
+ * Checks a saga from its definition alone, against what its participants declare: no state is a
+ * dead end, every state after a completed step can still reach a final state through compensation
+ * (undoing in reverse order), and commands and replies match up. Guards are assumed to go either way.
+ *
+ * @example
+ * const report = checkSaga(orderSaga, [paymentParticipant(t), inventoryParticipant(t), shippingParticipant(t)], { version: 1 });
+ * if (report.problems.length > 0) console.error(formatSafetyReport(report));
+ */
+export function checkSaga(machine: AnyStateMachine, participants: readonly ParticipantContract[], options: { version?: number } = {}): SafetyReport {
+  const all = transitionsOf(machine);
+  const nodes = stateNodesOf(machine);
+  const structure: SafetyProblem[] = nodes
+    .filter((node) => node.type === 'parallel' || node.type === 'history')
+    .map((node) => ({ check: 'structure', state: statePath(node), message: `state ${quoted(node)} is a ${node.type} state, which xsaga check cannot analyse` }));
+  const meanings = replyMeanings(participants);
+  const start = entryLeaves(machine.root).map((leaf) => ({ leaf, completed: [], undone: [] }));
+  const reachable = explore(start, all, meanings, () => true);
+  const reachedLeaves = new Set([...reachable.values()].map((c) => c.leaf));
+  const leaves = nodes.filter((node) => node.type === 'atomic' || node.type === 'final');
+  const messages = checkMessages(machine, all, participants);
+  const warnings = [...leaves.filter((leaf) => !reachedLeaves.has(leaf)).map((leaf) => `state ${quoted(leaf)} is unreachable`), ...messages.warnings];
+  return {
+    machine: `${machine.id}@${options.version ?? '?'}`,
+    states: nodes.length,
+    transitions: all.length,
+    commands: messages.commands,
+    participants: participants.map((p) => p.name),
+    problems: [...structure, ...checkWayOut(leaves, all), ...checkCompensation(reachable, all, meanings, participants), ...messages.problems],
+    warnings,
+  };
+}
+
+/** The report as people read it: one line per check, each problem under its check. */
+export function formatSafetyReport(report: SafetyReport): string {
+  const lines = [
+    `${report.machine}: ${report.states} states, ${report.transitions} transitions; emits ${report.commands.join(', ') || 'nothing'}; participants ${report.participants.join(', ') || 'none'}`,
+  ];
+  for (const check of ['structure', ...Object.keys(SAFETY_CHECKS)] as SafetyCheck[]) {
+    const problems = report.problems.filter((p) => p.check === check);
+    if (check === 'structure' && problems.length === 0) continue;
+    if (problems.length === 0) lines.push(`  ✓ ${check}: ${SAFETY_CHECKS[check as keyof typeof SAFETY_CHECKS]}`);
+    else lines.push(`  ✗ ${check}:`, ...problems.map((p) => `      ${p.message}`));
+  }
+  for (const warning of report.warnings) lines.push(`  ! ${warning}`);
+  lines.push(report.problems.length === 0 ? '  safe' : `  ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,111 @@
+import { expect } from 'vitest';
+import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import { compensationOf, replyMeanings, type ParticipantContract } from '../../runtime/safety/participantContract.ts';
+import type { SagaPath } from './generatePaths.ts';
+import { dottedState, type SagaPathModel } from './sagaPathModel.ts';
+
+type ActionLike = Readonly<{ type: string; params?: unknown }>;
+
+/** A timer a step armed: its id and delay. */
+export type ArmedTimer = Readonly<{ id: string; delay: number }>;
+
+/** A path folded through the pure machine, as the runtime folds it: index 0 is the start, index i the i-th event. */
+export type MachineRun = Readonly<{
+  input: unknown;
+  events: readonly EventObject[];
+  snapshots: readonly AnyMachineSnapshot[];
+  emitted: readonly (readonly EventObject[])[];
+  armed: readonly (readonly ArmedTimer[])[];
+  cancelled: readonly (readonly string[])[];
+}>;
+
+/** Folds `events` through `transition()` from the start with `input`, collecting what each step emitted, armed and cancelled. */
+export function runOnMachine(machine: AnyStateMachine, input: unknown, events: readonly EventObject[]): MachineRun {
+  const snapshots: AnyMachineSnapshot[] = [];
+  const emitted: EventObject[][] = [];
+  const armed: ArmedTimer[][] = [];
+  const cancelled: string[][] = [];
+  const record = (snapshot: AnyMachineSnapshot, actions: readonly ActionLike[]) => {
+    snapshots.push(snapshot);
+    emitted.push(actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: EventObject }).event));
+    armed.push(
+      actions
+        .filter((a) => a.type === 'xstate.raise' && (a.params as { delay?: number }).delay !== undefined)
+        .map((a) => ({ id: (a.params as { id: string }).id, delay: (a.params as { delay: number }).delay })),
+    );
+    cancelled.push(actions.filter((a) => a.type === 'xstate.cancel').map((a) => (a.params as { sendId: string }).sendId));
+  };
+  let [snapshot, actions] = initialTransition(machine, input as never) as [AnyMachineSnapshot, ActionLike[]];
+  record(snapshot, actions);
+  for (const event of events) {
+    [snapshot, actions] = transition(machine, snapshot, event as never) as [AnyMachineSnapshot, ActionLike[]];
+    record(snapshot, actions);
+  }
+  return { input, events, snapshots, emitted, armed, cancelled };
+}
+
+/** The run's last snapshot. */
+export const finalOf = (run: MachineRun): AnyMachineSnapshot => run.snapshots.at(-1)!;
+
+/** Each step of `run` is what the model's reference says: state, status, commands, timers and context. */
+export function expectRunMatchesReference(run: MachineRun, model: SagaPathModel): void {
+  const reference = model.reference(run.input);
+  run.snapshots.forEach((snapshot, i) => {
+    const step = i === 0 ? 'the start' : `step ${i} (${run.events[i - 1]!.type})`;
+    const expected = i === 0 ? reference.start() : reference.step(run.events[i - 1]!);
+    expect(dottedState(snapshot.value), `state after ${step}`).toBe(expected.state);
+    expect(snapshot.status, `status after ${step}`).toBe(expected.status);
+    expect(run.emitted[i], `commands emitted by ${step}`).toEqual(expected.emitted);
+    expect(run.armed[i]!.map((t) => t.id), `timers armed by ${step}`).toEqual(expected.armed);
+    expect(run.cancelled[i], `timers cancelled by ${step}`).toEqual(expected.cancelled);
+    expect(snapshot.context, `context after ${step}`).toMatchObject(expected.context);
+  });
+}
+
+/** The run on the pure machine reaches the same snapshots as the generator did, step by step. */
+export function expectRunFollowsPath(run: MachineRun, path: SagaPath): void {
+  expect(run.snapshots).toHaveLength(path.snapshots.length + 1);
+  path.snapshots.forEach((generated, i) => {
+    const replayed = run.snapshots[i + 1]!;
+    expect({ value: replayed.value, context: replayed.context, status: replayed.status }, `snapshot after step ${i + 1}`).toEqual({
+      value: generated.value,
+      context: generated.context,
+      status: generated.status,
+    });
+  });
+}
+
+/**
+ * Compensations, as the participants declare them, in exact reverse order of the steps that may have
+ * taken effect: those that succeeded, and those sent but never answered (a deadline fired), whose
+ * effect is unknown. A step refused for good needs no undoing. A successful saga undoes nothing.
+ */
+export function expectCompensationsInReverse(run: MachineRun, model: SagaPathModel, participants: readonly ParticipantContract[]): void {
+  const meanings = replyMeanings(participants);
+  const isCompensation = (command: string) => participants.some((p) => p.handles[command]?.undoes !== undefined);
+  const forward = new Map<string, 'sent' | 'done' | 'refused'>();
+  const compensationsSent: string[] = [];
+  const undone: string[] = [];
+  run.emitted.forEach((commands, i) => {
+    const reply = i === 0 ? undefined : run.events[i - 1]!;
+    const meaning = reply && meanings.get(reply.type)?.[0];
+    if (meaning && meaning.undoes !== undefined && meaning.done) undone.push(meaning.undoes);
+    if (meaning && meaning.undoes === undefined) forward.set(meaning.command, meaning.done ? 'done' : 'refused');
+    for (const { type } of commands) {
+      if (isCompensation(type)) {
+        if (!compensationsSent.includes(type)) compensationsSent.push(type);
+      } else {
+        forward.set(type, 'sent');
+      }
+    }
+  });
+  const final = finalOf(run);
+  expect(final.status, 'the path ends in a final state').toBe('done');
+  if (model.succeeded(final)) {
+    expect(compensationsSent, 'a successful saga compensates nothing').toEqual([]);
+    return;
+  }
+  const toUndo = [...forward].filter(([command, outcome]) => outcome !== 'refused' && compensationOf(participants, command)).map(([command]) => command).reverse();
+  expect(compensationsSent, 'compensations sent, in order').toEqual(toUndo.map((command) => compensationOf(participants, command)));
+  expect(undone, 'steps undone, in order').toEqual(toUndo);
+}

@@ -1,0 +1,165 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createElasticsearchOrderReadModel } from '../../adapters/elasticsearch/elasticsearchOrderReadModel.ts';
+import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
+import { createRedisIdempotencyGuard } from '../../adapters/redis/redisIdempotencyGuard.ts';
+import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
+import { runVerifyReplayCommand } from '../../app/commands/verifyReplay.ts';
+import { loadConfig } from '../../app/config.ts';
+import { sagaCatalog } from '../../app/sagaCatalog.ts';
+import { startProjector } from '../../orders/projector.ts';
+import { allTopics, topicsFor } from '../../orders/topics.ts';
+import { createCommandHandler } from '../../participants/participant.ts';
+import { migrateParticipants } from '../../participants/schema.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { timerFiredEnvelope } from '../../runtime/machineEvent.ts';
+import type { Message } from '../../runtime/message.ts';
+import { replyMeanings } from '../../runtime/safety/participantContract.ts';
+import { createOutboxRelay } from '../../runtime/outboxRelay.ts';
+import { createSagaRuntime } from '../../runtime/sagaRuntime.ts';
+import { verifyReplay } from '../../runtime/verifyReplay.ts';
+import { coverageOf, formatCoverage } from '../graph/coverage.ts';
+import { generatePaths } from '../graph/generatePaths.ts';
+import { pathModelFor } from '../graph/pathModels.ts';
+import { expectedView, expectStoredRun, isTimerEvent, planRun, withoutTime, type PlannedRun } from '../graph/runtimeRun.ts';
+import { scriptedParticipant } from '../graph/scriptedParticipants.ts';
+import { deleteTestIndices, TEST_ES_URL } from '../support/elasticsearch.ts';
+import { eventually } from '../support/eventually.ts';
+import { TEST_KAFKA_BROKERS } from '../support/kafka.ts';
+import { uniqueName } from '../support/messages.ts';
+import { freshPgSchema, TEST_PG_URL } from '../support/postgres.ts';
+import { TEST_REDIS_URL } from '../support/redis.ts';
+import { outboxOf, timersOf } from '../support/storeRows.ts';
+
+const RUN = uniqueName('paths').toLowerCase();
+const topics = topicsFor(RUN.replaceAll('_', '-'));
+const { registry, participants } = sagaCatalog(topics);
+const meanings = replyMeanings(participants);
+
+describe.each(registry.all().map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))(
+  'level 3: every generated path of $label through the runtime on PostgreSQL, Kafka, Elasticsearch and Redis',
+  ({ label, definition }) => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterAll(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error(error));
+    });
+
+    it('ends every path where the machine does, with the history, outbox and read model it says', { timeout: 120_000 }, async () => {
+      const began = performance.now();
+      const model = pathModelFor(definition);
+      const plans = generatePaths(definition.machine, model).map((path, index) => planRun(definition, model, path, `${RUN}-${index}`));
+      const byStream = new Map(plans.map((plan) => [plan.streamId, plan]));
+
+      const pg = await freshPgSchema('xsaga_paths');
+      cleanups.push(pg.dispose);
+      const store = await createSqlSagaStore(pg.sql);
+      await migrateParticipants(pg.sql);
+      const bus = createKafkaMessageBus({ brokers: TEST_KAFKA_BROKERS, partitions: 4, retryDelayMs: 50 });
+      cleanups.push(() => bus.close());
+      await bus.ensureTopics(allTopics(topics));
+      const alias = `${RUN}_orders`;
+      const readModel = await createElasticsearchOrderReadModel({ node: TEST_ES_URL, alias });
+      cleanups.push(() => deleteTestIndices(alias));
+      cleanups.push(() => readModel.close());
+      const guard = createRedisIdempotencyGuard({ url: TEST_REDIS_URL, keyPrefix: `${RUN}:` });
+      cleanups.push(() => guard.close());
+
+      const relay = createOutboxRelay({ store, bus, idleMs: 50 });
+      const runtime = createSagaRuntime({ store, registry, snapshotEvery: 3, onCommitted: () => relay.wake() });
+      const relayLoop = relay.start();
+      cleanups.push(() => relayLoop.stop());
+      const worker = await bus.subscribe({
+        group: `${RUN}-worker`,
+        topics: [topics.sagaInbox],
+        handler: ({ messages }) => runtime.handle(messages),
+        onRevoked: () => runtime.evict(),
+      });
+      cleanups.push(() => worker.stop());
+
+      // The deadline is fired as the scheduler would: the armed timer row, turned into its inbox message.
+      const mismatches: string[] = [];
+      const fired: Promise<void>[] = [];
+      const fireTimer = async (plan: PlannedRun, step: number) => {
+        const type = plan.run.events[step]!.type;
+        const timer = (await timersOf(pg.sql, plan.streamId)).find((t) => (t.event as { type: string }).type === type);
+        if (!timer) throw new Error(`${plan.streamId}: no ${type} timer to fire at step ${step + 1}`);
+        await bus.publish([timerFiredEnvelope(topics.sagaInbox, plan.streamId, timer)]);
+      };
+      const script = {
+        plans: byStream,
+        onTimerStep: (plan: PlannedRun, step: number) => void fired.push(fireTimer(plan, step).catch((error: unknown) => void mismatches.push(String(error)))),
+        onMismatch: (problem: string) => void mismatches.push(problem),
+      };
+      const deps = { sql: pg.sql, bus, guard, clock: systemClock, replyTopic: topics.sagaInbox };
+      const handlers = new Map(participants.map((spec) => [spec.commandTopic, createCommandHandler(scriptedParticipant(spec, script), deps)]));
+      const participantGroup = await bus.subscribe({
+        group: `${RUN}-participants`,
+        topics: [...handlers.keys()],
+        handler: async ({ topic, messages }) => {
+          const replies: Message[] = await handlers.get(topic)!(messages);
+          await bus.publish(replies.map((reply) => ({ topic: topics.sagaInbox, key: reply.metadata.correlationId, message: reply })));
+        },
+      });
+      cleanups.push(() => participantGroup.stop());
+      const projector = await startProjector({ bus, topic: definition.factsTopic, readModel, group: `${RUN}-projector` });
+      cleanups.push(() => projector.stop());
+      const ready = performance.now();
+
+      await Promise.all(plans.map((plan) => runtime.start(definition, plan.start)));
+      await eventually(
+        async () => {
+          expect(mismatches).toEqual([]);
+          const done = await pg.sql.query<{ n: number }>(`select count(*)::int as n from xsaga_streams where status = 'done'`);
+          expect(done.rows[0]!.n, 'sagas finished').toBe(plans.length);
+          expect(await store.pendingOutbox(1), 'outbox published').toEqual([]);
+        },
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
+      await Promise.all(fired);
+      await eventually(
+        async () => {
+          for (const plan of plans) expect((await readModel.get(plan.streamId))?.version, plan.streamId).toBe(plan.run.snapshots.length);
+        },
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+      const ran = performance.now();
+
+      for (const plan of plans) {
+        await expectStoredRun(plan, { store, sql: pg.sql, definition, exactTimes: false });
+        expect((await outboxOf(pg.sql, plan.streamId)).every((row) => row.published), `${plan.streamId}: whole outbox published`).toBe(true);
+        const view = await readModel.get(plan.streamId);
+        expect(withoutTime(view), `${plan.streamId} (${plan.path.name}): read model`).toEqual(withoutTime(expectedView(definition, plan, plan.run.events.length)));
+        // Every final outcome is remembered by the Redis guard, which answers a redelivered command without the database.
+        const finals = plan.run.events.filter((e) => !isTimerEvent(e) && (e as { data?: { retryable?: boolean } }).data?.retryable !== true);
+        for (const event of finals) {
+          const { participant, command } = meanings.get(event.type)![0]!;
+          const remembered = await guard.recall(`${participant}:${plan.streamId}:${command}`);
+          expect(JSON.parse(remembered ?? 'null'), `${plan.streamId}: outcome of ${command} remembered`).toEqual({ type: event.type, data: (event as { data?: unknown }).data });
+        }
+      }
+      const coverage = coverageOf(definition.machine, plans.map((plan) => plan.run));
+      console.log(
+        `${formatCoverage(`level 3 (runtime on PostgreSQL, Kafka, Elasticsearch, Redis) ${label}`, coverage, performance.now() - began)}; ` +
+          `setup ${(ready - began).toFixed(0)} ms, sagas ${(ran - ready).toFixed(0)} ms, checks ${(performance.now() - ran).toFixed(0)} ms`,
+      );
+      expect(coverage.states.missing).toEqual([]);
+      expect(coverage.transitions.missing).toEqual([]);
+
+      // The store this run filled replays to its snapshots and statuses, and so says `xsaga verify-replay` in production mode.
+      const replay = await verifyReplay({ store, registry });
+      expect(replay.divergences).toEqual([]);
+      expect(replay.streams).toBe(plans.length);
+      expect(replay.snapshots).toBeGreaterThan(0);
+      const printed: string[] = [];
+      const config = loadConfig({
+        XSAGA_MODE: 'production',
+        XSAGA_PG_URL: TEST_PG_URL,
+        XSAGA_PG_SCHEMA: pg.schema,
+        XSAGA_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+        XSAGA_ES_URL: TEST_ES_URL,
+        XSAGA_REDIS_URL: TEST_REDIS_URL,
+      });
+      expect(await runVerifyReplayCommand(config, [], { print: (text) => void printed.push(text) })).toBe(0);
+      expect(printed).toEqual([`verified ${plans.length} streams (${replay.events} events, ${replay.snapshots} snapshots compared): no divergence`]);
+    });
+  },
+);

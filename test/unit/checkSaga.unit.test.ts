@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import type { AnyStateMachine } from 'xstate';
+import { runCheckCommand } from '../../app/commands/check.ts';
+import { sagaCatalog } from '../../app/sagaCatalog.ts';
+import { checkSaga, formatSafetyReport, type SafetyReport } from '../../runtime/safety/checkSaga.ts';
+import { MachineRegistry, type SagaDefinition } from '../../runtime/sagaDefinition.ts';
+import { deadEndSaga, deafSaga, orphanCommandSaga, soundSaga, trappedSaga, uncompensatedSaga, wrongOrderSaga } from '../fixtures/brokenMachines.ts';
+import { generatePaths } from '../graph/generatePaths.ts';
+import { runOnMachine } from '../graph/machineRun.ts';
+import { pathModelFor } from '../graph/pathModels.ts';
+
+const { registry, participants } = sagaCatalog();
+const check = (machine: AnyStateMachine) => checkSaga(machine, participants, { version: 1 });
+const found = (report: SafetyReport) => report.problems.map((p) => `${p.check} ${p.state ?? '-'}`);
+
+describe('xsaga check on the registered sagas', () => {
+  it.each(registry.all().map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))('finds $label safe', ({ definition }) => {
+    const report = checkSaga(definition.machine, participants, { version: definition.version });
+    expect(report.problems).toEqual([]);
+    expect(report.warnings).toEqual([]);
+    expect(report.states).toBe(9);
+    expect(report.transitions).toBe(14);
+    expect(formatSafetyReport(report)).toMatch(/^orderSaga@1: 9 states, 14 transitions;[^]*✓ way-out[^]*✓ compensation[^]*✓ replies[^]*✓ commands[^]* safe$/);
+  });
+
+  it('reads from the definition the very commands the generated paths emit', () => {
+    for (const definition of registry.all()) {
+      const model = pathModelFor(definition);
+      const emitted = new Set(
+        generatePaths(definition.machine, model).flatMap((path) => runOnMachine(definition.machine, model.input('x'), path.events).emitted.flat().map((c) => c.type)),
+      );
+      expect([...check(definition.machine).commands].sort()).toEqual([...emitted].sort());
+    }
+  });
+});
+
+describe('xsaga check on deliberately broken sagas', () => {
+  it('finds the fixtures’ sound base safe, so each broken fixture breaks only what it says', () => {
+    expect(check(soundSaga).problems).toEqual([]);
+  });
+
+  it('names a state that accepts nothing and has no deadline', () => {
+    const report = check(deadEndSaga);
+    expect(found(report)).toEqual(['way-out awaitingPickup', 'compensation awaitingPickup']);
+    expect(report.problems[0]!.message).toBe('state "awaitingPickup" accepts no event and has no deadline: a saga there waits forever');
+    expect(formatSafetyReport(report)).toContain('✗ way-out:\n      state "awaitingPickup" accepts no event');
+  });
+
+  it('names a state whose every transition leads back into it', () => {
+    const report = check(trappedSaga);
+    expect(found(report)).toEqual([
+      'way-out releasingStock',
+      'compensation shipping',
+      'compensation releasingStock',
+      'replies releasingStock',
+      'replies -',
+    ]);
+    expect(report.problems[0]!.message).toBe('state "releasingStock" only ever leads back into itself (StockReleaseFailed): a saga there can never leave');
+    expect(report.problems[4]!.message).toBe('participant inventory may reply StockReleased to ReleaseStock, but no state accepts it');
+  });
+
+  it('names the state from which a failure ends the saga without compensating', () => {
+    const report = check(uncompensatedSaga);
+    expect(found(report)).toEqual(['compensation shipping']);
+    expect(report.problems[0]!.message).toBe(
+      'state "shipping" (after CapturePayment, ReserveStock succeeded) reaches final states that undo nothing; expected ReleaseStock then RefundPayment, the reverse of the completed steps',
+    );
+  });
+
+  it('names the states from which compensation runs in the wrong order', () => {
+    const report = check(wrongOrderSaga);
+    expect(found(report)).toEqual(['compensation shipping', 'compensation refundingFirst', 'compensation releasingAfter']);
+    expect(report.problems[0]!.message).toContain('undo RefundPayment then ReleaseStock; expected ReleaseStock then RefundPayment');
+  });
+
+  it('names a state that awaits a command but drops one of its replies', () => {
+    const report = check(deafSaga);
+    expect(found(report)).toEqual(['compensation inventory', 'replies inventory', 'replies -']);
+    expect(report.problems[1]!.message).toBe(
+      'state "inventory" awaits ReserveStock (entry of inventory) but does not accept its reply StockReservationFailed: the saga would drop it and wait',
+    );
+  });
+
+  it('names a command no participant handles, and where it is emitted', () => {
+    const report = check(orphanCommandSaga);
+    expect(found(report)).toEqual(['commands -']);
+    expect(report.problems[0]!.message).toBe('entry of shipping emits NotifyCustomer, which no participant handles');
+  });
+});
+
+describe('xsaga check, the command', () => {
+  const capture = () => {
+    const printed: string[] = [];
+    return { printed, print: (text: string) => void printed.push(text) };
+  };
+
+  it('prints a report per registered machine and exits 0 when every check passes', async () => {
+    const out = capture();
+    expect(await runCheckCommand([], out)).toBe(0);
+    expect(out.printed.join('\n')).toContain('orderSaga@1: 9 states, 14 transitions');
+    expect(out.printed.join('\n')).toContain('safe');
+  });
+
+  it('prints JSON with --json', async () => {
+    const out = capture();
+    expect(await runCheckCommand(['--json'], out)).toBe(0);
+    expect(JSON.parse(out.printed.join('\n'))).toMatchObject([{ machine: 'orderSaga@1', problems: [] }]);
+  });
+
+  it('exits 1 and names the state when a registered machine is unsafe', async () => {
+    const [order] = registry.all() as SagaDefinition[];
+    const broken = new MachineRegistry().register(order!).register({ ...order!, machine: deadEndSaga, version: 2 } as SagaDefinition);
+    const out = capture();
+    expect(await runCheckCommand([], { ...out, catalog: { registry: broken, participants } })).toBe(1);
+    expect(out.printed.join('\n')).toContain('brokenSaga@2');
+    expect(out.printed.join('\n')).toContain('state "awaitingPickup" accepts no event and has no deadline');
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    const out = capture();
+    expect(await runCheckCommand(['--nope'], out)).toBe(2);
+    expect(out.printed.join('\n')).toContain('usage: xsaga check');
+  });
+});
