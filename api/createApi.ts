@@ -1,12 +1,22 @@
 import express, { type Express } from 'express';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
 import type { OrderService } from '../orders/orderService.ts';
+import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
+import type { SagaStore } from '../runtime/sagaStore.ts';
+import { dashboardRouter } from './dashboardRouter.ts';
+import { machinesRouter } from './machines/machinesRouter.ts';
 import { ordersRouter } from './ordersRouter.ts';
 import { problemMiddleware, sendProblem } from './problem.ts';
 
 export type ApiDeps = Readonly<{
   orders: OrderService;
   readModel: OrderReadModel;
+  /** The machines behind `/machines` and the dashboard. */
+  registry: MachineRegistry;
+  /** The event store: the dashboard folds a saga's stream to draw its path. */
+  store: SagaStore;
+  /** Which read model holds the views of which machine's sagas, by machine id. */
+  readModels: Readonly<Record<string, OrderReadModel>>;
   /** Resolves when every dependency answers; throws otherwise. */
   health: () => Promise<Record<string, string>>;
   log?: (message: string) => void;
@@ -33,6 +43,8 @@ export function createApi(deps: ApiDeps): Express {
   });
 
   app.use(ordersRouter(deps.orders));
+  app.use(machinesRouter({ registry: deps.registry, store: deps.store, readModels: deps.readModels }));
+  app.use(dashboardRouter());
 
   app.use((req, res) => sendProblem(res, { status: 404, detail: `No route for ${req.method} ${req.path}.`, instance: req.originalUrl }));
   app.use(problemMiddleware(deps.log ?? ((message) => console.error(message))));

@@ -1,35 +1,52 @@
 import { parseArgs } from 'node:util';
 import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
 import { isXsagaError, XsagaError } from '../runtime/errors.ts';
+import { runCheckCommand } from './commands/check.ts';
+import { runExportCommand } from './commands/export.ts';
+import { runInspectCommand } from './commands/inspect.ts';
+import { runVerifyReplayCommand } from './commands/verifyReplay.ts';
 import { loadConfig, ROLES, type Config, type Role } from './config.ts';
 import { createAdapters } from './createAdapters.ts';
 import { formatDemoResult, runDemo } from './demo.ts';
+import { inspectOptionsFrom, inspectSystem } from './inspect.ts';
 import { startSystem } from './system.ts';
 
 const USAGE = `usage: xsaga <command> [options]
 
 commands:
-  start                      run the roles in XSAGA_ROLES (all by default) in one process
+  start [--inspect[=PORT]]   run the roles in XSAGA_ROLES (all by default) in one process;
+                             --inspect streams live sagas to the Stately inspector
   api | worker | participants | projector | relay
                              run one role (production mode); start more to scale out
   rebuild-read-model         replay the event store into a fresh index, then switch the alias
   demo [--orders N] [--concurrency C] [--timeout-ms T]
                              send N orders with every failure mode and check the invariants
+  export <machine> [--version N] [--format json|code] [--out FILE] | export --list
+                             a machine's definition, for Stately Studio
+  inspect <sagaId> [--port N] [--from start|latest] [--exit]
+                             restore one saga, without side effects, in the Stately inspector
+  check [--json]             static saga-safety checks of every registered machine
+  verify-replay [--stream <id>]... [--json]
+                             replay stored streams; compare with stored snapshots and statuses
 
 environment: see README.md (XSAGA_MODE, PORT, XSAGA_DATA_DIR, XSAGA_PG_URL, XSAGA_KAFKA_BROKERS, ...)`;
 
 const log = (message: string) => console.error(`[xsaga ${new Date().toISOString()}] ${message}`);
 
-async function run(config: Config): Promise<void> {
+async function run(config: Config, args: readonly string[] = []): Promise<void> {
   const system = await startSystem({ config, adapters: await createAdapters(config, log), log });
   const where = config.mode === 'production' ? 'production' : `embedded, data in ${config.dataDir}`;
   if (config.roles.includes('api')) console.log(`xsaga listening on ${await system.listen()} (${where})`);
+  const inspection = inspectOptionsFrom(args, process.env);
+  const inspector = inspection ? await inspectSystem(system, inspection, log) : undefined;
+  if (inspector) console.log(`xsaga inspector on ${inspector.url}`);
   console.log(`xsaga ready: ${config.roles.join(', ')} (${where})`);
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
     console.log('xsaga stopping');
+    await inspector?.stop();
     await system.stop();
     process.exit(0);
   };
@@ -80,10 +97,26 @@ async function demo(args: string[]): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === 'start') return run(loadConfig(process.env));
-  if ((ROLES as readonly string[]).includes(command ?? '')) return run({ ...loadConfig(process.env), roles: [command as Role] });
+  if (command === 'start') return run(loadConfig(process.env), rest);
+  if ((ROLES as readonly string[]).includes(command ?? '')) return run({ ...loadConfig(process.env), roles: [command as Role] }, rest);
+  if (command === 'export') {
+    process.exitCode = await runExportCommand(rest);
+    return;
+  }
+  if (command === 'inspect') {
+    process.exitCode = await runInspectCommand(rest, process.env);
+    return;
+  }
   if (command === 'rebuild-read-model') return rebuild(loadConfig(process.env));
   if (command === 'demo') return demo(rest);
+  if (command === 'check') {
+    process.exitCode = await runCheckCommand(rest);
+    return;
+  }
+  if (command === 'verify-replay') {
+    process.exitCode = await runVerifyReplayCommand(loadConfig(process.env), rest);
+    return;
+  }
   console.error(USAGE);
   process.exitCode = command === undefined || command === 'help' || command === '--help' ? 0 : 2;
 }

@@ -1,26 +1,25 @@
 import type { Server } from 'node:http';
 import { createApi } from '../api/createApi.ts';
 import { createOrderService, type OrderService } from '../orders/orderService.ts';
-import { orderSagaDefinition } from '../orders/orderSagaDefinition.ts';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
 import { startProjector } from '../orders/projector.ts';
 import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
 import { allTopics, topicsFor, type Topics } from '../orders/topics.ts';
-import { inventoryParticipant } from '../participants/inventory.ts';
 import { startParticipant } from '../participants/participant.ts';
-import { paymentParticipant } from '../participants/payment.ts';
 import { migrateParticipants } from '../participants/schema.ts';
-import { shippingParticipant } from '../participants/shipping.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
 import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
 import { createOutboxRelay, type OutboxRelay } from '../runtime/outboxRelay.ts';
-import { MachineRegistry, type SagaDefinition } from '../runtime/sagaDefinition.ts';
+import type { MachineRegistry, SagaDefinition } from '../runtime/sagaDefinition.ts';
 import { createSagaRuntime, type SagaRuntime } from '../runtime/sagaRuntime.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
 import type { SqlClient } from '../runtime/sqlClient.ts';
 import { createTimerScheduler, type TimerScheduler } from '../runtime/timerScheduler.ts';
 import type { Config, Role } from './config.ts';
+import { sagaCatalog } from './sagaCatalog.ts';
+
+const ORDER_SAGA_ID = 'orderSaga';
 
 /** The adapters behind every port; embedded or production, the system is wired the same way. */
 export type SystemAdapters = Readonly<{
@@ -72,8 +71,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? ((message: string) => console.error(message));
   const topics = topicsFor(config.production?.topicPrefix);
-  const definition = orderSagaDefinition(topics);
-  const registry = new MachineRegistry().register(definition);
+  const catalog = sagaCatalog(topics);
+  const registry = catalog.registry;
+  const definition = registry.latest(ORDER_SAGA_ID)!;
 
   if (has('participants')) await migrateParticipants(adapters.sql);
   await adapters.bus.ensureTopics(allTopics(topics));
@@ -109,7 +109,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   }
   if (has('participants')) {
     const deps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random };
-    for (const spec of [paymentParticipant(topics.paymentCommands), inventoryParticipant(topics.inventoryCommands), shippingParticipant(topics.shippingCommands)]) {
+    for (const spec of catalog.participants) {
       const subscription: Subscription = await startParticipant(spec, deps);
       stops.push(() => subscription.stop());
     }
@@ -157,6 +157,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       const api = createApi({
         orders,
         readModel: adapters.readModel,
+        registry,
+        store: adapters.store,
+        readModels: { [definition.machine.id]: adapters.readModel },
         log,
         health: async () => {
           await adapters.sql.query('select 1');

@@ -2,7 +2,7 @@ import { orderRequestFor, DEFAULT_MIX, scenarioFor } from '../app/orderMix.ts';
 import { quantile } from '../app/stats.ts';
 import type { OrderView } from '../orders/orderView.ts';
 import type { MessageBus } from '../runtime/messageBus.ts';
-import type { ScenarioOptions } from './benchTypes.ts';
+import type { ScenarioOptions, ScenarioResult } from './benchTypes.ts';
 
 /** The demo's mix without the order whose payment never answers: its latency is the deadline, not the system. */
 export const BENCH_MIX = DEFAULT_MIX.filter((s) => s.paymentToken !== 'tok_no_answer');
@@ -104,6 +104,23 @@ export async function driveOrders(args: { url: string; bus: MessageBus; factsTop
   return { completed, seconds: Math.max(0.001, (measuredEnd - measuredStart) / 1000), latencies, readModelLags: lags };
 }
 
-export function latencySummary(latencies: readonly number[]) {
-  return { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), p99: quantile(latencies, 0.99) };
+/** A scenario's result from what the driver and the CPU window measured. */
+export function scenarioResult(
+  scenario: string,
+  options: ScenarioOptions,
+  run: DriveResult,
+  usage: Pick<ScenarioResult, 'cpuSecondsPer1000' | 'peakRssMiB'>,
+  notes?: readonly string[],
+): ScenarioResult {
+  return {
+    scenario,
+    sagas: options.sagas,
+    completed: run.completed,
+    seconds: run.seconds,
+    sagasPerSecond: run.completed / run.seconds,
+    latencyMs: { p50: quantile(run.latencies, 0.5), p95: quantile(run.latencies, 0.95), p99: quantile(run.latencies, 0.99) },
+    readModelLagP99Ms: quantile(run.readModelLags, 0.99),
+    ...usage,
+    ...(notes ? { notes } : {}),
+  };
 }

@@ -160,6 +160,7 @@ if (hydrationSummary.foldEventsPerSecond) {
     `| cold replay with a snapshot, events/s | ${fmt(h.coldReplayWithSnapshotEventsPerSecond.median)} |`,
     `| append ÷ raw batched INSERT (same rows, same durability) | ${fmt(h.appendRatio.median, 2)} (${fmt(h.appendRowsPerSecond.median)} vs ${fmt(h.rawInsertRowsPerSecond.median)} rows/s) |`,
     `| heap per cached live saga, bytes | ${fmt(h.bytesPerCachedActor.median)} |`,
+    `| heap growth after 1,000,000 sagas through the default 10,000-saga cache, MiB | ${fmt(h.heapGrowthAfterMillionMiB.median, 1)} |`,
   );
 }
 console.log(`\nxsaga bench ${new Date().toISOString().slice(0, 10)}, commit ${commit}, ${cpus().length} cores, Node ${process.version}; orders over HTTP; results in ${file}\n`);

@@ -16,6 +16,9 @@ export type OrderSearchResult = Readonly<{ total: number; items: readonly OrderV
 /** A view document and the stream version it reflects. */
 export type VersionedView = Readonly<{ id: string; version: number; view: OrderView }>;
 
+/** The sagas in one statechart state: how many, and when the one that moved longest ago last moved. */
+export type StateStats = Readonly<{ state: string; count: number; oldestUpdatedAt: string }>;
+
 /**
  * The read model port (CQRS query side). `upsert` keeps, per order, the document of the highest
  * version it has seen: replays and reordering can never move a document back.
@@ -26,5 +29,7 @@ export interface OrderReadModel {
   search(query: OrderQuery): Promise<OrderSearchResult>;
   countByStatus(): Promise<Record<OrderStatus, number>>;
   countByState(): Promise<Record<string, number>>;
+  /** Per state, sorted by state name: what the dashboard shows on each node of the statechart. */
+  statsByState(): Promise<readonly StateStats[]>;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { Client, errors, type estypes } from '@elastic/elasticsearch';
-import type { OrderQuery, OrderReadModel, OrderSearchResult, VersionedView } from '../../orders/orderReadModel.ts';
+import type { OrderQuery, OrderReadModel, OrderSearchResult, StateStats, VersionedView } from '../../orders/orderReadModel.ts';
 import type { OrderStatus } from '../../orders/orderView.ts';
 import { XsagaError } from '../../runtime/errors.ts';
 import { fromOrderDocument, orderIndexMappings, orderIndexSettings, toOrderDocument, type OrderDocument } from './orderIndexMapping.ts';
@@ -166,6 +166,20 @@ function indexReadModel(client: Client, target: string, options: { viaAlias: boo
     },
     async countByState() {
       return countBy('state');
+    },
+    async statsByState() {
+      const response = await client.search({
+        index: target,
+        size: 0,
+        track_total_hits: false,
+        // `_key` order matches the in-memory model's sort; a statechart has far fewer than 100 states.
+        aggs: { states: { terms: { field: 'state', size: 100, order: { _key: 'asc' } }, aggs: { oldest: { min: { field: 'updatedAt' } } } } },
+      });
+      type Bucket = estypes.AggregationsStringTermsBucket & { oldest: estypes.AggregationsMinAggregate };
+      const buckets = ((response.aggregations?.states as estypes.AggregationsStringTermsAggregate | undefined)?.buckets ?? []) as Bucket[];
+      return Object.values(buckets).map(
+        (bucket): StateStats => ({ state: String(bucket.key), count: bucket.doc_count, oldestUpdatedAt: new Date(bucket.oldest.value ?? 0).toISOString() }),
+      );
     },
     async refresh() {
       await client.indices.refresh({ index: target });

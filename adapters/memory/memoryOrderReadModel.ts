@@ -1,4 +1,4 @@
-import type { OrderQuery, OrderReadModel, OrderSearchResult, VersionedView } from '../../orders/orderReadModel.ts';
+import type { OrderQuery, OrderReadModel, OrderSearchResult, StateStats, VersionedView } from '../../orders/orderReadModel.ts';
 import type { OrderStatus, OrderView } from '../../orders/orderView.ts';
 
 const matches = (view: OrderView, query: OrderQuery): boolean => {
@@ -43,6 +43,21 @@ export function createMemoryOrderReadModel(): OrderReadModel {
       const counts: Record<string, number> = {};
       for (const view of views.values()) counts[view.state] = (counts[view.state] ?? 0) + 1;
       return counts;
+    },
+    async statsByState() {
+      const stats = new Map<string, { count: number; oldest: number }>();
+      for (const view of views.values()) {
+        const at = Date.parse(view.updatedAt);
+        const seen = stats.get(view.state);
+        if (!seen) stats.set(view.state, { count: 1, oldest: at });
+        else {
+          seen.count++;
+          seen.oldest = Math.min(seen.oldest, at);
+        }
+      }
+      return [...stats.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([state, { count, oldest }]): StateStats => ({ state, count, oldestUpdatedAt: new Date(oldest).toISOString() }));
     },
     async close() {
       views.clear();

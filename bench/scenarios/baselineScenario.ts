@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
-import { quantile } from '../../app/stats.ts';
 import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
-import { driveOrders, latencySummary } from '../orderDriver.ts';
+import { driveOrders, scenarioResult } from '../orderDriver.ts';
 import { cpuWindow } from '../processStats.ts';
 import { BENCH_SERVERS } from './productionScenario.ts';
 
@@ -42,19 +41,7 @@ export async function runBaselineScenario(options: ScenarioOptions): Promise<Sce
     });
     const cpu = cpuWindow({ baseline: child.pid! });
     const run = await driveOrders({ url, bus: observer, factsTopic: `${prefix}.order-events`, options, runId: id });
-    const { cpuSecondsPer1000, peakRssMiB } = cpu.end(options.warmup + options.sagas);
-    return {
-      scenario: 'raw baseline',
-      sagas: options.sagas,
-      completed: run.completed,
-      seconds: run.seconds,
-      sagasPerSecond: run.completed / run.seconds,
-      latencyMs: latencySummary(run.latencies),
-      readModelLagP99Ms: quantile(run.readModelLags, 0.99),
-      cpuSecondsPer1000,
-      peakRssMiB,
-      notes: ['every order takes the happy path (three steps); read-model lag is not comparable: its GET does not wait for the projection'],
-    };
+    return scenarioResult('raw baseline', options, run, cpu.end(options.warmup + options.sagas), ['every order takes the happy path (three steps); read-model lag is not comparable: its GET does not wait for the projection']);
   } finally {
     await observer.close();
     if (child.exitCode === null) {

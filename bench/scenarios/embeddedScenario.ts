@@ -5,8 +5,7 @@ import { loadConfig } from '../../app/config.ts';
 import { createEmbeddedAdapters } from '../../app/embeddedAdapters.ts';
 import { startSystem } from '../../app/system.ts';
 import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
-import { driveOrders, latencySummary } from '../orderDriver.ts';
-import { quantile } from '../../app/stats.ts';
+import { driveOrders, scenarioResult } from '../orderDriver.ts';
 import { cpuWindow } from '../processStats.ts';
 
 /** The embedded default: every role in this process, PGlite on disk, the in-process bus; orders over HTTP. */
@@ -18,19 +17,7 @@ export async function runEmbeddedScenario(options: ScenarioOptions): Promise<Sce
     const url = await system.listen(0);
     const cpu = cpuWindow({ 'xsaga+driver': process.pid });
     const run = await driveOrders({ url, bus: system.adapters.bus, factsTopic: system.topics.orderEvents, options, runId: `${Date.now()}` });
-    const { cpuSecondsPer1000, peakRssMiB } = cpu.end(options.warmup + options.sagas);
-    return {
-      scenario: 'embedded',
-      sagas: options.sagas,
-      completed: run.completed,
-      seconds: run.seconds,
-      sagasPerSecond: run.completed / run.seconds,
-      latencyMs: latencySummary(run.latencies),
-      readModelLagP99Ms: quantile(run.readModelLags, 0.99),
-      cpuSecondsPer1000,
-      peakRssMiB,
-      notes: ['driver, API and all roles share one process: its CPU includes the driver'],
-    };
+    return scenarioResult('embedded', options, run, cpu.end(options.warmup + options.sagas), ['driver, API and all roles share one process: its CPU includes the driver']);
   } finally {
     await system.stop();
     await rm(dataDir, { recursive: true, force: true });

@@ -24,6 +24,8 @@ export type HydrationResult = Readonly<{
   appendRatio: number;
   /** Heap bytes per cached live saga. */
   bytesPerCachedActor: number;
+  /** Heap growth in MiB after 1,000,000 finished sagas passed through a cache of the default size. */
+  heapGrowthAfterMillionMiB: number;
 }>;
 
 const definition = orderSagaDefinition(topicsFor('bench'));
@@ -139,6 +141,21 @@ export async function runHydrationScenario(options: { streams: number }): Promis
     gc?.();
     const bytesPerCachedActor = (process.memoryUsage().heapUsed - before) / cache.size;
 
+    // A million sagas through the runtime's default cache (10,000): memory is bounded by the cache, not by history.
+    const sampleActors = [...streams.slice(0, 100)].map((events) =>
+      replayStream(definition, { head: head(events[0]!.metadata.correlationId, 4), snapshot: undefined, events: events.map((m, v) => ({ version: v + 1, message: m })) }),
+    );
+    cache.clear();
+    gc?.();
+    const beforeMillion = process.memoryUsage().heapUsed;
+    const bounded = new LruCache<string, LiveSaga>(10_000);
+    for (let i = 0; i < 1_000_000; i++) {
+      const actor = sampleActors[i % sampleActors.length]!;
+      bounded.set(`saga-${i}`, { ...actor, streamId: `saga-${i}` });
+    }
+    gc?.();
+    const heapGrowthAfterMillionMiB = (process.memoryUsage().heapUsed - beforeMillion) / 2 ** 20;
+
     return {
       foldEventsPerSecond,
       coldReplayEventsPerSecond,
@@ -147,6 +164,7 @@ export async function runHydrationScenario(options: { streams: number }): Promis
       rawInsertRowsPerSecond,
       appendRatio: appendRowsPerSecond / rawInsertRowsPerSecond,
       bytesPerCachedActor,
+      heapGrowthAfterMillionMiB,
     };
   } finally {
     await sql.query(`drop schema ${schema} cascade`).catch(() => undefined);

@@ -1,9 +1,8 @@
 import pg from 'pg';
 import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
-import { quantile } from '../../app/stats.ts';
 import { topicsFor } from '../../orders/topics.ts';
 import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
-import { driveOrders, latencySummary } from '../orderDriver.ts';
+import { driveOrders, scenarioResult } from '../orderDriver.ts';
 import { cpuWindow } from '../processStats.ts';
 import { startRole, type RoleProcess } from './roleProcess.ts';
 
@@ -44,18 +43,7 @@ export async function runProductionScenario(options: ScenarioOptions & { workers
     }
     const cpu = cpuWindow(Object.fromEntries(roles.map((r) => [r.name, r.pid])));
     const run = await driveOrders({ url: api.url!, bus: observerBus, factsTopic: topicsFor(env.XSAGA_TOPIC_PREFIX).orderEvents, options, runId: id });
-    const { cpuSecondsPer1000, peakRssMiB } = cpu.end(options.warmup + options.sagas);
-    return {
-      scenario: options.singleProcess ? 'production, one process' : `production, ${options.workers} worker${options.workers > 1 ? 's' : ''}`,
-      sagas: options.sagas,
-      completed: run.completed,
-      seconds: run.seconds,
-      sagasPerSecond: run.completed / run.seconds,
-      latencyMs: latencySummary(run.latencies),
-      readModelLagP99Ms: quantile(run.readModelLags, 0.99),
-      cpuSecondsPer1000,
-      peakRssMiB,
-    };
+    return scenarioResult(options.singleProcess ? 'production, one process' : `production, ${options.workers} worker${options.workers > 1 ? 's' : ''}`, options, run, cpu.end(options.warmup + options.sagas));
   } finally {
     for (const role of roles.reverse()) await role.stop();
     await observerBus.close();

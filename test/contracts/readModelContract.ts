@@ -68,5 +68,24 @@ export function readModelContract(name: string, factory: Factory): void {
       expect(await readModel.countByStatus()).toEqual({ PENDING: 1, COMPLETED: 1, FAILED: 1 });
       expect(await readModel.countByState()).toMatchObject({ completed: 1, failed: 1, 'payment.capturing': 1 });
     });
+
+    it('gives per state the count and the oldest updatedAt, sorted by state, from the newest version of each document', async () => {
+      expect(await readModel.statsByState()).toEqual([]);
+      await readModel.upsert([
+        { id: 'p1', version: 2, view: viewOf('p1', 2, { updatedAt: '2026-01-01T00:00:05.000Z' }) },
+        { id: 'p2', version: 2, view: viewOf('p2', 2, { updatedAt: '2026-01-01T00:00:02.500Z' }) },
+        { id: 'p3', version: 3, view: viewOf('p3', 3, { updatedAt: '2026-01-01T00:00:09.000Z' }) },
+        { id: 'r1', version: 6, view: viewOf('r1', 6, { state: 'compensating.refundingPayment', updatedAt: '2026-01-02T10:00:00.000Z' }) },
+        { id: 'c1', version: 4, view: viewOf('c1', 4, { state: 'completed', status: 'COMPLETED', updatedAt: '2026-01-03T00:00:00.000Z' }) },
+      ]);
+      // p1 moved on: it no longer counts in payment.capturing, and its old updatedAt no longer is the oldest there.
+      await readModel.upsert([{ id: 'p2', version: 4, view: viewOf('p2', 4, { state: 'completed', status: 'COMPLETED', updatedAt: '2026-01-02T00:00:00.000Z' }) }]);
+      await settle();
+      expect(await readModel.statsByState()).toEqual([
+        { state: 'compensating.refundingPayment', count: 1, oldestUpdatedAt: '2026-01-02T10:00:00.000Z' },
+        { state: 'completed', count: 2, oldestUpdatedAt: '2026-01-02T00:00:00.000Z' },
+        { state: 'payment.capturing', count: 2, oldestUpdatedAt: '2026-01-01T00:00:05.000Z' },
+      ]);
+    });
   });
 }

@@ -1,0 +1,150 @@
+import type { AnyStateMachine, AnyStateNode } from 'xstate';
+
+/**
+ * How a transition reads on the chart: the happy path, a retry of the same step, a compensation
+ * (into or inside the states that undo completed steps), or a failure that needs no undoing.
+ */
+export type TransitionKind = 'forward' | 'retry' | 'compensation' | 'failure';
+
+export type GraphState = Readonly<{
+  /** XState's state node id: `orderSaga.payment.capturing`. */
+  id: string;
+  /** The dotted path the read model stores (`payment.capturing`); `''` for the root. */
+  name: string;
+  key: string;
+  parent: string | null;
+  type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
+  /** The state its parent enters first. */
+  initial: boolean;
+  description: string | null;
+  /** Inside the states that undo completed steps. */
+  compensation: boolean;
+  /** A final state that ends the saga unsuccessfully. */
+  failure: boolean;
+  entry: readonly string[];
+}>;
+
+export type GraphTransition = Readonly<{
+  /** `<source id>#<event type>#<index>`: stable as long as the machine version is. */
+  id: string;
+  source: string;
+  targets: readonly string[];
+  /** The event type XState matches: a delayed transition's is `xstate.after.<delay>.<state id>`. */
+  event: string;
+  /** What the chart shows: the event, or `after <delay>`. */
+  label: string;
+  delay: string | null;
+  guard: string | null;
+  actions: readonly string[];
+  reenter: boolean;
+  kind: TransitionKind;
+}>;
+
+export type MachineGraph = Readonly<{ machineId: string; states: readonly GraphState[]; transitions: readonly GraphTransition[] }>;
+
+const COMPENSATION = /compensat|rollback|undo|revert/i;
+const FAILURE = /fail|error|abort|cancel|reject/i;
+
+/** The name of an action, guard or delay reference as the chart shows it. */
+function nameOf(reference: unknown): string {
+  if (typeof reference === 'string') return reference;
+  if (typeof reference === 'number') return `${reference} ms`;
+  if (reference && typeof reference === 'object' && 'type' in reference) return String((reference as { type: unknown }).type);
+  if (typeof reference === 'function') return reference.name || 'inline';
+  return String(reference);
+}
+
+function isCompensation(node: AnyStateNode): boolean {
+  return node.path.some((key: string) => COMPENSATION.test(key));
+}
+
+function kindOf(source: AnyStateNode, targets: readonly AnyStateNode[]): TransitionKind {
+  if (targets.length === 1 && targets[0] === source) return 'retry';
+  if (isCompensation(source) || targets.some(isCompensation)) return 'compensation';
+  if (targets.some((target) => target.type === 'final' && FAILURE.test(target.key))) return 'failure';
+  return 'forward';
+}
+
+function descendants(node: AnyStateNode): AnyStateNode[] {
+  return Object.values(node.states as Record<string, AnyStateNode>).flatMap((child) => [child, ...descendants(child)]);
+}
+
+/**
+ * Every state and transition of a machine, read from its state nodes: the same structure XState
+ * executes, so the chart cannot drift from the code.
+ */
+export function machineGraph(machine: AnyStateMachine): MachineGraph {
+  const nodes = [machine.root, ...descendants(machine.root)];
+  const states: GraphState[] = nodes.map((node) => ({
+    id: node.id,
+    name: node.path.join('.'),
+    key: node.key,
+    parent: node.parent?.id ?? null,
+    type: node.type,
+    initial: node.parent?.initial?.target.some((target: AnyStateNode) => target === node) ?? false,
+    description: node.description ?? null,
+    compensation: isCompensation(node),
+    failure: node.type === 'final' && FAILURE.test(node.key),
+    entry: (node.config.entry === undefined ? [] : [node.config.entry].flat()).map(nameOf),
+  }));
+  const delays = new Map<string, string>();
+  for (const node of nodes) for (const after of node.after) delays.set(after.eventType, nameOf(after.delay));
+  const transitions: GraphTransition[] = [];
+  for (const node of nodes) {
+    for (const [event, candidates] of node.transitions) {
+      candidates.forEach((candidate, index) => {
+        const targets: readonly AnyStateNode[] = candidate.target ?? [];
+        const delay = delays.get(event) ?? null;
+        transitions.push({
+          id: `${node.id}#${event}#${index}`,
+          source: node.id,
+          targets: targets.map((target) => target.id),
+          event,
+          label: delay === null ? event : `after ${delay}`,
+          delay,
+          guard: candidate.guard === undefined ? null : nameOf(candidate.guard),
+          actions: (candidate.actions ?? []).map(nameOf),
+          reenter: candidate.reenter,
+          kind: kindOf(node, targets),
+        });
+      });
+    }
+    node.always?.forEach((always, index) => {
+      const targets: readonly AnyStateNode[] = always.target ?? [];
+      transitions.push({
+        id: `${node.id}#always#${index}`,
+        source: node.id,
+        targets: targets.map((target) => target.id),
+        event: '',
+        label: 'always',
+        delay: null,
+        guard: always.guard === undefined ? null : nameOf(always.guard),
+        actions: (always.actions ?? []).map(nameOf),
+        reenter: always.reenter,
+        kind: kindOf(node, targets),
+      });
+    });
+  }
+  return { machineId: machine.id, states, transitions };
+}
+
+/** The ids of the state nodes a snapshot value stands for, ancestors included. */
+export function activeStateIds(machine: AnyStateMachine, value: unknown): string[] {
+  const ids: string[] = [machine.root.id];
+  const visit = (node: AnyStateNode, part: unknown): void => {
+    if (typeof part === 'string') {
+      const child = node.states[part] as AnyStateNode | undefined;
+      if (child) ids.push(child.id);
+      return;
+    }
+    if (!part || typeof part !== 'object') return;
+    for (const [key, inner] of Object.entries(part as Record<string, unknown>)) {
+      const child = node.states[key] as AnyStateNode | undefined;
+      if (!child) continue;
+      ids.push(child.id);
+      visit(child, inner);
+    }
+  };
+  visit(machine.root, value);
+  return ids;
+}

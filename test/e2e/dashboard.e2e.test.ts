@@ -1,0 +1,200 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { StatechartLayout } from '../../api/machines/statechartLayout.ts';
+import { openBrowser, type Browser } from '../support/browser.ts';
+import { deleteTestIndices, TEST_ES_URL } from '../support/elasticsearch.ts';
+import { tempDataDir } from '../support/embeddedSystem.ts';
+import { eventually } from '../support/eventually.ts';
+import { TEST_KAFKA_BROKERS } from '../support/kafka.ts';
+import { uniqueName } from '../support/messages.ts';
+import { placeOrderBody, shippingAddress, type PlaceOrderBody } from '../support/orderRequests.ts';
+import { freshPgSchema, TEST_PG_URL } from '../support/postgres.ts';
+import { startNodeProcess, type RunningProcess } from '../support/processes.ts';
+import { TEST_REDIS_URL } from '../support/redis.ts';
+
+/** Screenshots land here (git-ignored); with XSAGA_UPDATE_SCREENSHOT=1 the README's one is replaced too. */
+const ARTIFACTS = 'test-artifacts';
+const README_SCREENSHOT = 'docs/dashboard.png';
+
+// Sagas in several states: payments that never answer stay in payment.capturing (the deadline is long).
+const ORDERS: readonly { name: string; body: () => PlaceOrderBody }[] = [
+  { name: 'good-1', body: () => placeOrderBody() },
+  { name: 'good-2', body: () => placeOrderBody() },
+  { name: 'declined', body: () => placeOrderBody({ paymentToken: 'tok_declined' }) },
+  { name: 'soldout', body: () => placeOrderBody({ items: [{ sku: 'SKU-SOLDOUT', quantity: 1, unitPrice: 700 }] }) },
+  { name: 'undeliverable', body: () => placeOrderBody({ shippingAddress: shippingAddress({ country: 'ZZ' }) }) },
+  { name: 'waiting-1', body: () => placeOrderBody({ paymentToken: 'tok_no_answer' }) },
+  { name: 'waiting-2', body: () => placeOrderBody({ paymentToken: 'tok_no_answer' }) },
+];
+const EXPECTED_COUNTS: Record<string, number> = { completed: 2, failed: 3, 'payment.capturing': 2 };
+
+// The undeliverable order went forward, then was compensated in reverse.
+const UNDELIVERABLE_PATH = 'payment.capturing → inventory → shipping → compensating.releasingStock → compensating.refundingPayment → failed';
+const UNDELIVERABLE_STATES = ['payment', 'payment.capturing', 'inventory', 'shipping', 'compensating', 'compensating.releasingStock', 'compensating.refundingPayment', 'failed'];
+const UNDELIVERABLE_TRANSITIONS = [
+  'orderSaga.payment#PaymentCaptured#0',
+  'orderSaga.inventory#StockReserved#0',
+  'orderSaga.shipping#ShipmentFailed#1',
+  'orderSaga.compensating.releasingStock#StockReleased#0',
+  'orderSaga.compensating.refundingPayment#PaymentRefunded#0',
+];
+
+type Mode = Readonly<{ name: 'embedded' | 'production'; start: () => Promise<{ url: string; process: RunningProcess; cleanup: () => Promise<void> }> }>;
+
+const READY = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
+const COMMON_ENV = { PORT: '0', XSAGA_PAYMENT_TIMEOUT_MS: '600000' };
+
+const MODES: readonly Mode[] = [
+  {
+    name: 'embedded',
+    async start() {
+      const data = await tempDataDir();
+      const started = await startNodeProcess(['app/main.ts', 'start'], { env: { ...COMMON_ENV, XSAGA_DATA_DIR: data.dir }, ready: READY });
+      return { url: started.match[1]!, process: started, cleanup: data.remove };
+    },
+  },
+  {
+    name: 'production',
+    async start() {
+      const name = uniqueName('ui').toLowerCase();
+      const pg = await freshPgSchema('xsaga_ui');
+      const started = await startNodeProcess(['app/main.ts', 'start'], {
+        env: {
+          ...COMMON_ENV,
+          XSAGA_MODE: 'production',
+          XSAGA_PG_URL: TEST_PG_URL,
+          XSAGA_PG_SCHEMA: pg.schema,
+          XSAGA_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+          XSAGA_TOPIC_PREFIX: name.replaceAll('_', '-'),
+          XSAGA_ES_URL: TEST_ES_URL,
+          XSAGA_ES_ALIAS: name,
+          XSAGA_REDIS_URL: TEST_REDIS_URL,
+          XSAGA_PARTITIONS: '2',
+        },
+        ready: /xsaga ready/,
+        timeoutMs: 90_000,
+      }).catch(async (error: unknown) => {
+        await pg.dispose();
+        throw error;
+      });
+      const url = started.output().match(READY)![1]!;
+      return {
+        url,
+        process: started,
+        cleanup: async () => {
+          await pg.dispose();
+          await deleteTestIndices(name);
+        },
+      };
+    },
+  },
+];
+
+async function postOrder(url: string, body: PlaceOrderBody): Promise<string> {
+  const response = await fetch(`${url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { orderId: string }).orderId;
+}
+
+const countOf = (page: Page, state: string) => page.locator(`g.state[data-state="${state}"]`).getAttribute('data-count');
+const attributes = (page: Page, selector: string, name: string) => page.locator(selector).evaluateAll((nodes, n) => nodes.map((node) => node.getAttribute(n)), name);
+
+describe.each(MODES)('the dashboard in a real browser, $name mode', (mode) => {
+  let browser: Browser | undefined;
+  let server: Awaited<ReturnType<Mode['start']>> | undefined;
+  afterAll(async () => {
+    await browser?.close();
+    await server?.process.stop('SIGTERM');
+    await server?.cleanup();
+  });
+
+  it('draws every state and transition with live counts, lists and searches a state, and highlights one saga', { timeout: 120_000 }, async () => {
+    server = await mode.start();
+    const { url } = server;
+    const ids = new Map<string, string>();
+    const bodies = new Map<string, PlaceOrderBody>();
+    for (const order of ORDERS) {
+      const body = order.body();
+      bodies.set(order.name, body);
+      ids.set(order.name, await postOrder(url, body));
+    }
+    await eventually(
+      async () => {
+        const stats = (await (await fetch(`${url}/stats/orders`)).json()) as { byState: Record<string, number> };
+        expect(stats.byState).toEqual(EXPECTED_COUNTS);
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    const layout = (await (await fetch(`${url}/machines/orderSaga/layout`)).json()) as StatechartLayout;
+
+    browser = await openBrowser();
+    const { page } = browser;
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.goto(`${url}/ui/?refresh=500&pageSize=2`);
+    await page.locator('body[data-ready="true"]').waitFor();
+
+    // Every state and every transition of the definition is on the chart; compensations stand apart.
+    const drawnStates = await attributes(page, 'g.state', 'data-state');
+    expect(drawnStates.sort()).toEqual(layout.states.filter((s) => s.parent !== null).map((s) => s.name).sort());
+    const drawnTransitions = await attributes(page, 'path.edge[data-transition]', 'data-transition');
+    expect(new Set(drawnTransitions)).toEqual(new Set(layout.transitions.map((t) => t.id)));
+    expect((await attributes(page, 'g.state.compensation', 'data-state')).sort()).toEqual(['compensating', 'compensating.refundingPayment', 'compensating.releasingStock']);
+    const compensations = layout.transitions.filter((t) => t.kind === 'compensation').map((t) => t.id);
+    expect(compensations.length).toBeGreaterThanOrEqual(5);
+    expect((await attributes(page, 'path.edge.kind-compensation', 'data-transition')).sort()).toEqual(compensations.sort());
+
+    // Counts per state from the read model; a compound state sums its children.
+    await eventually(async () => {
+      for (const state of drawnStates) expect(await countOf(page, state!), state!).toBe(String(EXPECTED_COUNTS[state!] ?? (state === 'payment' ? 2 : 0)));
+    });
+    await expect.poll(() => page.locator('g.state[data-state="completed"] .state-count').textContent()).toMatch(/^2 · oldest \d+s$/);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-${mode.name}-overview.png`, fullPage: true });
+
+    // Click a state: its sagas, paged and searchable.
+    await page.locator('g.state[data-state="failed"]').click();
+    await expect.poll(() => page.locator('#list-title').textContent()).toBe('Sagas in failed');
+    await expect.poll(() => page.getByTestId('page').textContent()).toBe('1–2 of 3');
+    expect(await page.locator('tr[data-saga-id]').count()).toBe(2);
+    await page.locator('#next').click();
+    await expect.poll(() => page.getByTestId('page').textContent()).toBe('3–3 of 3');
+    await page.getByTestId('search').fill(bodies.get('undeliverable')!.customerId);
+    await expect.poll(() => attributes(page, 'tr[data-saga-id]', 'data-saga-id')).toEqual([ids.get('undeliverable')]);
+    await expect.poll(() => page.getByTestId('page').textContent()).toBe('1–1 of 1');
+
+    // Click a saga: its path through the chart, and its history with commands and replies.
+    await page.locator(`tr[data-saga-id="${ids.get('undeliverable')}"]`).click();
+    await expect.poll(() => page.getByTestId('saga-path').textContent()).toBe(UNDELIVERABLE_PATH);
+    expect(await page.locator('svg[data-testid="statechart"]').getAttribute('class')).toContain('tracing');
+    expect((await attributes(page, 'g.state.on-path', 'data-state')).sort()).toEqual([...UNDELIVERABLE_STATES].sort());
+    expect((await attributes(page, 'path.edge.on-path[data-transition]', 'data-transition')).sort()).toEqual([...UNDELIVERABLE_TRANSITIONS].sort());
+    expect(await attributes(page, 'g.state.current', 'data-state')).toEqual(['failed']);
+    expect(await attributes(page, '[data-testid="timeline"] > li', 'data-event')).toEqual([
+      'OrderPlaced',
+      'PaymentCaptured',
+      'StockReserved',
+      'ShipmentFailed',
+      'StockReleased',
+      'PaymentRefunded',
+    ]);
+    const commands = await page.locator('[data-testid="timeline"] .commands li').allTextContents();
+    expect(commands).toEqual(['→ CapturePayment', '→ ReserveStock', '→ CreateShipment', '→ ReleaseStock', '→ RefundPayment']);
+    const times = await attributes(page, '[data-testid="timeline"] time', 'datetime');
+    expect(times.every((time) => !Number.isNaN(Date.parse(time!)))).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-${mode.name}-saga.png`, fullPage: true });
+
+    // It refreshes by itself: a new saga shows up in the counts without a reload.
+    await postOrder(url, placeOrderBody());
+    await expect.poll(() => countOf(page, 'completed'), { timeout: 15_000 }).toBe('3');
+
+    // The view the README shows: the chart with counts, the failed sagas, one saga's path and history.
+    await page.goto(`${url}/ui/?refresh=0#machine=orderSaga&state=failed&saga=${ids.get('undeliverable')}`);
+    await expect.poll(() => page.getByTestId('saga-path').textContent()).toBe(UNDELIVERABLE_PATH);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-${mode.name}.png`, fullPage: true });
+    if (mode.name === 'embedded' && process.env.XSAGA_UPDATE_SCREENSHOT === '1') await copyFile(`${ARTIFACTS}/dashboard-${mode.name}.png`, README_SCREENSHOT);
+
+    // The page loads nothing from outside the server, and logs no error.
+    expect(browser.requests.filter((request) => !request.startsWith(url) && !request.startsWith('data:'))).toEqual([]);
+    expect(browser.errors).toEqual([]);
+  });
+});
