@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { ScenarioOptions, ScenarioResult } from './benchTypes.ts';
@@ -60,7 +60,10 @@ async function repeat(name: string, run: () => Promise<ScenarioResult>): Promise
   rows.push(row);
   for (let i = 0; i < reps; i++) {
     process.stderr.write(`bench: ${name}, run ${i + 1}/${reps}\n`);
-    row.runs.push(await run());
+    const result = await run();
+    row.runs.push(result);
+    // Each run is printed as it ends, so a late failure loses no measurement.
+    process.stderr.write(`bench: ${JSON.stringify(result)}\n`);
   }
 }
 
@@ -111,8 +114,15 @@ const commit = (() => {
     return 'unknown';
   }
 })();
+// Read from node_modules directly: some packages do not export their package.json.
 const versions = Object.fromEntries(
-  ['xstate', 'kafkajs', 'pg', '@elastic/elasticsearch', 'ioredis', '@electric-sql/pglite'].map((name) => [name, execFileSync(process.execPath, ['-p', `require('${name}/package.json').version`]).toString().trim()]),
+  ['xstate', 'kafkajs', 'pg', '@elastic/elasticsearch', 'ioredis', '@electric-sql/pglite', '@restatedev/restate-server'].map((name) => {
+    try {
+      return [name, (JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')) as { version: string }).version];
+    } catch {
+      return [name, 'not installed'];
+    }
+  }),
 );
 const summary = rows.map((row) => ({
   name: row.name,
@@ -160,7 +170,8 @@ if (hydrationSummary.foldEventsPerSecond) {
     `| cold replay with a snapshot, events/s | ${fmt(h.coldReplayWithSnapshotEventsPerSecond.median)} |`,
     `| append ÷ raw batched INSERT (same rows, same durability) | ${fmt(h.appendRatio.median, 2)} (${fmt(h.appendRowsPerSecond.median)} vs ${fmt(h.rawInsertRowsPerSecond.median)} rows/s) |`,
     `| heap per cached live saga, bytes | ${fmt(h.bytesPerCachedActor.median)} |`,
-    `| heap growth after 1,000,000 sagas through the default 10,000-saga cache, MiB | ${fmt(h.heapGrowthAfterMillionMiB.median, 1)} |`,
+    `| memory after 1,000,000 sagas: bounded by the 10,000-saga cache ≈ 10,000 × bytes per saga, MiB | ${fmt((10_000 * h.bytesPerCachedActor.median) / 2 ** 20, 1)} |`,
+    `| heap change over 1,000,000 insertions into that cache (100 distinct snapshots shared), MiB | ${fmt(h.heapGrowthAfterMillionMiB.median, 1)} |`,
   );
 }
 console.log(`\nxsaga bench ${new Date().toISOString().slice(0, 10)}, commit ${commit}, ${cpus().length} cores, Node ${process.version}; orders over HTTP; results in ${file}\n`);

@@ -3,15 +3,11 @@ import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StatechartLayout } from '../../api/machines/statechartLayout.ts';
 import { openBrowser, type Browser } from '../support/browser.ts';
-import { deleteTestIndices, TEST_ES_URL } from '../support/elasticsearch.ts';
 import { tempDataDir } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
-import { TEST_KAFKA_BROKERS } from '../support/kafka.ts';
-import { uniqueName } from '../support/messages.ts';
 import { placeOrderBody, shippingAddress, type PlaceOrderBody } from '../support/orderRequests.ts';
-import { freshPgSchema, TEST_PG_URL } from '../support/postgres.ts';
 import { startNodeProcess, type RunningProcess } from '../support/processes.ts';
-import { TEST_REDIS_URL } from '../support/redis.ts';
+import { productionEnv } from '../support/productionEnv.ts';
 
 /** Screenshots land here (git-ignored); with XSAGA_UPDATE_SCREENSHOT=1 the README's one is replaced too. */
 const ARTIFACTS = 'test-artifacts';
@@ -57,35 +53,20 @@ const MODES: readonly Mode[] = [
   {
     name: 'production',
     async start() {
-      const name = uniqueName('ui').toLowerCase();
-      const pg = await freshPgSchema('xsaga_ui');
+      const production = await productionEnv('ui');
       const started = await startNodeProcess(['app/main.ts', 'start'], {
-        env: {
-          ...COMMON_ENV,
-          XSAGA_MODE: 'production',
-          XSAGA_PG_URL: TEST_PG_URL,
-          XSAGA_PG_SCHEMA: pg.schema,
-          XSAGA_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
-          XSAGA_TOPIC_PREFIX: name.replaceAll('_', '-'),
-          XSAGA_ES_URL: TEST_ES_URL,
-          XSAGA_ES_ALIAS: name,
-          XSAGA_REDIS_URL: TEST_REDIS_URL,
-          XSAGA_PARTITIONS: '2',
-        },
+        env: { ...COMMON_ENV, ...production.env, XSAGA_PARTITIONS: '2' },
         ready: /xsaga ready/,
         timeoutMs: 90_000,
       }).catch(async (error: unknown) => {
-        await pg.dispose();
+        await production.dispose();
         throw error;
       });
       const url = started.output().match(READY)![1]!;
       return {
         url,
         process: started,
-        cleanup: async () => {
-          await pg.dispose();
-          await deleteTestIndices(name);
-        },
+        cleanup: production.dispose,
       };
     },
   },

@@ -5,13 +5,10 @@ import { orderRequestFor, scenarioFor } from '../../app/orderMix.ts';
 import { quantile } from '../../app/stats.ts';
 import { checkInvariants } from '../../orders/invariants.ts';
 import type { OrderView } from '../../orders/orderView.ts';
-import { deleteTestIndices, TEST_ES_URL } from '../support/elasticsearch.ts';
+import { TEST_ES_URL } from '../support/elasticsearch.ts';
 import { eventually } from '../support/eventually.ts';
-import { TEST_KAFKA_BROKERS } from '../support/kafka.ts';
-import { uniqueName } from '../support/messages.ts';
-import { freshPgSchema, TEST_PG_URL } from '../support/postgres.ts';
 import { startNodeProcess, type RunningProcess } from '../support/processes.ts';
-import { TEST_REDIS_URL } from '../support/redis.ts';
+import { productionEnv } from '../support/productionEnv.ts';
 
 const ORDERS = 2000;
 const CONCURRENCY = 32;
@@ -26,22 +23,10 @@ describe('xsaga in production mode, as separate processes on PostgreSQL, Kafka, 
   });
 
   it(`runs ${ORDERS} orders through api, relay, two saga workers (one killed with -9), participants and projector`, { timeout: 600_000 }, async () => {
-    const name = uniqueName('e2e').toLowerCase();
-    const pg = await freshPgSchema('xsaga_e2e');
-    cleanups.push(pg.dispose);
-    cleanups.push(() => deleteTestIndices(name));
-    const env = {
-      XSAGA_MODE: 'production',
-      XSAGA_PG_URL: TEST_PG_URL,
-      XSAGA_PG_SCHEMA: pg.schema,
-      XSAGA_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
-      XSAGA_TOPIC_PREFIX: name.replaceAll('_', '-'),
-      XSAGA_ES_URL: TEST_ES_URL,
-      XSAGA_ES_ALIAS: name,
-      XSAGA_REDIS_URL: TEST_REDIS_URL,
-      XSAGA_PAYMENT_TIMEOUT_MS: '15000',
-      XSAGA_PARTITIONS: '8',
-    };
+    const production = await productionEnv('e2e');
+    cleanups.push(production.dispose);
+    const { name } = production;
+    const env = { ...production.env, XSAGA_PAYMENT_TIMEOUT_MS: '15000', XSAGA_PARTITIONS: '8' };
     const start = async (role: string, extra: Record<string, string> = {}) => {
       const started = await startNodeProcess(['app/main.ts', role], { env: { ...env, ...extra }, ready: /xsaga ready/, timeoutMs: 90_000 });
       processes.push(started);
@@ -89,8 +74,8 @@ describe('xsaga in production mode, as separate processes on PostgreSQL, Kafka, 
 
     const readModel = await createElasticsearchOrderReadModel({ node: TEST_ES_URL, alias: name });
     cleanups.push(() => readModel.close());
-    const store = await createSqlSagaStore(pg.sql, { migrate: false });
-    const report = await checkInvariants({ sql: pg.sql, store, readModel });
+    const store = await createSqlSagaStore(production.sql, { migrate: false });
+    const report = await checkInvariants({ sql: production.sql, store, readModel });
     expect(report.violations).toEqual([]);
     expect(report.orders).toBe(ORDERS);
     expect(report.completed).toBeGreaterThan(ORDERS * 0.8);
