@@ -13,7 +13,7 @@ export async function createEmbeddedAdapters(config: Pick<Config, 'dataDir' | 'p
   if (!inMemory) await mkdir(config.dataDir, { recursive: true });
   const sql = await createPgliteClient(inMemory ? undefined : config.dataDir);
   const store = await createSqlSagaStore(sql);
-  const bus = createMemoryMessageBus({ partitions: config.partitions, log });
+  const bus = createMemoryMessageBus({ partitions: config.partitions, mergePartitions: true, log });
   const readModel = createMemoryOrderReadModel();
   const guard = createMemoryIdempotencyGuard();
   return {

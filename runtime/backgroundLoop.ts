@@ -20,6 +20,8 @@ export function startBackgroundLoop(
   let sleeper: ReturnType<typeof wakeableSleep> | undefined;
   const loop = (async () => {
     while (running) {
+      // Let I/O in between rounds: woken by every commit, a round could otherwise follow a round in microtasks.
+      await new Promise((resolve) => setImmediate(resolve));
       let idleMs = options.idleMs;
       try {
         pendingWake = false;

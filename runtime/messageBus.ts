@@ -1,6 +1,9 @@
 import type { Envelope, Message } from './message.ts';
 
-/** Messages of one partition, in log order, handed to a consumer together. */
+/**
+ * Messages handed to a consumer together, in log order per partition. `partition` is -1 when an
+ * in-process bus merged the pending messages of several partitions into one batch.
+ */
 export type PartitionBatch = Readonly<{ topic: string; partition: number; messages: readonly Message[] }>;
 
 export type SubscribeOptions = Readonly<{

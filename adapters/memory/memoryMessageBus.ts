@@ -4,7 +4,17 @@ import { partitionOf, type MessageBus, type SubscribeOptions, type Subscription 
 type Partition = { base: number; messages: Message[]; waiters: Set<() => void> };
 type Topic = { partitions: Partition[]; groups: Map<string, number[]> };
 
-export type MemoryMessageBusOptions = Readonly<{ partitions?: number; retryDelayMs?: number; log?: (message: string) => void }>;
+export type MemoryMessageBusOptions = Readonly<{
+  partitions?: number;
+  retryDelayMs?: number;
+  /**
+   * One batch per group takes what is pending in every partition, instead of one batch per
+   * partition. In one process with one single-threaded database, that makes each transaction carry
+   * many sagas; per-key order is kept.
+   */
+  mergePartitions?: boolean;
+  log?: (message: string) => void;
+}>;
 
 /**
  * An in-process partitioned log with consumer groups and committed offsets: the embedded
@@ -14,6 +24,7 @@ export type MemoryMessageBusOptions = Readonly<{ partitions?: number; retryDelay
 export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): MessageBus {
   const partitionCount = options.partitions ?? 8;
   const retryDelayMs = options.retryDelayMs ?? 50;
+  const mergePartitions = options.mergePartitions ?? false;
   const log = options.log ?? (() => undefined);
   const topics = new Map<string, Topic>();
   const loops = new Set<Promise<void>>();
@@ -43,31 +54,49 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): M
     }
   }
 
-  async function consume(topicName: string, topic: Topic, index: number, subscription: SubscribeOptions, isStopped: () => boolean) {
-    const partition = topic.partitions[index]!;
+  /**
+   * Delivers the messages of `indices` to one group member. With several partitions, one batch takes
+   * what is pending in all of them (each partition's messages stay in order, so each key's do).
+   */
+  async function consume(topicName: string, topic: Topic, indices: readonly number[], subscription: SubscribeOptions, isStopped: () => boolean) {
     const offsets = topic.groups.get(subscription.group)!;
     const maxBatch = subscription.maxBatchSize ?? 500;
     while (!isStopped()) {
-      const start = offsets[index]! - partition.base;
-      if (start >= partition.messages.length) {
+      // Yield to I/O first: PGlite and the handlers resolve in microtasks, and a consumer that never
+      // yields would starve the HTTP server; meanwhile more messages gather into this batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (isStopped()) break;
+      const messages: Message[] = [];
+      const taken = new Map<number, number>();
+      for (const index of indices) {
+        const partition = topic.partitions[index]!;
+        const start = offsets[index]! - partition.base;
+        const slice = partition.messages.slice(start, start + maxBatch - messages.length);
+        if (slice.length > 0) taken.set(index, slice.length);
+        messages.push(...slice);
+        if (messages.length >= maxBatch) break;
+      }
+      if (messages.length === 0) {
         await new Promise<void>((resolve) => {
           const wake = () => {
-            partition.waiters.delete(wake);
+            for (const index of indices) topic.partitions[index]!.waiters.delete(wake);
             stopWakers.delete(wake);
             resolve();
           };
-          partition.waiters.add(wake);
+          for (const index of indices) topic.partitions[index]!.waiters.add(wake);
           stopWakers.add(wake);
         });
         continue;
       }
-      const messages = partition.messages.slice(start, start + maxBatch);
+      const partition = indices.length === 1 ? indices[0]! : -1;
       try {
-        await subscription.handler({ topic: topicName, partition: index, messages });
-        offsets[index] = offsets[index]! + messages.length;
-        trim(topic, index);
+        await subscription.handler({ topic: topicName, partition, messages });
+        for (const [index, count] of taken) {
+          offsets[index] = offsets[index]! + count;
+          trim(topic, index);
+        }
       } catch (error) {
-        log(`consumer ${subscription.group} failed on ${topicName}[${index}], redelivering: ${(error as Error).message}`);
+        log(`consumer ${subscription.group} failed on ${topicName}[${partition}], redelivering: ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
       }
     }
@@ -97,8 +126,9 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): M
       for (const name of subscription.topics) {
         const topic = topicOf(name);
         if (!topic.groups.has(subscription.group)) topic.groups.set(subscription.group, topic.partitions.map((p) => p.base));
-        for (let i = 0; i < partitionCount; i++) {
-          const loop = consume(name, topic, i, subscription, () => stopped || closed);
+        const all = Array.from({ length: partitionCount }, (_, i) => i);
+        for (const indices of mergePartitions ? [all] : all.map((i) => [i])) {
+          const loop = consume(name, topic, indices, subscription, () => stopped || closed);
           mine.push(loop);
           loops.add(loop);
           void loop.finally(() => loops.delete(loop));

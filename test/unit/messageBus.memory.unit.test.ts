@@ -2,3 +2,4 @@ import { createMemoryMessageBus } from '../../adapters/memory/memoryMessageBus.t
 import { messageBusContract } from '../contracts/messageBusContract.ts';
 
 messageBusContract('in-memory', async () => createMemoryMessageBus({ partitions: 4, retryDelayMs: 10 }));
+messageBusContract('in-memory, partitions merged per batch', async () => createMemoryMessageBus({ partitions: 4, retryDelayMs: 10, mergePartitions: true }));
