@@ -5,7 +5,7 @@ import { createMemoryOrderReadModel } from '../adapters/memory/memoryOrderReadMo
 import { createPgliteClient } from '../adapters/pglite/pgliteClient.ts';
 import { createSqlSagaStore } from '../adapters/sql/sqlSagaStore.ts';
 import type { Config } from './config.ts';
-import type { SystemAdapters } from './system.ts';
+import { closePorts, type SystemAdapters } from './system.ts';
 
 /** The embedded default: PGlite on disk, an in-process bus, read model and guard. No servers. */
 export async function createEmbeddedAdapters(config: Pick<Config, 'dataDir' | 'partitions'>, log?: (message: string) => void): Promise<SystemAdapters> {
@@ -25,11 +25,6 @@ export async function createEmbeddedAdapters(config: Pick<Config, 'dataDir' | 'p
     volatileBus: true,
     // One process holds the embedded database: a singleton role simply runs.
     runSingleton: async (_name, start) => start(),
-    async close() {
-      await bus.close();
-      await readModel.close();
-      await guard.close();
-      await sql.close();
-    },
+    close: () => closePorts({ bus, readModel, guard, sql }),
   };
 }

@@ -58,7 +58,7 @@ async function rebuild(config: Config): Promise<void> {
   if (config.mode !== 'production') throw new XsagaError('CONFIG', 'The embedded read model is rebuilt at every start; rebuild-read-model is for production mode');
   const adapters = await createAdapters({ ...config, roles: [...ROLES] }, log);
   const system = await startSystem({ config: { ...config, roles: [] }, adapters, log });
-  const readModel = adapters.readModel as typeof adapters.readModel & { rebuild?: (fill: (target: typeof adapters.readModel) => Promise<void>) => Promise<{ index: string }> };
+  const { readModel } = adapters;
   if (!readModel.rebuild) throw new XsagaError('CONFIG', 'This read model cannot be rebuilt behind an alias');
   let count = 0;
   const { index } = await readModel.rebuild(async (target) => {

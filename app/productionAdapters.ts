@@ -5,7 +5,7 @@ import { createPgClient } from '../adapters/postgres/pgClient.ts';
 import { createRedisIdempotencyGuard } from '../adapters/redis/redisIdempotencyGuard.ts';
 import { createSqlSagaStore } from '../adapters/sql/sqlSagaStore.ts';
 import type { ProductionConfig } from './config.ts';
-import type { SystemAdapters } from './system.ts';
+import { closePorts, type SystemAdapters } from './system.ts';
 
 const OUTBOX_CHANNEL = 'xsaga_outbox';
 
@@ -43,11 +43,6 @@ export async function createProductionAdapters(
       const leadership = startLeaderElection({ connectionString, lockKey: lockKeyOf(`${config.pgSchema}:${name}`), lead: start, log });
       return () => leadership.stop();
     },
-    async close() {
-      await bus.close();
-      await readModel.close();
-      await guard.close();
-      await sql.close();
-    },
+    close: () => closePorts({ bus, readModel, guard, sql }),
   };
 }

@@ -37,6 +37,14 @@ export type SystemAdapters = Readonly<{
   close(): Promise<void>;
 }>;
 
+/** Closes the ports of a set of adapters, the bus first so that no handler runs on a closed database. */
+export async function closePorts(ports: Pick<SystemAdapters, 'bus' | 'readModel' | 'guard' | 'sql'>): Promise<void> {
+  await ports.bus.close();
+  await ports.readModel.close();
+  await ports.guard.close();
+  await ports.sql.close();
+}
+
 export type System = Readonly<{
   config: Config;
   adapters: SystemAdapters;

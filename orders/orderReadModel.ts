@@ -31,5 +31,10 @@ export interface OrderReadModel {
   countByState(): Promise<Record<string, number>>;
   /** Per state, sorted by state name: what the dashboard shows on each node of the statechart. */
   statsByState(): Promise<readonly StateStats[]>;
+  /**
+   * Fills a fresh copy of the read model with `fill`, then serves it in place of the current one
+   * without downtime. Absent where the read model is rebuilt differently (the in-process one, at start).
+   */
+  rebuild?(fill: (target: OrderReadModel) => Promise<void>): Promise<{ index: string; previous: string[] }>;
   close(): Promise<void>;
 }

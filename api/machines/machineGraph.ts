@@ -1,4 +1,5 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import { descendantsOf, transitionsOf } from '../../runtime/safety/machineGraph.ts';
 
 /**
  * How a transition reads on the chart: the happy path, a retry of the same step, a compensation
@@ -65,16 +66,12 @@ function kindOf(source: AnyStateNode, targets: readonly AnyStateNode[]): Transit
   return 'forward';
 }
 
-function descendants(node: AnyStateNode): AnyStateNode[] {
-  return Object.values(node.states as Record<string, AnyStateNode>).flatMap((child) => [child, ...descendants(child)]);
-}
-
 /**
  * Every state and transition of a machine, read from its state nodes: the same structure XState
  * executes, so the chart cannot drift from the code.
  */
 export function machineGraph(machine: AnyStateMachine): MachineGraph {
-  const nodes = [machine.root, ...descendants(machine.root)];
+  const nodes = [machine.root, ...descendantsOf(machine.root)];
   const states: GraphState[] = nodes.map((node) => ({
     id: node.id,
     name: node.path.join('.'),
@@ -89,42 +86,23 @@ export function machineGraph(machine: AnyStateMachine): MachineGraph {
   }));
   const delays = new Map<string, string>();
   for (const node of nodes) for (const after of node.after) delays.set(after.eventType, nameOf(after.delay));
-  const transitions: GraphTransition[] = [];
-  for (const node of nodes) {
-    for (const [event, candidates] of node.transitions) {
-      candidates.forEach((candidate, index) => {
-        const targets: readonly AnyStateNode[] = candidate.target ?? [];
-        const delay = delays.get(event) ?? null;
-        transitions.push({
-          id: `${node.id}#${event}#${index}`,
-          source: node.id,
-          targets: targets.map((target) => target.id),
-          event,
-          label: delay === null ? event : `after ${delay}`,
-          delay,
-          guard: candidate.guard === undefined ? null : nameOf(candidate.guard),
-          actions: (candidate.actions ?? []).map(nameOf),
-          reenter: candidate.reenter,
-          kind: kindOf(node, targets),
-        });
-      });
-    }
-    node.always?.forEach((always, index) => {
-      const targets: readonly AnyStateNode[] = always.target ?? [];
-      transitions.push({
-        id: `${node.id}#always#${index}`,
-        source: node.id,
-        targets: targets.map((target) => target.id),
-        event: '',
-        label: 'always',
-        delay: null,
-        guard: always.guard === undefined ? null : nameOf(always.guard),
-        actions: (always.actions ?? []).map(nameOf),
-        reenter: always.reenter,
-        kind: kindOf(node, targets),
-      });
-    });
-  }
+  // The same walk of the definition that the saga-safety checks and the coverage count use.
+  const transitions: GraphTransition[] = transitionsOf(machine).map(({ source, eventType, index, definition, targets }) => {
+    const delay = delays.get(eventType) ?? null;
+    const always = eventType === '';
+    return {
+      id: `${source.id}#${always ? 'always' : eventType}#${index}`,
+      source: source.id,
+      targets: targets.map((target) => target.id),
+      event: eventType,
+      label: always ? 'always' : delay === null ? eventType : `after ${delay}`,
+      delay,
+      guard: definition.guard === undefined ? null : nameOf(definition.guard),
+      actions: (definition.actions ?? []).map(nameOf),
+      reenter: definition.reenter,
+      kind: kindOf(source, targets),
+    };
+  });
   return { machineId: machine.id, states, transitions };
 }
 

@@ -10,6 +10,8 @@ export type MachineTransition = Readonly<{
   label: string;
   source: AnyStateNode;
   eventType: string;
+  /** Position among the candidates for this event (or among the `always` transitions) of `source`. */
+  index: number;
   definition: AnyTransition;
   targets: readonly AnyStateNode[];
   guard: string | undefined;
@@ -59,6 +61,7 @@ export function transitionsOf(machine: AnyStateMachine): MachineTransition[] {
           label: `${statePath(source)} ${on}${guard ? ` [${guard}]` : ''} → ${to}`,
           source,
           eventType,
+          index,
           definition,
           targets,
           guard,
