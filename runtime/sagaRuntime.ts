@@ -1,8 +1,9 @@
-import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import { isXsagaError, XsagaError } from './errors.ts';
 import { createGroupCommit } from './groupCommit.ts';
 import { collectEffects, noEffects, type Effects } from './effects.ts';
 import { LruCache } from './lruCache.ts';
+import { stepperFor } from './machineStepper.ts';
 import { toMachineEvent } from './machineEvent.ts';
 import type { Envelope, Message } from './message.ts';
 import type { MachineRegistry, SagaDefinition } from './sagaDefinition.ts';
@@ -47,6 +48,7 @@ const MAX_CONCURRENCY_RETRIES = 5;
 /** Folds a stored stream through its machine; replay executes nothing. */
 export function replayStream(definition: SagaDefinition, loaded: LoadedStream): LiveSaga {
   const { machine } = definition;
+  const stepper = stepperFor(machine);
   let snapshot: AnyMachineSnapshot | undefined;
   if (loaded.snapshot && loaded.snapshot.machineVersion === definition.version) {
     snapshot = machine.resolveState(loaded.snapshot.state as Parameters<AnyStateMachine['resolveState']>[0]);
@@ -55,9 +57,9 @@ export function replayStream(definition: SagaDefinition, loaded: LoadedStream): 
   }
   for (const event of loaded.events) {
     if (!snapshot) {
-      snapshot = initialTransition(machine, definition.input(event.message))[0];
+      snapshot = stepper.initial(definition.input(event.message))[0];
     } else {
-      snapshot = transition(machine, snapshot, toMachineEvent(event.message))[0];
+      snapshot = stepper.next(snapshot, toMachineEvent(event.message))[0];
     }
   }
   if (!snapshot) throw new XsagaError('NOT_FOUND', `Stream ${loaded.head.streamId} has no events`);
@@ -78,21 +80,37 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   const commitStart = createGroupCommit<StreamChange>((changes) => store.commit(changes));
 
   async function hydrate(streamId: string): Promise<LiveSaga | undefined> {
-    const cached = cache.get(streamId);
-    if (cached) return cached;
-    let loaded = await store.load(streamId);
-    if (!loaded) return undefined;
+    return (await hydrateMany([streamId]))[0];
+  }
+
+  /** Cached sagas as they are; the others loaded together, in a fixed number of queries, and replayed. */
+  async function hydrateMany(streamIds: readonly string[]): Promise<(LiveSaga | undefined)[]> {
+    const found = new Map<string, LiveSaga>();
+    for (const streamId of streamIds) {
+      const cached = cache.get(streamId);
+      if (cached) found.set(streamId, cached);
+    }
+    const missing = streamIds.filter((streamId) => !found.has(streamId));
+    if (missing.length > 0) {
+      for (const loaded of (await store.loadMany(missing)).values()) {
+        const live = await revive(loaded);
+        cache.set(live.streamId, live);
+        found.set(live.streamId, live);
+      }
+    }
+    return streamIds.map((streamId) => found.get(streamId));
+  }
+
+  async function revive(loaded: LoadedStream): Promise<LiveSaga> {
     if (loaded.snapshot && loaded.snapshot.machineVersion !== loaded.head.machineVersion) {
       // A snapshot is a cache: one taken by another machine version is ignored, the events are the truth.
-      loaded = { head: loaded.head, snapshot: undefined, events: await store.readStream(streamId, 1) };
+      loaded = { head: loaded.head, snapshot: undefined, events: await store.readStream(loaded.head.streamId, 1) };
     }
     const definition = registry.get(loaded.head.machineId, loaded.head.machineVersion);
     if (!definition) {
       throw new XsagaError('MACHINE_NOT_REGISTERED', `Machine ${loaded.head.machineId}@${loaded.head.machineVersion} is not registered`);
     }
-    const live = replayStream(definition, loaded);
-    cache.set(streamId, live);
-    return live;
+    return replayStream(definition, loaded);
   }
 
   function viewFact(live: LiveSaga, updatedAt: string, cause: Message): Envelope {
@@ -130,7 +148,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
 
   async function start(definition: SagaDefinition, startMessage: Message, startOptions: { idempotencyKey?: { key: string; requestHash: string } } = {}) {
     const streamId = startMessage.metadata.correlationId;
-    const [snapshot, actions] = initialTransition(definition.machine, definition.input(startMessage));
+    const [snapshot, actions] = stepperFor(definition.machine).initial(definition.input(startMessage));
     const live: LiveSaga = { streamId, definition, snapshot, version: 1, eventsSinceSnapshot: 1 };
     const effects = collectEffects(actions, { streamId, version: 1, cause: startMessage, topicOf: definition.topicOf }, noEffects());
     effects.outbox.push(viewFact(live, startMessage.metadata.occurredAt, startMessage));
@@ -155,7 +173,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
     if (byStream.size === 0) return;
 
     const streamIds = [...byStream.keys()];
-    const hydrated = await Promise.all(streamIds.map((id) => hydrate(id)));
+    const hydrated = await hydrateMany(streamIds);
     const changes: StreamChange[] = [];
     const updated: LiveSaga[] = [];
     streamIds.forEach((streamId, i) => {
@@ -173,7 +191,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
         const event = toMachineEvent(message);
         // A late or duplicate reply the current state does not accept is not a fact of this saga.
         if (!live.snapshot.can(event)) continue;
-        const [snapshot, actions] = transition(live.definition.machine, live.snapshot, event);
+        const [snapshot, actions] = stepperFor(live.definition.machine).next(live.snapshot, event);
         const version = live.version + 1;
         collectEffects(actions, { streamId, version, cause: message, topicOf: live.definition.topicOf }, effects);
         live = { ...live, snapshot, version, eventsSinceSnapshot: live.eventsSinceSnapshot + 1 };

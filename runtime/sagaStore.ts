@@ -51,6 +51,8 @@ export interface SagaStore {
   /** Applies the changes of a batch in one transaction; throws CONCURRENCY if any stream moved. */
   commit(changes: readonly StreamChange[]): Promise<void>;
   load(streamId: string): Promise<LoadedStream | undefined>;
+  /** `load` for many streams at once, in a fixed number of queries; unknown streams are absent. */
+  loadMany(streamIds: readonly string[]): Promise<ReadonlyMap<string, LoadedStream>>;
   readStream(streamId: string, fromVersion?: number): Promise<readonly StoredEvent[]>;
   /** The subset of `messageIds` already applied. */
   appliedAmong(messageIds: readonly string[]): Promise<ReadonlySet<string>>;

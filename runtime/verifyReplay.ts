@@ -115,6 +115,7 @@ async function verifyStream(store: SagaStore, registry: MachineRegistry, head: S
  * Replays stored streams through the machine version each is pinned to, and compares with what was
  * stored: the latest snapshot, the stream's status (active or done), and that every stored event
  * is still accepted. A machine changed in place under a version that old streams use shows up here.
+ * It folds with xstate's own `transition()`, not the runtime's stepper, so it also checks the stepper.
  *
  * @example
  * const report = await verifyReplay({ store, registry });

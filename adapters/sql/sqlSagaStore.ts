@@ -64,24 +64,50 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
     }
   }
 
+  /** Heads with their snapshots in one query, then every later event of every stream in one more. */
+  async function loadMany(streamIds: readonly string[]): Promise<ReadonlyMap<string, LoadedStream>> {
+    const loaded = new Map<string, LoadedStream>();
+    if (streamIds.length === 0) return loaded;
+    const heads = await sql.query<HeadRow & { snapshot_version: number | null; snapshot_machine_version: number | null; snapshot_state: unknown }>(
+      `select s.*, sn.version as snapshot_version, sn.machine_version as snapshot_machine_version, sn.state as snapshot_state
+         from xsaga_streams s left join xsaga_snapshots sn on sn.stream_id = s.stream_id
+        where s.stream_id = any($1::text[])`,
+      [streamIds],
+    );
+    if (heads.rows.length === 0) return loaded;
+    const events = await sql.query<EventRow & { stream_id: string }>(
+      `select e.stream_id, e.version, e.type, e.data, e.metadata
+         from unnest($1::text[], $2::int[]) as u(stream_id, from_version)
+         join xsaga_events e on e.stream_id = u.stream_id and e.version >= u.from_version
+        order by e.stream_id, e.version`,
+      [heads.rows.map((row) => row.stream_id), heads.rows.map((row) => (row.snapshot_version ?? 0) + 1)],
+    );
+    const eventsOf = new Map<string, StoredEvent[]>();
+    for (const row of events.rows) {
+      const event = { version: row.version, message: { type: row.type, data: row.data, metadata: row.metadata } };
+      const list = eventsOf.get(row.stream_id);
+      if (list) list.push(event);
+      else eventsOf.set(row.stream_id, [event]);
+    }
+    for (const row of heads.rows) {
+      const snapshot =
+        row.snapshot_version === null ? undefined : { version: row.snapshot_version, machineVersion: row.snapshot_machine_version!, state: row.snapshot_state };
+      const streamEvents = eventsOf.get(row.stream_id) ?? [];
+      // The head is read separately from the events: the stream's version is what the events say.
+      const version = streamEvents.at(-1)?.version ?? snapshot?.version ?? row.version;
+      loaded.set(row.stream_id, { head: { ...toHead(row), version }, snapshot, events: streamEvents });
+    }
+    return loaded;
+  }
+
   return {
     commit,
 
-    async load(streamId): Promise<LoadedStream | undefined> {
-      const heads = await sql.query<HeadRow>('select * from xsaga_streams where stream_id = $1', [streamId]);
-      const headRow = heads.rows[0];
-      if (!headRow) return undefined;
-      const snapshots = await sql.query<{ version: number; machine_version: number; state: unknown }>(
-        'select version, machine_version, state from xsaga_snapshots where stream_id = $1',
-        [streamId],
-      );
-      const snapshotRow = snapshots.rows[0];
-      const snapshot = snapshotRow ? { version: snapshotRow.version, machineVersion: snapshotRow.machine_version, state: snapshotRow.state } : undefined;
-      const events = await readEvents(sql, streamId, (snapshot?.version ?? 0) + 1);
-      // The head is read separately from the events: the stream's version is what the events say.
-      const version = events.at(-1)?.version ?? snapshot?.version ?? headRow.version;
-      return { head: { ...toHead(headRow), version }, snapshot, events };
+    async load(streamId) {
+      return (await loadMany([streamId])).get(streamId);
     },
+
+    loadMany,
 
     readStream: (streamId, fromVersion = 1) => readEvents(sql, streamId, fromVersion),
 

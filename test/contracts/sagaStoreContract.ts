@@ -73,6 +73,25 @@ export function sagaStoreContract(name: string, factory: Factory): void {
       expect(loaded?.head.version).toBe(3);
     });
 
+    it('loads many streams at once, each as a load of its own would, and leaves unknown ones out', async () => {
+      await store.commit([
+        change('s1', 0, { events: [testMessage('A', 's1'), testMessage('B', 's1')], snapshot: { version: 2, machineVersion: 1, state: { at: 2 } } }),
+        change('s2', 0, { events: [testMessage('X', 's2'), testMessage('Y', 's2')], status: 'done' }),
+        change('s3', 0, { events: [testMessage('P', 's3')], snapshot: { version: 1, machineVersion: 1, state: { at: 1 } } }),
+      ]);
+      await store.commit([change('s1', 2, { events: [testMessage('C', 's1'), testMessage('D', 's1')] })]);
+      const many = await store.loadMany(['s2', 'missing', 's1', 's3']);
+      expect([...many.keys()].sort()).toEqual(['s1', 's2', 's3']);
+      for (const id of ['s1', 's2', 's3']) expect(many.get(id), id).toEqual(await store.load(id));
+      expect(many.get('s1')?.events.map((e) => [e.version, e.message.type])).toEqual([
+        [3, 'C'],
+        [4, 'D'],
+      ]);
+      expect(many.get('s2')?.head).toMatchObject({ version: 2, status: 'done' });
+      expect(many.get('s3')).toMatchObject({ head: { version: 1 }, snapshot: { version: 1 }, events: [] });
+      expect((await store.loadMany([])).size).toBe(0);
+    });
+
     it('hands out the outbox in commit order until marked published', async () => {
       await store.commit([change('s1', 0, { outbox: [testEnvelope('t', 's1', 'First'), testEnvelope('t', 's1', 'Second')] })]);
       await store.commit([change('s2', 0, { outbox: [testEnvelope('u', 's2', 'Third')] })]);

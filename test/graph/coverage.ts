@@ -1,5 +1,6 @@
 import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type AnyTransitionDefinition, type EventObject, type InspectedMicrostepEvent } from 'xstate';
 import { stateNodesOf, statePath, transitionKeyOf, transitionsOf } from '../../runtime/safety/machineGraph.ts';
+import { inertScopeOf } from '../../runtime/machineStepper.ts';
 
 /** What a set of paths covers of a machine's definition, and what it misses. */
 export type Coverage = Readonly<{
@@ -23,17 +24,7 @@ function recorder(machine: AnyStateMachine, input: unknown): Recorder {
       if (event.type === '@xstate.microstep') taken.push(...(event as InspectedMicrostepEvent)._transitions);
     },
   });
-  const scope = {
-    self: actor,
-    system: actor.system,
-    id: '',
-    sessionId: '',
-    logger: () => undefined,
-    defer: () => undefined,
-    emit: () => undefined,
-    stopChild: () => undefined,
-    actionExecutor: () => undefined,
-  } as unknown as AnyActorScope;
+  const scope = inertScopeOf(actor, () => undefined);
   return { scope, initial: actor.getSnapshot() as AnyMachineSnapshot, taken };
 }
 

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import type { MachineStepper } from '../../runtime/machineStepper.ts';
 import { compensationOf, replyMeanings, type ParticipantContract } from '../../runtime/safety/participantContract.ts';
 import type { SagaPath } from './generatePaths.ts';
 import { dottedState, type SagaPathModel } from './sagaPathModel.ts';
@@ -19,8 +20,14 @@ export type MachineRun = Readonly<{
   cancelled: readonly (readonly string[])[];
 }>;
 
-/** Folds `events` through `transition()` from the start with `input`, collecting what each step emitted, armed and cancelled. */
-export function runOnMachine(machine: AnyStateMachine, input: unknown, events: readonly EventObject[]): MachineRun {
+/** xstate's pure functions, the reference every other way of stepping a machine is held to. */
+const xstateSteps = (machine: AnyStateMachine): MachineStepper => ({
+  initial: (input) => initialTransition(machine, input as never) as ReturnType<MachineStepper['initial']>,
+  next: (snapshot, event) => transition(machine, snapshot, event as never) as ReturnType<MachineStepper['next']>,
+});
+
+/** Folds `events` from the start with `input` (by xstate's `transition()` unless told), collecting what each step emitted, armed and cancelled. */
+export function runOnMachine(machine: AnyStateMachine, input: unknown, events: readonly EventObject[], steps: MachineStepper = xstateSteps(machine)): MachineRun {
   const snapshots: AnyMachineSnapshot[] = [];
   const emitted: EventObject[][] = [];
   const armed: ArmedTimer[][] = [];
@@ -35,10 +42,10 @@ export function runOnMachine(machine: AnyStateMachine, input: unknown, events: r
     );
     cancelled.push(actions.filter((a) => a.type === 'xstate.cancel').map((a) => (a.params as { sendId: string }).sendId));
   };
-  let [snapshot, actions] = initialTransition(machine, input as never) as [AnyMachineSnapshot, ActionLike[]];
+  let [snapshot, actions] = steps.initial(input) as [AnyMachineSnapshot, ActionLike[]];
   record(snapshot, actions);
   for (const event of events) {
-    [snapshot, actions] = transition(machine, snapshot, event as never) as [AnyMachineSnapshot, ActionLike[]];
+    [snapshot, actions] = steps.next(snapshot, event) as [AnyMachineSnapshot, ActionLike[]];
     record(snapshot, actions);
   }
   return { input, events, snapshots, emitted, armed, cancelled };

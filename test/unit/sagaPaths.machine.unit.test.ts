@@ -6,6 +6,7 @@ import { generatePaths } from '../graph/generatePaths.ts';
 import { expectCompensationsInReverse, expectRunFollowsPath, expectRunMatchesReference, runOnMachine } from '../graph/machineRun.ts';
 import { orderSagaPathModel } from '../graph/orderSagaPathModel.ts';
 import { pathModelFor } from '../graph/pathModels.ts';
+import { stepperFor } from '../../runtime/machineStepper.ts';
 
 const { registry, participants } = sagaCatalog();
 
@@ -34,6 +35,12 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
       expect(JSON.stringify(definition.machine.getPersistedSnapshot(again.snapshots.at(-1)!))).toBe(
         JSON.stringify(definition.machine.getPersistedSnapshot(run.snapshots.at(-1)!)),
       );
+      // The runtime steps with its own stepper: every step must be what xstate's transition() gives.
+      const stepped = runOnMachine(definition.machine, input, path.events, stepperFor(definition.machine));
+      stepped.snapshots.forEach((snapshot, i) => {
+        expect(JSON.stringify(definition.machine.getPersistedSnapshot(snapshot)), `snapshot ${i}`).toBe(JSON.stringify(definition.machine.getPersistedSnapshot(run.snapshots[i]!)));
+      });
+      expect({ emitted: stepped.emitted, armed: stepped.armed, cancelled: stepped.cancelled }).toEqual({ emitted: run.emitted, armed: run.armed, cancelled: run.cancelled });
     });
 
     it('covers every state and every transition of the machine', () => {
