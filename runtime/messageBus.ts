@@ -1,8 +1,8 @@
 import type { Envelope, Message } from './message.ts';
 
 /**
- * Messages handed to a consumer together, in log order per partition. `partition` is -1 when an
- * in-process bus merged the pending messages of several partitions into one batch.
+ * Messages handed to a consumer together, in log order per partition. `partition` is -1 when the
+ * bus merged the pending messages of several partitions of the topic into one batch.
  */
 export type PartitionBatch = Readonly<{ topic: string; partition: number; messages: readonly Message[] }>;
 
@@ -11,8 +11,8 @@ export type SubscribeOptions = Readonly<{
   group: string;
   topics: readonly string[];
   /**
-   * Called with one partition's batch at a time per partition. The offsets are committed only after it
-   * resolves; if it throws, the batch is delivered again (at-least-once).
+   * Called with one batch at a time per partition (a batch may span several partitions). The offsets
+   * are committed only after it resolves; if it throws, the batch is delivered again (at-least-once).
    */
   handler: (batch: PartitionBatch) => Promise<void>;
   /** Called with the partitions this member lost, before another member gets them. */

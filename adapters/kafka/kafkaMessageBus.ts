@@ -1,6 +1,7 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Envelope, Message } from '../../runtime/message.ts';
-import type { MessageBus, SubscribeOptions, Subscription } from '../../runtime/messageBus.ts';
+import type { MessageBus, PartitionBatch, SubscribeOptions, Subscription } from '../../runtime/messageBus.ts';
+import { coalesceCalls } from './coalesceCalls.ts';
 import { applyKafkajsIdleLoopFix } from './kafkajsIdleLoopFix.ts';
 
 export type KafkaMessageBusOptions = Readonly<{
@@ -130,6 +131,20 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
       assigned = now;
     });
 
+    // The partition batches of one fetch reach the handler as one batch, and their offsets one commit.
+    const handleMerged = coalesceCalls<PartitionBatch>(
+      (batches) =>
+        handler(batches.length === 1 ? batches[0]! : { topic: batches[0]!.topic, partition: -1, messages: batches.flatMap((b) => b.messages) }),
+      { keyOf: (batch) => batch.topic, sizeOf: (batch) => batch.messages.length, maxSize: maxBatchSize },
+    );
+    type Position = { topic: string; partition: number; offset: string; commit: EachBatchPayload['commitOffsetsIfNecessary'] };
+    const commitMerged = coalesceCalls<Position>((positions) => {
+      const topics = new Map<string, { partition: number; offset: string }[]>();
+      for (const { topic, partition, offset } of positions) topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset }]);
+      // Any batch's commit will do: they all commit through the same consumer group.
+      return positions[0]!.commit({ topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) });
+    });
+
     async function handleBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, pause, isRunning, isStale }: EachBatchPayload): Promise<void> {
       const { topic, partition } = batch;
       for (let start = 0; start < batch.messages.length; start += maxBatchSize) {
@@ -139,7 +154,7 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
         const last = records.at(-1)!;
         const isLastChunk = start + maxBatchSize >= batch.messages.length;
         try {
-          if (messages.length > 0) await handler({ topic, partition, messages });
+          if (messages.length > 0) await handleMerged({ topic, partition, messages });
         } catch (error) {
           log(`kafka bus: ${group} failed on ${topic}[${partition}]@${records[0]!.offset}, redelivering: ${(error as Error).message}`);
           // Leaving the offset unresolved makes the next fetch start at the failed chunk; pausing (rather than
@@ -156,7 +171,7 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
         const next = BigInt(isLastChunk ? batch.lastOffset() : last.offset) + 1n;
         // Not consumer.commitOffsets: once stop() has begun it silently skips the commit, and a batch handled
         // during a graceful stop would then be handled again by the next owner.
-        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }] });
+        await commitMerged({ topic, partition, offset: next.toString(), commit: commitOffsetsIfNecessary });
         resolveOffset(last.offset);
         await heartbeat();
       }
@@ -174,7 +189,8 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+        // As many as a topic has partitions, so that a whole fetch is handed over, and merged, at once.
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? options.partitions ?? 8,
         eachBatch,
       });
     } catch (error) {

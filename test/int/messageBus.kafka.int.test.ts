@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type KafkaMessage } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
 import type { Message } from '../../runtime/message.ts';
@@ -16,6 +16,9 @@ messageBusContract('Kafka', async () => createBus(), 30_000);
 const JAVA_PARTITION: Record<string, number> = { 'order-1': 6, 'order-2': 3, 'order-42': 0 };
 
 const seqOf = (message: Message) => (message.data as { seq: number }).seq;
+/** The partition of an 8-partition topic that the bus's (Java-compatible) partitioner gives `key`. */
+const partitionOfKey = (key: string) =>
+  Partitioners.DefaultPartitioner()({ topic: 'any', partitionMetadata: Array.from({ length: 8 }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] })), message: { key, value: null } });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Kafka message bus', () => {
@@ -98,6 +101,28 @@ describe('Kafka message bus', () => {
     await sub.stop();
   });
 
+  it('hands the partition batches of a fetch to the handler as one batch, in order per key, and commits them all', async () => {
+    const group = `${topic}-merged`;
+    const keys = Array.from({ length: 40 }, (_, i) => `order-${i}`);
+    await bus.publish(keys.flatMap((key) => [0, 1].map((round) => testEnvelope(topic, key, 'Numbered', { seq: round }))));
+    const batches: PartitionBatch[] = [];
+    const sub = await bus.subscribe({ group, topics: [topic], maxBatchSize: 1000, handler: async (batch) => void batches.push(batch) });
+    await eventually(() => expect(batches.flatMap((b) => b.messages)).toHaveLength(80), { timeoutMs: 15_000 });
+    expect(batches.some((b) => b.partition === -1 && new Set(b.messages.map((m) => partitionOfKey(m.metadata.correlationId))).size > 1)).toBe(true);
+    expect(batches.every((b) => b.topic === topic)).toBe(true);
+    for (const key of keys) {
+      expect(batches.flatMap((b) => b.messages).filter((m) => m.metadata.correlationId === key).map(seqOf), key).toEqual([0, 1]);
+    }
+    await eventually(
+      async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        expect(offsets!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0)).toBe(80);
+      },
+      { timeoutMs: 5_000 },
+    );
+    await sub.stop();
+  });
+
   it('splits the partitions between the members of a group and hands them over when one stops', async () => {
     const group = `${topic}-members`;
     type Member = { handled: { seq: number; partition: number }[]; revoked: number[][]; delayMs: number };
@@ -111,7 +136,8 @@ describe('Kafka message bus', () => {
         onRevoked: (revoked) => void member.revoked.push(revoked.map((tp) => tp.partition).sort()),
         handler: async (batch) => {
           if (member.delayMs > 0) await sleep(member.delayMs);
-          member.handled.push(...batch.messages.map((message) => ({ seq: seqOf(message), partition: batch.partition })));
+          // A batch may span partitions (partition -1): each message's partition follows from its key.
+          member.handled.push(...batch.messages.map((message) => ({ seq: seqOf(message), partition: partitionOfKey(message.metadata.correlationId) })));
         },
       });
     const partitionsOf = (member: Member, from = 0) => new Set(member.handled.filter((h) => h.seq >= from).map((h) => h.partition));
