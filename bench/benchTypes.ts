@@ -23,6 +23,8 @@ export type ScenarioResult = Readonly<{
   readModelLagP99Ms?: number;
   /** CPU seconds per 1,000 sagas, per process of the system under test. */
   cpuSecondsPer1000: Readonly<Record<string, number>>;
+  /** CPU seconds per 1,000 sagas of the shared servers (PostgreSQL, Kafka, Elasticsearch, Redis), where they are used. */
+  serverCpuSecondsPer1000?: Readonly<Record<string, number>>;
   /** Peak resident memory in MiB, per process. */
   peakRssMiB: Readonly<Record<string, number>>;
   notes?: readonly string[];

@@ -109,7 +109,7 @@ export function scenarioResult(
   scenario: string,
   options: ScenarioOptions,
   run: DriveResult,
-  usage: Pick<ScenarioResult, 'cpuSecondsPer1000' | 'peakRssMiB'>,
+  usage: Pick<ScenarioResult, 'cpuSecondsPer1000' | 'serverCpuSecondsPer1000' | 'peakRssMiB'>,
   notes?: readonly string[],
 ): ScenarioResult {
   return {

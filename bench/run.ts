@@ -124,6 +124,7 @@ const versions = Object.fromEntries(
     }
   }),
 );
+const sum = (values: Readonly<Record<string, number>>) => Object.values(values).reduce((a, b) => a + b, 0);
 const summary = rows.map((row) => ({
   name: row.name,
   sagasPerSecond: figures(row.runs.map((r) => r.sagasPerSecond)),
@@ -131,7 +132,8 @@ const summary = rows.map((row) => ({
   p95: figures(row.runs.map((r) => r.latencyMs.p95)),
   p99: figures(row.runs.map((r) => r.latencyMs.p99)),
   readModelLagP99: figures(row.runs.map((r) => r.readModelLagP99Ms ?? NaN)),
-  cpuSecondsPer1000: figures(row.runs.map((r) => Object.values(r.cpuSecondsPer1000).reduce((a, b) => a + b, 0))),
+  cpuSecondsPer1000: figures(row.runs.map((r) => sum(r.cpuSecondsPer1000))),
+  serverCpuSecondsPer1000: figures(row.runs.map((r) => (r.serverCpuSecondsPer1000 ? sum(r.serverCpuSecondsPer1000) : NaN))),
   peakRssMiB: figures(row.runs.map((r) => Object.values(r.peakRssMiB).reduce((a, b) => a + b, 0))),
 }));
 const hydrationSummary = Object.fromEntries(
@@ -147,12 +149,12 @@ writeFileSync(
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 const median = (name: string) => summary.find((s) => s.name.startsWith(name))?.sagasPerSecond.median ?? NaN;
-const lines = [
-  `| scenario | sagas/s (min / median / max) | p50 ms | p95 ms | p99 ms | read-model lag p99 ms | CPU s per 1,000 sagas | peak RSS MiB |`,
-  `|---|---|---|---|---|---|---|---|`,
+const lines = summary.length === 0 ? [] : [
+  `| scenario | sagas/s (min / median / max) | p50 ms | p95 ms | p99 ms | read-model lag p99 ms | CPU s per 1,000 sagas | servers' CPU s per 1,000 sagas | peak RSS MiB |`,
+  `|---|---|---|---|---|---|---|---|---|`,
   ...summary.map(
     (s) =>
-      `| ${s.name} | ${fmt(s.sagasPerSecond.min)} / **${fmt(s.sagasPerSecond.median)}** / ${fmt(s.sagasPerSecond.max)} | ${fmt(s.p50.median)} | ${fmt(s.p95.median)} | ${fmt(s.p99.median)} | ${fmt(s.readModelLagP99.median)} | ${fmt(s.cpuSecondsPer1000.median, 1)} | ${fmt(s.peakRssMiB.median)} |`,
+      `| ${s.name} | ${fmt(s.sagasPerSecond.min)} / **${fmt(s.sagasPerSecond.median)}** / ${fmt(s.sagasPerSecond.max)} | ${fmt(s.p50.median)} | ${fmt(s.p95.median)} | ${fmt(s.p99.median)} | ${fmt(s.readModelLagP99.median)} | ${fmt(s.cpuSecondsPer1000.median, 1)} | ${fmt(s.serverCpuSecondsPer1000.median, 1)} | ${fmt(s.peakRssMiB.median)} |`,
   ),
 ];
 const baseline = median('raw baseline');
@@ -165,9 +167,11 @@ if (hydrationSummary.foldEventsPerSecond) {
     '',
     `| hydration (median of ${hydration.length}) | value |`,
     `|---|---|`,
-    `| fold through transition(), events/s | ${fmt(h.foldEventsPerSecond.median)} |`,
-    `| cold replay from PostgreSQL, events/s | ${fmt(h.coldReplayEventsPerSecond.median)} |`,
-    `| cold replay with a snapshot, events/s | ${fmt(h.coldReplayWithSnapshotEventsPerSecond.median)} |`,
+    `| fold of stored events in memory (the runtime's stepper), events/s | ${fmt(h.foldEventsPerSecond.median)} |`,
+    `| cold replay from PostgreSQL, one saga per load, events/s | ${fmt(h.coldReplayEventsPerSecond.median)} |`,
+    `| cold replay with a snapshot, one saga per load, events/s | ${fmt(h.coldReplayWithSnapshotEventsPerSecond.median)} |`,
+    `| cold replay, 500 sagas per load (a worker's batch), events/s | ${fmt(h.coldBatchReplayEventsPerSecond.median)} |`,
+    `| cold replay with a snapshot, 500 sagas per load, events/s | ${fmt(h.coldBatchReplayWithSnapshotEventsPerSecond.median)} |`,
     `| append ÷ raw batched INSERT (same rows, same durability) | ${fmt(h.appendRatio.median, 2)} (${fmt(h.appendRowsPerSecond.median)} vs ${fmt(h.rawInsertRowsPerSecond.median)} rows/s) |`,
     `| heap per cached live saga, bytes | ${fmt(h.bytesPerCachedActor.median)} |`,
     `| memory after 1,000,000 sagas: bounded by the 10,000-saga cache ≈ 10,000 × bytes per saga, MiB | ${fmt((10_000 * h.bytesPerCachedActor.median) / 2 ** 20, 1)} |`,

@@ -15,7 +15,7 @@ export async function runEmbeddedScenario(options: ScenarioOptions): Promise<Sce
   const system = await startSystem({ config, adapters: await createEmbeddedAdapters(config), log: () => undefined });
   try {
     const url = await system.listen(0);
-    const cpu = cpuWindow({ 'xsaga+driver': process.pid });
+    const cpu = cpuWindow({ 'xsaga+driver': process.pid }, { servers: false });
     const run = await driveOrders({ url, bus: system.adapters.bus, factsTopic: system.topics.orderEvents, options, runId: `${Date.now()}` });
     return scenarioResult('embedded', options, run, cpu.end(options.warmup + options.sagas), ['driver, API and all roles share one process: its CPU includes the driver']);
   } finally {
