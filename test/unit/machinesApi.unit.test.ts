@@ -21,8 +21,9 @@ async function get<T>(path: string): Promise<{ status: number; body: T; headers:
 }
 
 beforeAll(async () => {
-  // A short deadline: the order whose payment never answers times out, so every order settles.
-  system = await startEmbedded({ XSAGA_PAYMENT_TIMEOUT_MS: '300' });
+  // A short deadline: the order whose payment never answers times out, so every order settles. Not
+  // too short: the flaky payment's retries must fit inside it on a machine busy with other test files.
+  system = await startEmbedded({ XSAGA_PAYMENT_TIMEOUT_MS: '2000' });
   url = await system.listen(0);
   const bodies = {
     good: placeOrderBody(),
