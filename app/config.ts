@@ -16,6 +16,8 @@ export type ProductionConfig = Readonly<{
   /** Kafka fetches wait up to this long for `kafkaFetchMinBytes`: larger batches, one transaction each. */
   kafkaFetchMaxWaitMs: number;
   kafkaFetchMinBytes: number;
+  /** Handled offsets are committed at most this often (0: after every batch); a crash redelivers at most that much. */
+  kafkaCommitIntervalMs: number;
 }>;
 
 /** Everything xsaga reads from its environment, checked once at start-up. */
@@ -118,6 +120,7 @@ export function loadConfig(env: Env): Config {
           redisUrl: read.required('XSAGA_REDIS_URL', URL_OF('rediss?'), 'a redis:// URL'),
           kafkaFetchMaxWaitMs: read.integer('XSAGA_KAFKA_FETCH_MAX_WAIT_MS', 500, 0, 60_000),
           kafkaFetchMinBytes: read.integer('XSAGA_KAFKA_FETCH_MIN_BYTES', 1, 1, 64 * 1024 * 1024),
+          kafkaCommitIntervalMs: read.integer('XSAGA_KAFKA_COMMIT_INTERVAL_MS', 1000, 0, 60_000),
         }
       : undefined;
   if (production && !NAME.test(production.pgSchema)) errors.push({ field: 'XSAGA_PG_SCHEMA', detail: `must be a lower-case SQL name, got "${production.pgSchema}"` });

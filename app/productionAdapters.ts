@@ -26,6 +26,7 @@ export async function createProductionAdapters(
   const bus = createKafkaMessageBus({ brokers: [...config.kafkaBrokers], clientId: 'xsaga', partitions: config.partitions,
     fetchMaxWaitMs: config.kafkaFetchMaxWaitMs,
     fetchMinBytes: config.kafkaFetchMinBytes,
+    offsetCommitIntervalMs: config.kafkaCommitIntervalMs,
     log,
   });
   const readModel = await createElasticsearchOrderReadModel({ node: config.elasticsearchUrl, alias: config.ordersAlias, log });

@@ -2,6 +2,7 @@ import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatc
 import type { Envelope, Message } from '../../runtime/message.ts';
 import type { MessageBus, PartitionBatch, SubscribeOptions, Subscription } from '../../runtime/messageBus.ts';
 import { coalesceCalls } from './coalesceCalls.ts';
+import { createOffsetCommitter } from './offsetCommitter.ts';
 import { applyKafkajsIdleLoopFix } from './kafkajsIdleLoopFix.ts';
 
 export type KafkaMessageBusOptions = Readonly<{
@@ -22,6 +23,8 @@ export type KafkaMessageBusOptions = Readonly<{
   fetchMaxWaitMs?: number;
   /** Pause before a failed batch is delivered again. */
   retryDelayMs?: number;
+  /** Handled offsets are committed at most this often (0: after every batch), and always at stop and rebalance. */
+  offsetCommitIntervalMs?: number;
 }>;
 
 type TopicPartition = { topic: string; partition: number };
@@ -110,7 +113,9 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
     let assigned: TopicPartition[] = [];
     let stopping = false;
 
+    const committer = createOffsetCommitter(options.offsetCommitIntervalMs ?? 1000, log);
     const revoke = (lost: TopicPartition[]) => {
+      committer.forget(lost);
       if (lost.length > 0 && onRevoked) onRevoked(lost);
     };
     // kafkajs rebalances eagerly: once a rebalance starts, this member holds nothing until it rejoins.
@@ -131,20 +136,12 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
       assigned = now;
     });
 
-    // The partition batches of one fetch reach the handler as one batch, and their offsets one commit.
+    // The partition batches of one fetch reach the handler as one batch.
     const handleMerged = coalesceCalls<PartitionBatch>(
       (batches) =>
         handler(batches.length === 1 ? batches[0]! : { topic: batches[0]!.topic, partition: -1, messages: batches.flatMap((b) => b.messages) }),
       { keyOf: (batch) => batch.topic, sizeOf: (batch) => batch.messages.length, maxSize: maxBatchSize },
     );
-    type Position = { topic: string; partition: number; offset: string; commit: EachBatchPayload['commitOffsetsIfNecessary'] };
-    const commitMerged = coalesceCalls<Position>((positions) => {
-      const topics = new Map<string, { partition: number; offset: string }[]>();
-      for (const { topic, partition, offset } of positions) topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset }]);
-      // Any batch's commit will do: they all commit through the same consumer group.
-      return positions[0]!.commit({ topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) });
-    });
-
     async function handleBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, pause, isRunning, isStale }: EachBatchPayload): Promise<void> {
       const { topic, partition } = batch;
       for (let start = 0; start < batch.messages.length; start += maxBatchSize) {
@@ -169,11 +166,17 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
         }
         // Past the last record, kafkajs's batch may end with transaction markers that nobody needs to see again.
         const next = BigInt(isLastChunk ? batch.lastOffset() : last.offset) + 1n;
+        resolveOffset(last.offset);
         // Not consumer.commitOffsets: once stop() has begun it silently skips the commit, and a batch handled
         // during a graceful stop would then be handled again by the next owner.
-        await commitMerged({ topic, partition, offset: next.toString(), commit: commitOffsetsIfNecessary });
-        resolveOffset(last.offset);
-        await heartbeat();
+        committer.handled({ topic, partition, offset: next.toString() }, commitOffsetsIfNecessary);
+        try {
+          await heartbeat();
+        } catch (error) {
+          // A rebalance: hand over with what was handled committed, so the next owner starts after it.
+          await committer.flush().catch(() => undefined);
+          throw error;
+        }
       }
     }
 
@@ -208,6 +211,8 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
           // Leaving the group hands the partitions over, so the revocation must come after the last handler
           // and before the leave; kafkajs's disconnect has no hook in between.
           while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+          committer.stop();
+          await committer.flush().catch((error: unknown) => log(`kafka bus: ${group} could not commit its last offsets: ${(error as Error).message}`));
           revoke(assigned);
           assigned = [];
           await consumer.disconnect();

@@ -1,13 +1,15 @@
 /**
  * The raw saga-shaped baseline: the same PostgreSQL transactions and rows, Kafka messages (same
  * acks, idempotent producer, partitions, keys) and Redis operations per saga as xsaga's happy path,
- * written with plain `pg`, `kafkajs`, `ioredis` and `express`: no XState, no actors, no runtime.
+ * written with plain `pg`, `kafkajs`, `ioredis` and `express`: no XState, no actors, no runtime. It
+ * reads Kafka through xsaga's bus adapter, the one piece shared, so that only the runtime differs.
  * It runs every role in this one process; it prints `baseline ready <url>` when it listens.
  */
 import { Client as Elasticsearch } from '@elastic/elasticsearch';
 import express from 'express';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, Partitioners, type EachBatchPayload } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
 import pg from 'pg';
 import { applyKafkajsIdleLoopFix } from '../../adapters/kafka/kafkajsIdleLoopFix.ts';
 
@@ -79,21 +81,13 @@ const view = (orderId: string, step: number, version: number, placedAt: string) 
   metadata: { messageId: `${orderId}/${version}/view`, correlationId: orderId, causationId: orderId, occurredAt: new Date().toISOString() },
 });
 
+/**
+ * Consumes through xsaga's Kafka bus adapter, so both sides read Kafka the same way (a fetch's
+ * partitions in one batch, offsets committed lazily): the ratio is then about the runtime alone.
+ */
+const consumerBus = createKafkaMessageBus({ brokers: env.BASELINE_KAFKA_BROKERS!.split(','), clientId: 'baseline' });
 async function consume(group: string, topic: string, handle: (messages: Msg[]) => Promise<void>): Promise<void> {
-  const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 500, heartbeatInterval: 1000 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 4,
-    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }: EachBatchPayload) => {
-      if (batch.messages.length === 0) return;
-      await handle(batch.messages.map((m) => JSON.parse(m.value!.toString()) as Msg));
-      resolveOffset(batch.lastOffset());
-      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }] }] });
-    },
-  });
+  await consumerBus.subscribe({ group, topics: [topic], maxBatchSize: 1000, handler: ({ messages }) => handle(messages as unknown as Msg[]) });
 }
 
 // Participants: a Redis SET NX per command, one transaction of outcome rows per batch, replies to the inbox.
