@@ -1,5 +1,6 @@
 import { migrate } from '../../runtime/migrate.ts';
 import type { SqlClient } from '../../runtime/sqlClient.ts';
+import { EXPECT_ROWS_FUNCTION } from './commitStatement.ts';
 
 /**
  * The event store's tables. Plain PostgreSQL that PGlite runs unchanged; every statement is
@@ -51,6 +52,7 @@ const statements = [
      key text primary key,
      stream_id text not null,
      request_hash text not null)`,
+  EXPECT_ROWS_FUNCTION,
 ];
 
 export async function migrateSagaStore(sql: SqlClient): Promise<void> {

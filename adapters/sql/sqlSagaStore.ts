@@ -1,7 +1,6 @@
 import { XsagaError } from '../../runtime/errors.ts';
 import type { Envelope, Message } from '../../runtime/message.ts';
 import type {
-  DurableTimer,
   IdempotencyRecord,
   LoadedStream,
   OutboxRecord,
@@ -12,6 +11,7 @@ import type {
   StreamStatus,
 } from '../../runtime/sagaStore.ts';
 import { sqlStateOf, UNIQUE_VIOLATION, type SqlClient, type SqlQueryable } from '../../runtime/sqlClient.ts';
+import { COMMIT_FAILURES, commitStatement, outboxRows, parameters } from './commitStatement.ts';
 import { migrateSagaStore } from './schema.ts';
 
 type HeadRow = { stream_id: string; machine_id: string; machine_version: number; version: number; status: StreamStatus };
@@ -44,21 +44,16 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
 
   async function commit(changes: readonly StreamChange[]): Promise<void> {
     if (changes.length === 0) return;
+    const statement = commitStatement(changes, options.notifyChannel);
     try {
-      await sql.transaction(async (tx) => {
-        await writeIdempotencyKeys(tx, changes);
-        await moveStreamHeads(tx, changes);
-        await writeEvents(tx, changes);
-        await writeSnapshots(tx, changes);
-        await writeOutbox(tx, changes);
-        await writeTimers(tx, changes);
-        await writeAppliedMessages(tx, changes);
-        // Delivered on commit, to relays in other processes: they publish at once instead of at their next poll.
-        if (options.notifyChannel && changes.some((c) => c.outbox.length > 0)) await tx.query(`select pg_notify($1, '')`, [options.notifyChannel]);
-      });
+      await sql.query(statement.text, statement.values);
     } catch (error) {
-      if (sqlStateOf(error) === UNIQUE_VIOLATION) {
+      const state = sqlStateOf(error);
+      if (state === UNIQUE_VIOLATION || state === COMMIT_FAILURES.concurrency) {
         throw new XsagaError('CONCURRENCY', 'A stream or message was written concurrently', { retryable: true, cause: error });
+      }
+      if (state === COMMIT_FAILURES.idempotencyKeyTaken) {
+        throw new XsagaError('IDEMPOTENCY_KEY_REUSED', 'The Idempotency-Key was used by a concurrent request', { retryable: true, cause: error });
       }
       throw error;
     }
@@ -201,121 +196,8 @@ async function readEvents(sql: SqlQueryable, streamId: string, fromVersion: numb
   return result.rows.map((row) => ({ version: row.version, message: { type: row.type, data: row.data, metadata: row.metadata } }));
 }
 
-async function writeIdempotencyKeys(tx: SqlQueryable, changes: readonly StreamChange[]): Promise<void> {
-  const keyed = changes.filter((c) => c.idempotencyKey);
-  if (keyed.length === 0) return;
-  const inserted = await tx.query(
-    `insert into xsaga_idempotency_keys (key, stream_id, request_hash)
-     select * from unnest($1::text[], $2::text[], $3::text[]) on conflict (key) do nothing`,
-    [keyed.map((c) => c.idempotencyKey!.key), keyed.map((c) => c.streamId), keyed.map((c) => c.idempotencyKey!.requestHash)],
-  );
-  if (inserted.rowCount !== keyed.length) {
-    throw new XsagaError('IDEMPOTENCY_KEY_REUSED', 'The Idempotency-Key was used by a concurrent request', { retryable: true });
-  }
-}
-
-/** Creates new streams and moves existing ones forward only from the version their writer read. */
-async function moveStreamHeads(tx: SqlQueryable, changes: readonly StreamChange[]): Promise<void> {
-  const created = changes.filter((c) => c.expectedVersion === 0);
-  const moved = changes.filter((c) => c.expectedVersion > 0);
-  if (created.length > 0) {
-    await tx.query(
-      `insert into xsaga_streams (stream_id, machine_id, machine_version, version, status)
-       select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[])`,
-      [
-        created.map((c) => c.streamId),
-        created.map((c) => c.machineId),
-        created.map((c) => c.machineVersion),
-        created.map((c) => c.events.length),
-        created.map((c) => c.status),
-      ],
-    );
-  }
-  if (moved.length > 0) {
-    const result = await tx.query(
-      `update xsaga_streams s set version = u.next_version, status = u.status, updated_at = now()
-         from unnest($1::text[], $2::int[], $3::int[], $4::text[]) as u(stream_id, expected, next_version, status)
-        where s.stream_id = u.stream_id and s.version = u.expected`,
-      [moved.map((c) => c.streamId), moved.map((c) => c.expectedVersion), moved.map((c) => c.expectedVersion + c.events.length), moved.map((c) => c.status)],
-    );
-    if (result.rowCount !== moved.length) {
-      throw new XsagaError('CONCURRENCY', 'A stream moved past the version its writer read', { retryable: true });
-    }
-  }
-}
-
-async function writeEvents(tx: SqlQueryable, changes: readonly StreamChange[]): Promise<void> {
-  const rows = changes.flatMap((c) => c.events.map((message, i) => ({ streamId: c.streamId, version: c.expectedVersion + i + 1, message })));
-  if (rows.length === 0) return;
-  await tx.query(
-    `insert into xsaga_events (stream_id, version, type, data, metadata)
-     select s, v, t, d::jsonb, m::jsonb from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[]) as u(s, v, t, d, m)`,
-    [
-      rows.map((r) => r.streamId),
-      rows.map((r) => r.version),
-      rows.map((r) => r.message.type),
-      rows.map((r) => JSON.stringify(r.message.data ?? null)),
-      rows.map((r) => JSON.stringify(r.message.metadata)),
-    ],
-  );
-}
-
-async function writeSnapshots(tx: SqlQueryable, changes: readonly StreamChange[]): Promise<void> {
-  const rows = changes.filter((c) => c.snapshot);
-  if (rows.length === 0) return;
-  await tx.query(
-    `insert into xsaga_snapshots (stream_id, version, machine_version, state)
-     select s, v, mv, st::jsonb from unnest($1::text[], $2::int[], $3::int[], $4::text[]) as u(s, v, mv, st)
-     on conflict (stream_id) do update set version = excluded.version, machine_version = excluded.machine_version, state = excluded.state
-     where xsaga_snapshots.version < excluded.version`,
-    [rows.map((c) => c.streamId), rows.map((c) => c.snapshot!.version), rows.map((c) => c.snapshot!.machineVersion), rows.map((c) => JSON.stringify(c.snapshot!.state))],
-  );
-}
-
-async function writeOutbox(tx: SqlQueryable, changes: readonly StreamChange[]): Promise<void> {
-  await insertOutbox(tx, changes.flatMap((c) => c.outbox.map((envelope) => ({ streamId: c.streamId, envelope }))));
-}
-
 async function insertOutbox(tx: SqlQueryable, rows: readonly { streamId: string; envelope: Envelope }[]): Promise<void> {
   if (rows.length === 0) return;
-  // `with ordinality` keeps the ids in the order the rows were given: the relay publishes by id.
-  await tx.query(
-    `insert into xsaga_outbox (stream_id, topic, key, message)
-     select s, t, k, m::jsonb from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality as u(s, t, k, m, n) order by n`,
-    [rows.map((r) => r.streamId), rows.map((r) => r.envelope.topic), rows.map((r) => r.envelope.key), rows.map((r) => JSON.stringify(r.envelope.message))],
-  );
-}
-
-async function writeTimers(tx: SqlQueryable, changes: readonly StreamChange[]): Promise<void> {
-  const cancelled = changes.flatMap((c) => c.timersCancelled.map((timerId) => ({ streamId: c.streamId, timerId })));
-  if (cancelled.length > 0) {
-    await tx.query(
-      `delete from xsaga_timers t using unnest($1::text[], $2::text[]) as u(s, id) where t.stream_id = u.s and t.timer_id = u.id`,
-      [cancelled.map((c) => c.streamId), cancelled.map((c) => c.timerId)],
-    );
-  }
-  const armed = changes.flatMap((c) => c.timersArmed.map((timer: DurableTimer) => ({ streamId: c.streamId, timer })));
-  if (armed.length === 0) return;
-  // Re-arming a timer with the same id replaces it, as xstate does for a delayed event with the same id.
-  await tx.query(
-    `insert into xsaga_timers (stream_id, timer_id, due_at, armed_version, event)
-     select s, id, d::timestamptz, v, e::jsonb from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) as u(s, id, d, v, e)
-     on conflict (stream_id, timer_id) do update set due_at = excluded.due_at, armed_version = excluded.armed_version, event = excluded.event`,
-    [
-      armed.map((a) => a.streamId),
-      armed.map((a) => a.timer.timerId),
-      armed.map((a) => a.timer.dueAt),
-      armed.map((a) => a.timer.armedVersion),
-      armed.map((a) => JSON.stringify(a.timer.event)),
-    ],
-  );
-}
-
-async function writeAppliedMessages(tx: SqlQueryable, changes: readonly StreamChange[]): Promise<void> {
-  const rows = changes.flatMap((c) => c.appliedMessageIds.map((id) => ({ id, streamId: c.streamId })));
-  if (rows.length === 0) return;
-  await tx.query(
-    `insert into xsaga_applied_messages (message_id, stream_id) select * from unnest($1::text[], $2::text[])`,
-    [rows.map((r) => r.id), rows.map((r) => r.streamId)],
-  );
+  const { values, param } = parameters();
+  await tx.query(outboxRows(rows, param), values);
 }
