@@ -19,7 +19,7 @@ const schema = env.BASELINE_SCHEMA!;
 const prefix = env.BASELINE_TOPIC_PREFIX!;
 const topics = { inbox: `${prefix}.inbox`, steps: `${prefix}.steps`, facts: `${prefix}.order-events` };
 const pool = new pg.Pool({ connectionString: env.BASELINE_PG_URL, max: 10, options: `-c search_path=${schema}` });
-const redis = new Redis(env.BASELINE_REDIS_URL!);
+const redis = new Redis(env.BASELINE_REDIS_URL!, { enableAutoPipelining: true });
 const kafka = new Kafka({ clientId: 'baseline', brokers: env.BASELINE_KAFKA_BROKERS!.split(','), logLevel: logLevel.ERROR });
 const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
 const admin = kafka.admin();
