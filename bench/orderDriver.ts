@@ -7,6 +7,9 @@ import type { ScenarioOptions, ScenarioResult } from './benchTypes.ts';
 /** The demo's mix without the order whose payment never answers: its latency is the deadline, not the system. */
 export const BENCH_MIX = DEFAULT_MIX.filter((s) => s.paymentToken !== 'tok_no_answer');
 
+/** A saga's terminal view and when the driver received it. */
+type Ending = Readonly<{ view: OrderView; at: number }>;
+
 export type DriveResult = Readonly<{
   completed: number;
   seconds: number;
@@ -16,14 +19,15 @@ export type DriveResult = Readonly<{
 
 /**
  * Sends orders over HTTP and learns that a saga ended from the `order-events` facts on the bus
- * (a consumer group of its own), so waiting costs no polling. Latency is server-side: from the
- * order's acceptance (`placedAt`) to the commit of its terminal state (`updatedAt`). Every
- * twentieth order's read-model lag is sampled through `GET /orders/:id?minVersion=`.
+ * (a consumer group of its own), so waiting costs no polling. Latency is what a client sees, as for
+ * Restate, whose driver times the call that returns the workflow's result: from sending the order
+ * to receiving the fact of its terminal state. Every twentieth order's read-model lag is sampled
+ * through `GET /orders/:id?minVersion=`.
  */
 export async function driveOrders(args: { url: string; bus: MessageBus; factsTopic: string; options: ScenarioOptions; runId: string }): Promise<DriveResult> {
   const { url, options } = args;
-  const waiting = new Map<string, (view: OrderView) => void>();
-  const ended = new Map<string, OrderView>();
+  const waiting = new Map<string, (ending: Ending) => void>();
+  const ended = new Map<string, Ending>();
   const observer = await args.bus.subscribe({
     group: `bench-observer-${args.runId}`,
     topics: [args.factsTopic],
@@ -31,8 +35,9 @@ export async function driveOrders(args: { url: string; bus: MessageBus; factsTop
       for (const message of messages) {
         const { view } = message.data as { view: OrderView };
         if (view.status === 'PENDING' || ended.has(view.orderId)) continue;
-        ended.set(view.orderId, view);
-        waiting.get(view.orderId)?.(view);
+        const ending = { view, at: performance.now() };
+        ended.set(view.orderId, ending);
+        waiting.get(view.orderId)?.(ending);
       }
     },
   });
@@ -45,6 +50,7 @@ export async function driveOrders(args: { url: string; bus: MessageBus; factsTop
   let completed = 0;
 
   async function one(index: number): Promise<void> {
+    const sent = performance.now();
     const response = await fetch(`${url}/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -52,9 +58,9 @@ export async function driveOrders(args: { url: string; bus: MessageBus; factsTop
     });
     if (response.status !== 202) throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
     const { orderId } = (await response.json()) as { orderId: string };
-    const view =
+    const ending =
       ended.get(orderId) ??
-      (await new Promise<OrderView | undefined>((resolve) => {
+      (await new Promise<Ending | undefined>((resolve) => {
         const timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
         waiting.set(orderId, (v) => {
           clearTimeout(timer);
@@ -62,10 +68,11 @@ export async function driveOrders(args: { url: string; bus: MessageBus; factsTop
         });
       }));
     waiting.delete(orderId);
-    if (!view || index < options.warmup) return;
+    if (!ending || index < options.warmup) return;
+    const { view } = ending;
     completed++;
     measuredEnd = performance.now();
-    latencies.push(Date.parse(view.updatedAt) - Date.parse(view.placedAt));
+    latencies.push(ending.at - sent);
     if (index % 20 === 0) {
       const asked = performance.now();
       lagSamples.push(fetch(`${url}/orders/${orderId}?minVersion=${view.version}`).then((r) => (r.ok ? performance.now() - asked : undefined)));
