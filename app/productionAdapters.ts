@@ -7,7 +7,6 @@ import { createSqlSagaStore } from '../adapters/sql/sqlSagaStore.ts';
 import type { ProductionConfig } from './config.ts';
 import { closePorts, type SystemAdapters } from './system.ts';
 
-const OUTBOX_CHANNEL = 'xsaga_outbox';
 
 /** A stable advisory-lock key per singleton role name. */
 function lockKeyOf(name: string): number {
@@ -22,7 +21,7 @@ export async function createProductionAdapters(
   log: (message: string) => void,
 ): Promise<SystemAdapters> {
   const sql = await createPgClient({ connectionString: config.pgUrl, schema: config.pgSchema, maxConnections: 10 });
-  const store = await createSqlSagaStore(sql, { notifyChannel: OUTBOX_CHANNEL });
+  const store = await createSqlSagaStore(sql);
   const bus = createKafkaMessageBus({ brokers: [...config.kafkaBrokers], clientId: 'xsaga', partitions: config.partitions,
     fetchMaxWaitMs: config.kafkaFetchMaxWaitMs,
     fetchMinBytes: config.kafkaFetchMinBytes,
@@ -39,7 +38,6 @@ export async function createProductionAdapters(
     readModel,
     guard,
     volatileBus: false,
-    outboxChannel: OUTBOX_CHANNEL,
     async runSingleton(name, start) {
       const leadership = startLeaderElection({ connectionString, lockKey: lockKeyOf(`${config.pgSchema}:${name}`), lead: start, log });
       return () => leadership.stop();

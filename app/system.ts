@@ -30,8 +30,6 @@ export type SystemAdapters = Readonly<{
   guard: IdempotencyGuard;
   /** The bus forgets messages on restart: replay the outbox of unfinished sagas, and rebuild the read model. */
   volatileBus: boolean;
-  /** Where commits that wrote outbox rows are announced to relays in other processes. */
-  outboxChannel?: string;
   /** Runs a role that must run in one process at a time; resolves to its stop function. */
   runSingleton(name: string, start: () => Promise<() => Promise<void>>): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -92,7 +90,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     registry,
     cacheSize: config.actorCacheSize,
     snapshotEvery: config.snapshotEvery,
-    onCommitted: () => relay.wake(),
+    // The writer publishes what it committed; the relay's sweep catches what a dead writer left.
+    onCommitted: (outbox) => relay.dispatch(outbox),
     log,
   });
   const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: () => relay.wake(), log });
@@ -128,11 +127,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   }
   if (has('relay')) {
     const stopSingleton = await adapters.runSingleton('relay', async () => {
-      const unlisten = adapters.outboxChannel && adapters.sql.listen ? await adapters.sql.listen(adapters.outboxChannel, () => relay.wake()) : undefined;
       const relayLoop = relay.start();
       const schedulerLoop = scheduler.start();
       return async () => {
-        await unlisten?.();
         await schedulerLoop.stop();
         await relayLoop.stop();
       };

@@ -1,42 +1,74 @@
 import { startBackgroundLoop, type BackgroundLoop } from './backgroundLoop.ts';
 import type { MessageBus } from './messageBus.ts';
-import type { SagaStore } from './sagaStore.ts';
+import type { OutboxRecord, SagaStore } from './sagaStore.ts';
 
 export type OutboxRelay = Readonly<{
-  /** Starts publishing in the background; one relay loop per process at the most. */
+  /** Sweeps the outbox in the background; one sweeping loop per process at the most. */
   start(): BackgroundLoop;
-  /** Publishes now instead of at the next poll; does nothing until started. */
+  /** Sweeps everything pending now, whatever its age; does nothing until started. */
   wake(): void;
-  /** Publishes everything pending and resolves when the outbox is empty. */
+  /** Publishes records this process has just committed, then marks them published. */
+  dispatch(records: readonly OutboxRecord[]): void;
+  /** Publishes everything pending, whatever its age, and resolves when the outbox is empty. */
   publishPending(): Promise<number>;
 }>;
 
 /**
- * Publishes committed outbox rows to the bus in commit order, then marks them published. A crash
- * between the two publishes a row again; every consumer drops the duplicate by message id.
+ * Gets committed outbox rows onto the bus, marking them published after. The process that
+ * committed rows publishes them at once (`dispatch`), in its commit order; the sweep, run by one
+ * process of the system, publishes the rows nobody did: those of a writer that died or failed to
+ * publish, once they are `sweepAfterMs` old, and all of them when woken (a timer fired, a start).
+ * A crash between publish and mark publishes a row again; every consumer drops the duplicate by
+ * message id.
  */
 export function createOutboxRelay(options: {
   store: SagaStore;
   bus: MessageBus;
   batchSize?: number;
   idleMs?: number;
+  sweepAfterMs?: number;
+  now?: () => number;
   log?: (message: string) => void;
 }): OutboxRelay {
   const batchSize = options.batchSize ?? 2000;
-  let publishing: Promise<number> | undefined;
+  const sweepAfterMs = options.sweepAfterMs ?? 5000;
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => undefined);
+  let sweeping: Promise<number> | undefined;
+  let sweepAll = true;
 
-  async function publishBatch(): Promise<number> {
-    const records = await options.store.pendingOutbox(batchSize);
-    if (records.length === 0) return 0;
+  async function publish(records: readonly OutboxRecord[]): Promise<void> {
     await options.bus.publish(records.map((r) => r.envelope));
     await options.store.markPublished(records.map((r) => r.id));
+  }
+
+  async function sweepBatch(committedBefore: string | undefined): Promise<number> {
+    const records = await options.store.pendingOutbox(batchSize, { committedBefore });
+    if (records.length > 0) await publish(records);
     return records.length;
   }
 
-  /** One relay round at a time: two overlapping rounds could publish out of order. */
-  function publishOnce(): Promise<number> {
-    publishing ??= publishBatch().finally(() => (publishing = undefined));
-    return publishing;
+  /** One sweep round at a time: two overlapping rounds could publish out of order. */
+  async function sweepOnce(all: boolean): Promise<number> {
+    while (sweeping) await sweeping.catch(() => 0);
+    sweeping = sweepBatch(all ? undefined : new Date(now() - sweepAfterMs).toISOString()).finally(() => (sweeping = undefined));
+    return sweeping;
+  }
+
+  // Dispatches run one after the other, each taking everything queued meanwhile: commit order is kept.
+  const queued: OutboxRecord[] = [];
+  let dispatching = false;
+  async function drain(): Promise<void> {
+    dispatching = true;
+    try {
+      while (queued.length > 0) {
+        const records = queued.splice(0, batchSize);
+        // Left unmarked on failure: the sweep publishes them once they are old enough.
+        await publish(records).catch((error: unknown) => log(`outbox relay: publishing ${records.length} row(s) failed, the sweep retries: ${(error as Error).message}`));
+      }
+    } finally {
+      dispatching = false;
+    }
   }
 
   let loop: BackgroundLoop | undefined;
@@ -44,23 +76,40 @@ export function createOutboxRelay(options: {
   return {
     start() {
       if (loop) throw new Error('the outbox relay is already running');
-      const started = startBackgroundLoop('outbox relay', async () => ({ more: (await publishOnce()) === batchSize }), {
-        idleMs: options.idleMs ?? 250,
-        log: options.log,
-      });
+      // The first round sweeps everything: rows of writers that stopped before this process started.
+      sweepAll = true;
+      const started = startBackgroundLoop(
+        'outbox relay',
+        async () => {
+          const all = sweepAll;
+          sweepAll = false;
+          return { more: (await sweepOnce(all)) === batchSize };
+        },
+        { idleMs: options.idleMs ?? 250, log: options.log },
+      );
       loop = started;
       return {
-        wake: started.wake,
+        wake: () => {
+          sweepAll = true;
+          started.wake();
+        },
         async stop() {
           loop = undefined;
           await started.stop();
         },
       };
     },
-    wake: () => loop?.wake(),
+    wake() {
+      sweepAll = true;
+      loop?.wake();
+    },
+    dispatch(records) {
+      queued.push(...records);
+      if (!dispatching) void drain();
+    },
     async publishPending() {
       let total = 0;
-      for (let n = await publishOnce(); n > 0; n = await publishOnce()) total += n;
+      for (let n = await sweepOnce(true); n > 0; n = await sweepOnce(true)) total += n;
       return total;
     },
   };

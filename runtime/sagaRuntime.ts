@@ -7,7 +7,7 @@ import { stepperFor } from './machineStepper.ts';
 import { toMachineEvent } from './machineEvent.ts';
 import type { Envelope, Message } from './message.ts';
 import type { MachineRegistry, SagaDefinition } from './sagaDefinition.ts';
-import type { LoadedStream, SagaStore, StreamChange } from './sagaStore.ts';
+import type { LoadedStream, OutboxRecord, SagaStore, StreamChange } from './sagaStore.ts';
 
 /** A hydrated saga: the machine snapshot at a stream version. */
 export type LiveSaga = Readonly<{
@@ -25,8 +25,8 @@ export type SagaRuntimeOptions = Readonly<{
   cacheSize?: number;
   /** A snapshot is stored once a stream has this many events past the last one. */
   snapshotEvery?: number;
-  /** Called after every commit that wrote outbox rows, to wake the relay. */
-  onCommitted?: () => void;
+  /** Called with the outbox records of every commit that wrote some, for the writer to publish them at once. */
+  onCommitted?: (outbox: readonly OutboxRecord[]) => void;
   log?: (message: string) => void;
 }>;
 
@@ -77,7 +77,11 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   const cache = new LruCache<string, LiveSaga>(options.cacheSize ?? 10_000);
   const snapshotEvery = options.snapshotEvery ?? 25;
   const log = options.log ?? (() => undefined);
-  const commitStart = createGroupCommit<StreamChange>((changes) => store.commit(changes));
+  const commitAndHandOver = async (changes: readonly StreamChange[]) => {
+    const outbox = await store.commit(changes);
+    if (outbox.length > 0) options.onCommitted?.(outbox);
+  };
+  const commitStart = createGroupCommit<StreamChange>(commitAndHandOver);
 
   async function hydrate(streamId: string): Promise<LiveSaga | undefined> {
     return (await hydrateMany([streamId]))[0];
@@ -155,7 +159,6 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
     const change = toChange(undefined, live, [startMessage], effects, [startMessage.metadata.messageId]);
     await commitStart({ ...change, idempotencyKey: startOptions.idempotencyKey });
     cache.set(streamId, live);
-    options.onCommitted?.();
     return { streamId, version: 1 };
   }
 
@@ -203,9 +206,8 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       changes.push(change);
       updated.push(live);
     });
-    await store.commit(changes);
+    await commitAndHandOver(changes);
     for (const live of updated) cache.set(live.streamId, live);
-    if (changes.some((c) => c.outbox.length > 0)) options.onCommitted?.();
   }
 
   async function handle(messages: readonly Message[]): Promise<void> {

@@ -48,8 +48,11 @@ export type IdempotencyRecord = Readonly<{ streamId: string; requestHash: string
  * together because one saga step must write all of them in a single transaction.
  */
 export interface SagaStore {
-  /** Applies the changes of a batch in one transaction; throws CONCURRENCY if any stream moved. */
-  commit(changes: readonly StreamChange[]): Promise<void>;
+  /**
+   * Applies the changes of a batch in one transaction; throws CONCURRENCY if any stream moved.
+   * Resolves to the outbox records it wrote, in commit order, for the writer to publish at once.
+   */
+  commit(changes: readonly StreamChange[]): Promise<readonly OutboxRecord[]>;
   load(streamId: string): Promise<LoadedStream | undefined>;
   /** `load` for many streams at once, in a fixed number of queries; unknown streams are absent. */
   loadMany(streamIds: readonly string[]): Promise<ReadonlyMap<string, LoadedStream>>;
@@ -57,8 +60,8 @@ export interface SagaStore {
   /** The subset of `messageIds` already applied. */
   appliedAmong(messageIds: readonly string[]): Promise<ReadonlySet<string>>;
   findIdempotencyKey(key: string): Promise<IdempotencyRecord | undefined>;
-  /** Unpublished outbox records in commit order. */
-  pendingOutbox(limit: number): Promise<readonly OutboxRecord[]>;
+  /** Unpublished outbox records in commit order; with `committedBefore` (ISO time), only those committed before it. */
+  pendingOutbox(limit: number, options?: { committedBefore?: string }): Promise<readonly OutboxRecord[]>;
   markPublished(ids: readonly string[]): Promise<void>;
   /** Every outbox record of the still-active streams, in order: replayed after a restart of an in-memory bus. */
   outboxOfActiveStreams(): Promise<readonly OutboxRecord[]>;

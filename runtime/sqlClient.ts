@@ -9,8 +9,6 @@ export interface SqlQueryable {
 export interface SqlClient extends SqlQueryable {
   /** Runs `work` in one transaction; it commits if `work` resolves and rolls back if it throws. */
   transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
-  /** Calls `onNotify` for every NOTIFY on `channel` (from any process); resolves to a function that stops listening. */
-  listen?(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -75,16 +75,6 @@ export async function createPgClient(options: PgClientOptions): Promise<SqlClien
         client.release();
       }
     },
-    async listen(channel, onNotify) {
-      if (!SCHEMA_NAME.test(channel)) throw new Error(`Invalid channel name: ${channel}`);
-      // LISTEN needs a connection of its own for as long as it listens, outside the pool.
-      const client = new pg.Client({ connectionString: options.connectionString });
-      await client.connect();
-      client.on('notification', onNotify);
-      client.on('error', () => undefined);
-      await client.query(`listen ${channel}`);
-      return () => client.end();
-    },
     close: () => pool.end(),
   };
 }

@@ -22,10 +22,10 @@ export const EXPECT_ROWS_FUNCTION = `create or replace function xsaga_expect_row
  * The whole commit of a batch as one statement, so one round trip and PostgreSQL's implicit
  * transaction: each table's rows are one data-modifying CTE (a multi-row insert from arrays), and
  * the final select checks the row counts that must match (heads moved from the expected version,
- * idempotency keys taken) and raises, undoing everything, when one does not. A notification on
- * `notifyChannel`, if given, is delivered on commit.
+ * idempotency keys taken) and raises, undoing everything, when one does not. It returns the ids of
+ * the outbox rows written, in the order of the changes' envelopes (column `outbox_ids`).
  */
-export function commitStatement(changes: readonly StreamChange[], notifyChannel?: string): { text: string; values: unknown[] } {
+export function commitStatement(changes: readonly StreamChange[]): { text: string; values: unknown[] } {
   const { values, param } = parameters();
   const ctes: string[] = [];
   const selected: string[] = [];
@@ -76,8 +76,8 @@ export function commitStatement(changes: readonly StreamChange[], notifyChannel?
 
   const outbox = changes.flatMap((c) => c.outbox.map((envelope) => ({ streamId: c.streamId, envelope })));
   if (outbox.length > 0) {
-    const rows = outboxRows(outbox, param);
-    ctes.push(`outbox as (${rows})`);
+    ctes.push(`outbox as (${outboxRows(outbox, param)} returning id)`);
+    selected.push('array(select id from outbox order by id) as outbox_ids');
   }
 
   // A timer id is never both cancelled and armed by one change, so these two never touch the same row.
@@ -103,8 +103,6 @@ export function commitStatement(changes: readonly StreamChange[], notifyChannel?
       select * from unnest(${param(applied.map((a) => a.id), 'text[]')}, ${param(applied.map((a) => a.streamId), 'text[]')}))`);
   }
 
-  // Delivered on commit, to relays in other processes: they publish at once instead of at their next poll.
-  if (notifyChannel && outbox.length > 0) selected.push(`pg_notify(${param(notifyChannel, 'text')}, '')`);
   const text = `${ctes.length > 0 ? `with ${ctes.join(',\n')}\n` : ''}select ${selected.length > 0 ? selected.join(', ') : '1'}`;
   return { text, values };
 }

@@ -35,6 +35,8 @@ const statements = [
      key text not null,
      message jsonb not null,
      published_at timestamptz)`,
+  // When the row was committed: the relay's sweep leaves young rows to the process that wrote them.
+  `alter table xsaga_outbox add column if not exists created_at timestamptz not null default now()`,
   `create index if not exists xsaga_outbox_pending on xsaga_outbox (id) where published_at is null`,
   `create index if not exists xsaga_outbox_stream on xsaga_outbox (stream_id)`,
   `create table if not exists xsaga_timers (

@@ -39,14 +39,17 @@ const isoOf = (value: Date | string): string => (value instanceof Date ? value.t
  * A batch is written with one multi-row statement per table: that is what makes a transaction
  * over hundreds of sagas cheap.
  */
-export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: boolean; notifyChannel?: string } = {}): Promise<SagaStore> {
+export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: boolean } = {}): Promise<SagaStore> {
   if (options.migrate !== false) await migrateSagaStore(sql);
 
-  async function commit(changes: readonly StreamChange[]): Promise<void> {
-    if (changes.length === 0) return;
-    const statement = commitStatement(changes, options.notifyChannel);
+  async function commit(changes: readonly StreamChange[]): Promise<readonly OutboxRecord[]> {
+    if (changes.length === 0) return [];
+    const statement = commitStatement(changes);
     try {
-      await sql.query(statement.text, statement.values);
+      const result = await sql.query<{ outbox_ids?: (string | number)[] }>(statement.text, statement.values);
+      const ids = result.rows[0]?.outbox_ids ?? [];
+      const envelopes = changes.flatMap((c) => c.outbox);
+      return envelopes.map((envelope, i) => ({ id: String(ids[i]), envelope }));
     } catch (error) {
       const state = sqlStateOf(error);
       if (state === UNIQUE_VIOLATION || state === COMMIT_FAILURES.concurrency) {
@@ -124,10 +127,12 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
       return row ? { streamId: row.stream_id, requestHash: row.request_hash } : undefined;
     },
 
-    async pendingOutbox(limit) {
+    async pendingOutbox(limit, { committedBefore } = {}) {
       const result = await sql.query<OutboxRow>(
-        'select id, topic, key, message from xsaga_outbox where published_at is null order by id limit $1',
-        [limit],
+        committedBefore === undefined
+          ? 'select id, topic, key, message from xsaga_outbox where published_at is null order by id limit $1'
+          : 'select id, topic, key, message from xsaga_outbox where published_at is null and created_at < $2::timestamptz order by id limit $1',
+        committedBefore === undefined ? [limit] : [limit, committedBefore],
       );
       return result.rows.map(toOutboxRecord);
     },

@@ -92,6 +92,14 @@ export function sagaStoreContract(name: string, factory: Factory): void {
       expect((await store.loadMany([])).size).toBe(0);
     });
 
+    it('returns the outbox records a commit wrote, with the ids and order the outbox holds them in', async () => {
+      const first = await store.commit([change('s1', 0, { outbox: [testEnvelope('t', 's1', 'First'), testEnvelope('t', 's1', 'Second')] }), change('s2', 0)]);
+      const second = await store.commit([change('s3', 0, { outbox: [testEnvelope('u', 's3', 'Third')] })]);
+      expect([...first, ...second].map((r) => r.envelope.message.type)).toEqual(['First', 'Second', 'Third']);
+      expect(await store.pendingOutbox(10)).toEqual([...first, ...second]);
+      expect(await store.commit([change('s4', 0)])).toEqual([]);
+    });
+
     it('hands out the outbox in commit order until marked published', async () => {
       await store.commit([change('s1', 0, { outbox: [testEnvelope('t', 's1', 'First'), testEnvelope('t', 's1', 'Second')] })]);
       await store.commit([change('s2', 0, { outbox: [testEnvelope('u', 's2', 'Third')] })]);
