@@ -27,12 +27,10 @@ export function createOutboxRelay(options: {
   batchSize?: number;
   idleMs?: number;
   sweepAfterMs?: number;
-  now?: () => number;
   log?: (message: string) => void;
 }): OutboxRelay {
   const batchSize = options.batchSize ?? 2000;
   const sweepAfterMs = options.sweepAfterMs ?? 5000;
-  const now = options.now ?? Date.now;
   const log = options.log ?? (() => undefined);
   let sweeping: Promise<number> | undefined;
   let sweepAll = true;
@@ -42,8 +40,8 @@ export function createOutboxRelay(options: {
     await options.store.markPublished(records.map((r) => r.id));
   }
 
-  async function sweepBatch(committedBefore: string | undefined): Promise<number> {
-    const records = await options.store.pendingOutbox(batchSize, { committedBefore });
+  async function sweepBatch(all: boolean): Promise<number> {
+    const records = await options.store.pendingOutbox(batchSize, all ? {} : { olderThanMs: sweepAfterMs });
     if (records.length > 0) await publish(records);
     return records.length;
   }
@@ -51,7 +49,7 @@ export function createOutboxRelay(options: {
   /** One sweep round at a time: two overlapping rounds could publish out of order. */
   async function sweepOnce(all: boolean): Promise<number> {
     while (sweeping) await sweeping.catch(() => 0);
-    sweeping = sweepBatch(all ? undefined : new Date(now() - sweepAfterMs).toISOString()).finally(() => (sweeping = undefined));
+    sweeping = sweepBatch(all).finally(() => (sweeping = undefined));
     return sweeping;
   }
 

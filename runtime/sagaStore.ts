@@ -60,8 +60,8 @@ export interface SagaStore {
   /** The subset of `messageIds` already applied. */
   appliedAmong(messageIds: readonly string[]): Promise<ReadonlySet<string>>;
   findIdempotencyKey(key: string): Promise<IdempotencyRecord | undefined>;
-  /** Unpublished outbox records in commit order; with `committedBefore` (ISO time), only those committed before it. */
-  pendingOutbox(limit: number, options?: { committedBefore?: string }): Promise<readonly OutboxRecord[]>;
+  /** Unpublished outbox records in commit order; with `olderThanMs`, only those committed at least that long ago (by the store's clock). */
+  pendingOutbox(limit: number, options?: { olderThanMs?: number }): Promise<readonly OutboxRecord[]>;
   markPublished(ids: readonly string[]): Promise<void>;
   /** Every outbox record of the still-active streams, in order: replayed after a restart of an in-memory bus. */
   outboxOfActiveStreams(): Promise<readonly OutboxRecord[]>;

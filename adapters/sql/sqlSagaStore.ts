@@ -127,12 +127,13 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
       return row ? { streamId: row.stream_id, requestHash: row.request_hash } : undefined;
     },
 
-    async pendingOutbox(limit, { committedBefore } = {}) {
+    async pendingOutbox(limit, { olderThanMs } = {}) {
+      // The database's own clock on both sides of the comparison: no skew between hosts.
       const result = await sql.query<OutboxRow>(
-        committedBefore === undefined
+        olderThanMs === undefined
           ? 'select id, topic, key, message from xsaga_outbox where published_at is null order by id limit $1'
-          : 'select id, topic, key, message from xsaga_outbox where published_at is null and created_at < $2::timestamptz order by id limit $1',
-        committedBefore === undefined ? [limit] : [limit, committedBefore],
+          : `select id, topic, key, message from xsaga_outbox where published_at is null and created_at < now() - make_interval(secs => $2::double precision / 1000) order by id limit $1`,
+        olderThanMs === undefined ? [limit] : [limit, olderThanMs],
       );
       return result.rows.map(toOutboxRecord);
     },

@@ -98,6 +98,10 @@ export function sagaStoreContract(name: string, factory: Factory): void {
       expect([...first, ...second].map((r) => r.envelope.message.type)).toEqual(['First', 'Second', 'Third']);
       expect(await store.pendingOutbox(10)).toEqual([...first, ...second]);
       expect(await store.commit([change('s4', 0)])).toEqual([]);
+      // The sweep's view: only rows committed at least that long ago.
+      expect(await store.pendingOutbox(10, { olderThanMs: 60_000 })).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await store.pendingOutbox(10, { olderThanMs: 10 })).toEqual([...first, ...second]);
     });
 
     it('hands out the outbox in commit order until marked published', async () => {
