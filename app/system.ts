@@ -187,6 +187,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
       for (const stop of stops.reverse()) await stop();
+      // What this process committed last is published before the bus closes, not left to the next sweep.
+      await relay.idle();
       await adapters.close();
     },
   };

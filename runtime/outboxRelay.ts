@@ -11,6 +11,8 @@ export type OutboxRelay = Readonly<{
   dispatch(records: readonly OutboxRecord[]): void;
   /** Publishes everything pending, whatever its age, and resolves when the outbox is empty. */
   publishPending(): Promise<number>;
+  /** Resolves once every record handed to `dispatch` so far was published or left to the sweep. */
+  idle(): Promise<void>;
 }>;
 
 /**
@@ -55,9 +57,8 @@ export function createOutboxRelay(options: {
 
   // Dispatches run one after the other, each taking everything queued meanwhile: commit order is kept.
   const queued: OutboxRecord[] = [];
-  let dispatching = false;
+  let dispatching: Promise<void> | undefined;
   async function drain(): Promise<void> {
-    dispatching = true;
     try {
       while (queued.length > 0) {
         const records = queued.splice(0, batchSize);
@@ -65,7 +66,7 @@ export function createOutboxRelay(options: {
         await publish(records).catch((error: unknown) => log(`outbox relay: publishing ${records.length} row(s) failed, the sweep retries: ${(error as Error).message}`));
       }
     } finally {
-      dispatching = false;
+      dispatching = undefined;
     }
   }
 
@@ -103,7 +104,10 @@ export function createOutboxRelay(options: {
     },
     dispatch(records) {
       queued.push(...records);
-      if (!dispatching) void drain();
+      dispatching ??= drain();
+    },
+    async idle() {
+      while (dispatching) await dispatching;
     },
     async publishPending() {
       let total = 0;

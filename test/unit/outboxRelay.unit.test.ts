@@ -26,7 +26,7 @@ const change = (streamId: string, types: string[]): StreamChange => ({
 const SWEEP_AFTER_MS = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function setup(options: { failPublishes?: number } = {}) {
+async function setup(options: { failPublishes?: number; publishDelayMs?: number } = {}) {
   const store: SagaStore = await createSqlSagaStore(await freshPglite());
   const memory = createMemoryMessageBus();
   const received: Message[] = [];
@@ -36,6 +36,7 @@ async function setup(options: { failPublishes?: number } = {}) {
     ...memory,
     async publish(envelopes) {
       if (failures-- > 0) throw new Error('the bus is down');
+      if (options.publishDelayMs) await sleep(options.publishDelayMs);
       await memory.publish(envelopes);
     },
   };
@@ -50,6 +51,16 @@ describe('outbox relay', () => {
     relay.dispatch(await store.commit([change('s3', ['D'])]));
     await eventually(async () => expect(await pending()).toEqual([]));
     expect(received.map((m) => m.type)).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('tells when everything dispatched so far is out, so a stopping process publishes its last commits', async () => {
+    const { store, relay, pending } = await setup({ publishDelayMs: 500 });
+    relay.dispatch(await store.commit([change('s1', ['First'])]));
+    relay.dispatch(await store.commit([change('s2', ['Second'])]));
+    expect(await pending()).toEqual(['First', 'Second']);
+    await relay.idle();
+    expect(await pending()).toEqual([]);
+    await relay.idle();
   });
 
   it('leaves young rows to their writer, and sweeps them once they are old or when woken', async () => {
