@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { TEST_KAFKA_BROKERS } from './support/kafka.ts';
+import { deleteTopics, listTopics } from '../adapters/kafka/kafkaTopics.ts';
 
 /** The servers the integration and end-to-end suites talk to. */
 const SERVICES = ['postgres', 'redis', 'kafka', 'elasticsearch'];
@@ -12,11 +14,21 @@ const infra = (command: string, services: readonly string[]): number => {
   }
 };
 
-/** Starts the real servers the suite needs, and afterwards stops only those it started. */
+/**
+ * Starts the real servers the suite needs; afterwards deletes the Kafka topics the run created and
+ * stops only the servers it started.
+ */
 export async function setup(): Promise<() => Promise<void>> {
   const startedHere = SERVICES.filter((service) => infra('status', [service]) !== 0);
   if (infra('up', SERVICES) !== 0) throw new Error(`could not start the test servers (${SERVICES.join(', ')}); see the output above`);
+  const topicsBefore = await listTopics(TEST_KAFKA_BROKERS);
   return async () => {
+    try {
+      const created = [...(await listTopics(TEST_KAFKA_BROKERS))].filter((topic) => !topicsBefore.has(topic));
+      await deleteTopics(TEST_KAFKA_BROKERS, created);
+    } catch (error) {
+      console.warn(`could not delete the test run's Kafka topics: ${(error as Error).message}`);
+    }
     if (startedHere.length > 0) infra('down', startedHere);
   };
 }

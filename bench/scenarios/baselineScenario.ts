@@ -4,7 +4,7 @@ import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
 import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
 import { driveOrders, scenarioResult } from '../orderDriver.ts';
 import { cpuWindow } from '../processStats.ts';
-import { BENCH_SERVERS } from './productionScenario.ts';
+import { BENCH_SERVERS, dropBenchTopics } from './productionScenario.ts';
 
 /** The raw saga-shaped baseline (bench/baseline/baselineSaga.ts), one process, the same servers and driver. */
 export async function runBaselineScenario(options: ScenarioOptions): Promise<ScenarioResult> {
@@ -51,5 +51,6 @@ export async function runBaselineScenario(options: ScenarioOptions): Promise<Sce
       await exited;
       clearTimeout(timer);
     }
+    await dropBenchTopics(prefix);
   }
 }
