@@ -71,6 +71,10 @@ export function createOutboxRelay(options: {
   }
 
   let loop: BackgroundLoop | undefined;
+  const wake = () => {
+    sweepAll = true;
+    loop?.wake();
+  };
 
   return {
     start() {
@@ -88,20 +92,14 @@ export function createOutboxRelay(options: {
       );
       loop = started;
       return {
-        wake: () => {
-          sweepAll = true;
-          started.wake();
-        },
+        wake,
         async stop() {
           loop = undefined;
           await started.stop();
         },
       };
     },
-    wake() {
-      sweepAll = true;
-      loop?.wake();
-    },
+    wake,
     dispatch(records) {
       queued.push(...records);
       dispatching ??= drain();

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { TEST_KAFKA_BROKERS } from './support/kafka.ts';
-import { deleteTopics, listTopics } from '../adapters/kafka/kafkaTopics.ts';
+import { deleteTopicsWhere, listTopics } from '../adapters/kafka/kafkaTopics.ts';
 
 /** The servers the integration and end-to-end suites talk to. */
 const SERVICES = ['postgres', 'redis', 'kafka', 'elasticsearch'];
@@ -24,8 +24,7 @@ export async function setup(): Promise<() => Promise<void>> {
   const topicsBefore = await listTopics(TEST_KAFKA_BROKERS);
   return async () => {
     try {
-      const created = [...(await listTopics(TEST_KAFKA_BROKERS))].filter((topic) => !topicsBefore.has(topic));
-      await deleteTopics(TEST_KAFKA_BROKERS, created);
+      await deleteTopicsWhere(TEST_KAFKA_BROKERS, (topic) => !topicsBefore.has(topic));
     } catch (error) {
       console.warn(`could not delete the test run's Kafka topics: ${(error as Error).message}`);
     }

@@ -5,7 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
  * every run: a broker that keeps thousands of them starts slowly and answers "does not host this
  * topic-partition" for a while after a restart.
  */
-export async function withKafkaAdmin<T>(brokers: readonly string[], work: (admin: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> {
+async function withKafkaAdmin<T>(brokers: readonly string[], work: (admin: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> {
   const admin = new Kafka({ clientId: 'xsaga-housekeeping', brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
@@ -17,10 +17,11 @@ export async function withKafkaAdmin<T>(brokers: readonly string[], work: (admin
 
 export const listTopics = (brokers: readonly string[]): Promise<Set<string>> => withKafkaAdmin(brokers, async (admin) => new Set(await admin.listTopics()));
 
-/** Deletes the given topics (never Kafka's internal ones); resolves to how many went. */
-export async function deleteTopics(brokers: readonly string[], topics: Iterable<string>): Promise<number> {
-  const doomed = [...topics].filter((topic) => !topic.startsWith('__'));
-  if (doomed.length === 0) return 0;
-  await withKafkaAdmin(brokers, (admin) => admin.deleteTopics({ topics: doomed, timeout: 30_000 }));
-  return doomed.length;
+/** Deletes, in one admin session, the topics `doomed` picks (never Kafka's internal ones); resolves to how many went. */
+export async function deleteTopicsWhere(brokers: readonly string[], doomed: (topic: string) => boolean): Promise<number> {
+  return withKafkaAdmin(brokers, async (admin) => {
+    const topics = (await admin.listTopics()).filter((topic) => !topic.startsWith('__') && doomed(topic));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+    return topics.length;
+  });
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
-import { deleteTopics, listTopics } from '../../adapters/kafka/kafkaTopics.ts';
+import { deleteTopicsWhere } from '../../adapters/kafka/kafkaTopics.ts';
 import { topicsFor } from '../../orders/topics.ts';
 import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
 import { driveOrders, scenarioResult } from '../orderDriver.ts';
@@ -63,6 +63,5 @@ async function dropBenchData(id: string): Promise<void> {
 
 /** Deletes the topics whose names start with `prefix.`: each run creates its own. */
 export async function dropBenchTopics(prefix: string): Promise<void> {
-  const topics = await listTopics(BENCH_SERVERS.kafkaBrokers).catch(() => new Set<string>());
-  await deleteTopics(BENCH_SERVERS.kafkaBrokers, [...topics].filter((topic) => topic.startsWith(`${prefix}.`))).catch(() => undefined);
+  await deleteTopicsWhere(BENCH_SERVERS.kafkaBrokers, (topic) => topic.startsWith(`${prefix}.`)).catch(() => undefined);
 }
