@@ -1,20 +1,41 @@
 import { defineConfig } from 'vitest/config';
 
+/** The real servers (test/globalSetup.ts) are started only for the projects that talk to them. */
+const SERVERS = 'test/globalSetup.ts';
+
 export default defineConfig({
   test: {
-    globalSetup: ['test/globalSetup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
       {
         extends: true,
-        // In-process and single-server suites: files run two at a time.
-        test: { name: 'unit+int', include: ['test/unit/**/*.test.ts', 'test/int/**/*.test.ts'], fileParallelism: true, maxWorkers: 2, sequence: { groupOrder: 0 } },
+        // In-process suites: no server, files two at a time (`npm run test:unit`).
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], fileParallelism: true, maxWorkers: 2, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        // Single-server suites run beside the unit files.
+        test: {
+          name: 'int',
+          include: ['test/int/**/*.test.ts'],
+          globalSetup: [SERVERS],
+          fileParallelism: true,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         extends: true,
         // Whole systems under load on two cores: one at a time, after the rest, so none starves another.
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], fileParallelism: false, maxWorkers: 1, sequence: { groupOrder: 1 } },
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: [SERVERS, 'test/browserSetup.ts'],
+          fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
       },
     ],
   },

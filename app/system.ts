@@ -21,6 +21,9 @@ import { sagaCatalog } from './sagaCatalog.ts';
 
 const ORDER_SAGA_ID = 'orderSaga';
 
+/** The consumer group of the saga workers: every worker process shares the inbox's partitions. */
+export const SAGA_WORKER_GROUP = 'xsaga-saga-worker';
+
 /** The adapters behind every port; embedded or production, the system is wired the same way. */
 export type SystemAdapters = Readonly<{
   sql: SqlClient;
@@ -105,7 +108,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
 
   if (has('worker')) {
     const worker = await adapters.bus.subscribe({
-      group: 'xsaga-saga-worker',
+      group: SAGA_WORKER_GROUP,
       topics: [topics.sagaInbox],
       maxBatchSize: 1000,
       handler: ({ messages }) => runtime.handle(messages),

@@ -14,11 +14,15 @@ const infra = (command: string, services: readonly string[]): number => {
   }
 };
 
+type Servers = { users: number; started?: Promise<() => Promise<void>> };
+
 /**
- * Starts the real servers the suite needs; afterwards deletes the Kafka topics the run created and
- * stops only the servers it started.
+ * Every project that needs the servers names this file, and vitest sets each such project up on its
+ * own; they share one start and one stop through the process, which all of them run in.
  */
-export async function setup(): Promise<() => Promise<void>> {
+const servers: Servers = ((globalThis as { xsagaTestServers?: Servers }).xsagaTestServers ??= { users: 0 });
+
+async function startServers(): Promise<() => Promise<void>> {
   const startedHere = SERVICES.filter((service) => infra('status', [service]) !== 0);
   if (infra('up', SERVICES) !== 0) throw new Error(`could not start the test servers (${SERVICES.join(', ')}); see the output above`);
   const topicsBefore = await listTopics(TEST_KAFKA_BROKERS);
@@ -29,5 +33,21 @@ export async function setup(): Promise<() => Promise<void>> {
       console.warn(`could not delete the test run's Kafka topics: ${(error as Error).message}`);
     }
     if (startedHere.length > 0) infra('down', startedHere);
+  };
+}
+
+/**
+ * Starts the real servers the suite needs; after the last project using them, deletes the Kafka
+ * topics the run created and stops only the servers it started.
+ */
+export async function setup(): Promise<() => Promise<void>> {
+  servers.users += 1;
+  servers.started ??= startServers();
+  const stop = await servers.started;
+  return async () => {
+    servers.users -= 1;
+    if (servers.users > 0) return;
+    servers.started = undefined;
+    await stop();
   };
 }

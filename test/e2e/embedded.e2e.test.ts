@@ -22,7 +22,8 @@ describe('xsaga on its embedded default, as a process driven over HTTP', () => {
     const data = await tempDataDir();
     try {
       const started = await startNodeProcess(['app/main.ts', 'start'], {
-        env: { PORT: '0', XSAGA_DATA_DIR: data.dir, XSAGA_PAYMENT_TIMEOUT_MS: '1000' },
+        // Roomy: under this closed loop an answered payment may take seconds, and must not time out.
+        env: { PORT: '0', XSAGA_DATA_DIR: data.dir, XSAGA_PAYMENT_TIMEOUT_MS: '10000' },
         ready: /listening on (http:\/\/127\.0\.0\.1:\d+)/,
       });
       server = started;

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-/** Debian's Chromium, installed by scripts/install-chromium.sh (which .ci/run calls). */
-export const CHROMIUM = process.env.XSAGA_TEST_CHROMIUM ?? '/usr/bin/chromium';
+/** Where Debian's package puts Chromium; scripts/install-chromium.sh installs it (test/browserSetup.ts runs it). */
+export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
+
+export const CHROMIUM = process.env.XSAGA_TEST_CHROMIUM ?? DEBIAN_CHROMIUM;
 
 /** Headless, and nothing that would reach outside this machine: the sandbox has no internet. */
 export const CHROMIUM_FLAGS = [
@@ -29,7 +31,7 @@ export type Browser = Readonly<{
 /** Launches Chromium on a fresh profile directory that `close` deletes. */
 export async function openBrowser(options: { width?: number; height?: number; timeoutMs?: number } = {}): Promise<Browser> {
   await access(CHROMIUM).catch(() => {
-    throw new Error(`${CHROMIUM} is missing: run scripts/install-chromium.sh (as root) first`);
+    throw new Error(`${CHROMIUM} is missing: run \`sudo bash scripts/install-chromium.sh\` (npm test runs it when it may install packages)`);
   });
   const profile = await mkdtemp(join(tmpdir(), 'xsaga-chromium-'));
   let context: BrowserContext;

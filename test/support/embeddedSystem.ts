@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../app/config.ts';
 import { createEmbeddedAdapters } from '../../app/embeddedAdapters.ts';
-import { startSystem, type System } from '../../app/system.ts';
+import { startSystem, type System, type SystemAdapters } from '../../app/system.ts';
 
 /** A temporary data directory that `remove` deletes. */
 export async function tempDataDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
@@ -11,8 +11,14 @@ export async function tempDataDir(): Promise<{ dir: string; remove: () => Promis
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** Starts the whole embedded system in this process; `env` overrides configuration variables. */
-export async function startEmbedded(env: Record<string, string> = {}): Promise<System> {
+/**
+ * Starts the whole embedded system in this process; `env` overrides configuration variables, and
+ * `wrap` may put test instruments around the adapters.
+ */
+export async function startEmbedded(
+  env: Record<string, string> = {},
+  wrap: (adapters: SystemAdapters) => SystemAdapters = (adapters) => adapters,
+): Promise<System> {
   const config = loadConfig({ XSAGA_DATA_DIR: ':memory:', ...env });
-  return startSystem({ config, adapters: await createEmbeddedAdapters(config), log: () => undefined });
+  return startSystem({ config, adapters: wrap(await createEmbeddedAdapters(config)), log: () => undefined });
 }

@@ -3,6 +3,11 @@ export type EventuallyOptions = Readonly<{
   timeoutMs?: number;
   /** Wait this long between attempts. */
   intervalMs?: number;
+  /**
+   * Called before every attempt: what it throws ends the wait at once (a problem that waiting cannot
+   * mend, such as a run that already went wrong), instead of being retried until the timeout.
+   */
+  failFast?: () => void;
 }>;
 
 /**
@@ -21,6 +26,7 @@ export async function eventually<T>(check: () => T | Promise<T>, options: Eventu
   const intervalMs = options.intervalMs ?? 20;
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
+    options.failFast?.();
     try {
       return await check();
     } catch (error) {

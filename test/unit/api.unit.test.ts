@@ -30,14 +30,20 @@ type History = Readonly<{
 
 type Stats = Readonly<{ byStatus: Record<OrderStatus, number>; byState: Record<string, number> }>;
 
-/** Long enough for a saga (and the 200 ms payment deadline) to settle on a slow machine; polling returns sooner. */
-const SETTLE = { timeoutMs: 15_000, intervalMs: 20 } as const;
+/**
+ * The payment deadline: the flaky payment's two retries must fit inside it with room on a machine
+ * busy with other test files, and the unanswered payment waits it out.
+ */
+const PAYMENT_TIMEOUT_MS = 4_000;
+
+/** Long enough for a saga (and the payment deadline) to settle on a slow machine; polling returns sooner. */
+const SETTLE = { timeoutMs: PAYMENT_TIMEOUT_MS + 15_000, intervalMs: 20 } as const;
 
 let system: System;
 let baseUrl: string;
 
 beforeAll(async () => {
-  const config = loadConfig({ XSAGA_DATA_DIR: ':memory:', XSAGA_PAYMENT_TIMEOUT_MS: '200' });
+  const config = loadConfig({ XSAGA_DATA_DIR: ':memory:', XSAGA_PAYMENT_TIMEOUT_MS: String(PAYMENT_TIMEOUT_MS) });
   system = await startSystem({ config, adapters: await createEmbeddedAdapters(config), log: () => {} });
   baseUrl = await system.listen(0);
 });

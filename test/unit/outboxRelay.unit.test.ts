@@ -26,8 +26,21 @@ const change = (streamId: string, types: string[]): StreamChange => ({
 const SWEEP_AFTER_MS = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One sweep round's query, seen from the store: when it began and ended, and what it was handed. */
+type SweepRound = Readonly<{ began: number; ended: number; types: readonly string[] }>;
+
 async function setup(options: { failPublishes?: number; publishDelayMs?: number } = {}) {
-  const store: SagaStore = await createSqlSagaStore(await freshPglite());
+  const sqlStore: SagaStore = await createSqlSagaStore(await freshPglite());
+  const sweeps: SweepRound[] = [];
+  const store: SagaStore = {
+    ...sqlStore,
+    async pendingOutbox(limit, filter) {
+      const began = Date.now();
+      const records = await sqlStore.pendingOutbox(limit, filter);
+      if (filter?.olderThanMs !== undefined) sweeps.push({ began, ended: Date.now(), types: records.map((r) => r.envelope.message.type) });
+      return records;
+    },
+  };
   const memory = createMemoryMessageBus();
   const received: Message[] = [];
   await memory.subscribe({ group: 'observer', topics: ['commands'], handler: async ({ messages }) => void received.push(...messages) });
@@ -41,7 +54,7 @@ async function setup(options: { failPublishes?: number; publishDelayMs?: number 
     },
   };
   const relay = createOutboxRelay({ store, bus, idleMs: 20, sweepAfterMs: SWEEP_AFTER_MS });
-  return { store, relay, received, pending: async () => (await store.pendingOutbox(100)).map((r) => r.envelope.message.type) };
+  return { store, relay, received, sweeps, pending: async () => (await sqlStore.pendingOutbox(100)).map((r) => r.envelope.message.type) };
 }
 
 describe('outbox relay', () => {
@@ -64,19 +77,24 @@ describe('outbox relay', () => {
   });
 
   it('leaves young rows to their writer, and sweeps them once they are old or when woken', async () => {
-    const { store, relay, received, pending } = await setup();
+    const { store, relay, received, sweeps, pending } = await setup();
     const loop = relay.start();
     try {
       // The first round after a start sweeps everything, whatever its age.
       await store.commit([change('s1', ['Old'])]);
       await eventually(async () => expect(await pending()).toEqual([]));
       // A writer that committed and died before publishing: its row is young, so the sweep waits.
+      const committing = Date.now();
       await store.commit([change('s2', ['Orphan'])]);
-      const committed = performance.now();
-      await sleep(SWEEP_AFTER_MS / 2);
-      expect(await pending()).toEqual(['Orphan']);
-      await eventually(async () => expect(await pending()).toEqual([]));
-      expect(performance.now() - committed).toBeGreaterThanOrEqual(SWEEP_AFTER_MS);
+      const committed = Date.now();
+      await eventually(async () => expect(await pending()).toEqual([]), { timeoutMs: SWEEP_AFTER_MS + 10_000 });
+      const after = sweeps.filter((round) => round.began >= committed);
+      const young = after.filter((round) => round.ended - committing < SWEEP_AFTER_MS);
+      // Rounds ran while the row was young (the sweep did look), and none of them took it.
+      expect(young.length).toBeGreaterThan(0);
+      expect(young.flatMap((round) => round.types)).toEqual([]);
+      const taken = sweeps.find((round) => round.types.includes('Orphan'))!;
+      expect(taken.ended - committing).toBeGreaterThanOrEqual(SWEEP_AFTER_MS);
       await store.commit([change('s3', ['Timer'])]);
       relay.wake();
       await eventually(async () => expect(await pending()).toEqual([]));
@@ -89,7 +107,8 @@ describe('outbox relay', () => {
   it('leaves rows it failed to publish to the sweep, which publishes them', async () => {
     const { store, relay, received, pending } = await setup({ failPublishes: 1 });
     relay.dispatch(await store.commit([change('s1', ['Lost'])]));
-    await sleep(100);
+    // The dispatch has run (and failed) once the relay is idle.
+    await relay.idle();
     expect(await pending()).toEqual(['Lost']);
     expect(received).toEqual([]);
     const loop = relay.start();

@@ -3,7 +3,9 @@ import { createMemoryMessageBus } from '../../adapters/memory/memoryMessageBus.t
 import { createPgliteClient } from '../../adapters/pglite/pgliteClient.ts';
 import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
 import { orderRequestFor, scenarioFor } from '../../app/orderMix.ts';
-import type { System } from '../../app/system.ts';
+import { sagaCatalog } from '../../app/sagaCatalog.ts';
+import { SAGA_WORKER_GROUP, type System } from '../../app/system.ts';
+import { participantGroup } from '../../participants/participant.ts';
 import { orderSagaDefinition } from '../../orders/orderSagaDefinition.ts';
 import { createOrderService } from '../../orders/orderService.ts';
 import { createMemoryOrderReadModel } from '../../adapters/memory/memoryOrderReadModel.ts';
@@ -13,6 +15,8 @@ import { systemClock } from '../../runtime/clock.ts';
 import { MachineRegistry } from '../../runtime/sagaDefinition.ts';
 import { createSagaRuntime, replayStream } from '../../runtime/sagaRuntime.ts';
 import { startEmbedded, tempDataDir } from '../support/embeddedSystem.ts';
+import type { Message } from '../../runtime/message.ts';
+import { recordDeliveries, type DeliveryLog } from '../support/deliveryLog.ts';
 import { eventually } from '../support/eventually.ts';
 
 const order = (overrides: Partial<PlaceOrderRequest> = {}): PlaceOrderRequest => ({ ...orderRequestFor(1, scenarioFor(0)), ...overrides });
@@ -22,8 +26,8 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function embedded(env: Record<string, string> = {}): Promise<System> {
-  const system = await startEmbedded(env);
+async function embedded(env: Record<string, string> = {}, wrap?: Parameters<typeof startEmbedded>[1]): Promise<System> {
+  const system = await startEmbedded(env, wrap);
   cleanups.push(() => system.stop());
   return system;
 }
@@ -44,7 +48,8 @@ async function count(system: System, sql: string, params: unknown[]): Promise<nu
   return Number(result.rows[0]?.n ?? 0);
 }
 
-describe('saga runtime on the embedded adapters', () => {
+// Each test starts PGlite (WebAssembly PostgreSQL) two or three times: seconds each on a busy machine.
+describe('saga runtime on the embedded adapters', { timeout: 120_000 }, () => {
   it('publishes a command committed before a crash exactly once after restart', async () => {
     const data = await tempDataDir();
     cleanups.push(data.remove);
@@ -94,20 +99,35 @@ describe('saga runtime on the embedded adapters', () => {
   });
 
   it('performs one effect when every command and reply is delivered three times', async () => {
-    const system = await embedded();
+    let deliveries: DeliveryLog | undefined;
+    const system = await embedded({}, (adapters) => {
+      deliveries = recordDeliveries(adapters.bus);
+      return { ...adapters, bus: deliveries.bus };
+    });
     const placed = await system.orders.placeOrder(order({ shippingAddress: { ...order().shippingAddress, country: 'ZZ' } }));
     const view = await terminalView(system, placed.orderId);
     expect(view.failureReason).toBe('UNDELIVERABLE');
     const stock = await system.adapters.sql.query('select sku, available from inventory_stock order by sku');
-    const outbox = await system.adapters.sql.query<{ topic: string; key: string; message: never }>(
+    const outbox = await system.adapters.sql.query<{ topic: string; key: string; message: Message }>(
       'select topic, key, message from xsaga_outbox where stream_id = $1 order by id',
       [placed.orderId],
     );
     const stream = await system.adapters.store.readStream(placed.orderId);
     const replies = stream.slice(1).map((e) => ({ topic: system.topics.sagaInbox, key: placed.orderId, message: e.message }));
     for (let i = 0; i < 3; i++) await system.adapters.bus.publish([...outbox.rows, ...replies]);
-    // Everything redelivered has been consumed once the participants answered the duplicates.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const participants = sagaCatalog(system.topics).participants;
+    const commands = outbox.rows.flatMap(({ topic, message }) => {
+      const spec = participants.find((p) => p.commandTopic === topic);
+      return spec ? [{ group: participantGroup(spec), message }] : [];
+    });
+    expect(commands.map(({ message }) => message.type)).toEqual(['CapturePayment', 'ReserveStock', 'CreateShipment', 'ReleaseStock', 'RefundPayment']);
+    // Every duplicate was handled: each command by its participant (once, and three times again), each
+    // reply by the saga (once, three times from here, and three times more as the participants answered
+    // the duplicate commands with their stored outcomes, under the same reply ids).
+    await eventually(() => {
+      for (const { group, message } of commands) expect(deliveries!.handled(group, message.metadata.messageId), message.type).toBe(4);
+      for (const { message } of replies) expect(deliveries!.handled(SAGA_WORKER_GROUP, message.metadata.messageId), message.type).toBe(7);
+    });
     await system.relay.publishPending();
     expect((await system.adapters.store.readStream(placed.orderId)).length).toBe(stream.length);
     expect(await count(system, `select count(*) as n from payment_ledger where order_id = $1`, [placed.orderId])).toBe(2);
@@ -120,7 +140,9 @@ describe('saga runtime on the embedded adapters', () => {
     const data = await tempDataDir();
     cleanups.push(data.remove);
     const env = { XSAGA_DATA_DIR: data.dir, XSAGA_PAYMENT_TIMEOUT_MS: '1500' };
-    const first = await startEmbedded(env);
+    // The first process runs no relay, hence no timer scheduler: however slow the machine, the
+    // deadline cannot fire before the restart.
+    const first = await startEmbedded({ ...env, XSAGA_ROLES: 'api,worker,participants,projector' });
     const placed = await first.orders.placeOrder(order({ paymentToken: 'tok_no_answer' }));
     const completed = await first.orders.placeOrder(order());
     await terminalView(first, completed.orderId);

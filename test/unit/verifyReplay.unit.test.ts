@@ -52,7 +52,7 @@ describe('verify-replay on a store that the embedded system filled with orders o
 
   beforeAll(async () => {
     data = await tempDataDir();
-    const env = { XSAGA_DATA_DIR: data.dir, XSAGA_SNAPSHOT_EVERY: '2', XSAGA_PAYMENT_TIMEOUT_MS: '200' };
+    const env = { XSAGA_DATA_DIR: data.dir, XSAGA_SNAPSHOT_EVERY: '2', XSAGA_PAYMENT_TIMEOUT_MS: '2000' };
     const system = await startEmbedded(env);
     try {
       const requests = DEFAULT_MIX.flatMap((scenario, s) => Array.from({ length: ORDERS_PER_SCENARIO }, (_, i) => orderRequestFor(s * ORDERS_PER_SCENARIO + i, scenario)));
