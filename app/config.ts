@@ -32,6 +32,11 @@ export type Config = Readonly<{
   dataDir: string;
   paymentTimeoutMs: number;
   maxAttempts: number;
+  /** Backoff between attempts of a step or compensation (full jitter under base × 2^(retry − 1), capped). */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** A compensation that failed this many times in a row parks for a human. */
+  parkAfterAttempts: number;
   snapshotEvery: number;
   actorCacheSize: number;
   partitions: number;
@@ -135,6 +140,9 @@ export function loadConfig(env: Env): Config {
     dataDir: read.text('XSAGA_DATA_DIR', './.xsaga'),
     paymentTimeoutMs: read.integer('XSAGA_PAYMENT_TIMEOUT_MS', 30_000, 1, 7 * 24 * 3600 * 1000),
     maxAttempts: read.integer('XSAGA_MAX_ATTEMPTS', 5, 1, 100),
+    retryBaseMs: read.integer('XSAGA_RETRY_BASE_MS', 200, 1, 3_600_000),
+    retryMaxMs: read.integer('XSAGA_RETRY_MAX_MS', 60_000, 1, 7 * 24 * 3600 * 1000),
+    parkAfterAttempts: read.integer('XSAGA_PARK_AFTER_ATTEMPTS', 50, 1, 100_000),
     snapshotEvery: read.integer('XSAGA_SNAPSHOT_EVERY', 25, 1, 100_000),
     actorCacheSize: read.integer('XSAGA_ACTOR_CACHE_SIZE', 10_000, 0, 10_000_000),
     partitions: read.integer('XSAGA_PARTITIONS', 8, 1, 1024),

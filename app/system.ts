@@ -146,7 +146,13 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     definition,
     readModel: adapters.readModel,
     clock,
-    settings: { paymentTimeoutMs: config.paymentTimeoutMs, maxAttempts: config.maxAttempts },
+    settings: {
+      paymentTimeoutMs: config.paymentTimeoutMs,
+      maxAttempts: config.maxAttempts,
+      retryBaseMs: config.retryBaseMs,
+      retryMaxMs: config.retryMaxMs,
+      parkAfterAttempts: config.parkAfterAttempts,
+    },
     minVersionWaitMs: config.minVersionWaitMs,
   });
 

@@ -1,6 +1,8 @@
 import { assign, emit, setup } from 'xstate';
+import { backoffDelay } from './retryBackoff.ts';
 import type {
   Attempts,
+  FailureData,
   FailureReason,
   OrderSagaCommand,
   OrderSagaContext,
@@ -15,9 +17,17 @@ export const ORDER_SAGA_VERSION = 1;
 
 const noAttempts: Attempts = { capture: 0, reserve: 0, ship: 0, release: 0, refund: 0 };
 
+/** Defaults for streams started before a setting existed: their replay must not change. */
+const settingDefaults = { retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 50 };
+
+/** Retries of `action` since the backoff last started over: 1 after the first failure. */
+const retriesOf = (context: OrderSagaContext, action: StepAction) => context.attempts[action] - context.retryFrom[action];
+
 /**
  * The order saga: payment → inventory → shipping, and on failure the compensations of the
- * completed steps in reverse order. Pure: every effect is a command emitted as data, every
+ * completed steps in reverse order. A failed attempt waits (`backingOff`, a durable timer with
+ * jittered exponential backoff) before the next; a compensation that keeps failing parks for a
+ * human, who may retry, resume or cancel. Pure: every effect is a command emitted as data, every
  * implementation is named so the chart opens in Stately as it is.
  */
 export const orderSaga = setup({
@@ -31,12 +41,30 @@ export const orderSaga = setup({
     countAttempt: assign(({ context }, params: { action: StepAction }) => ({
       attempts: { ...context.attempts, [params.action]: context.attempts[params.action] + 1 },
     })),
+    /** The wait before the next attempt, from the attempts since the backoff last started over. */
+    planBackoff: assign(({ context }, params: { action: StepAction }) => {
+      const retry = retriesOf(context, params.action);
+      return { backoffMs: backoffDelay(context.settings, retry, `${context.order.orderId}:${params.action}:${context.attempts[params.action]}`) };
+    }),
+    /** An operator's retry or resume: the backoff and the count towards parking start over. */
+    startBackoffOver: assign(({ context }, params: { action: StepAction }) => ({
+      retryFrom: { ...context.retryFrom, [params.action]: context.attempts[params.action] },
+      attention: null,
+    })),
+    park: assign(({ context, event }, params: { action: StepAction }) => ({
+      attention: {
+        reason: 'COMPENSATION_PARKED' as const,
+        action: params.action,
+        attempts: context.attempts[params.action],
+        lastError: String((event.data as Partial<FailureData>).reason),
+      },
+    })),
     recordStep: assign(({ context }, params: StepRecord) => ({ steps: [...context.steps, params] })),
     failWith: assign((_, params: { reason: FailureReason }) => ({ failureReason: params.reason })),
     /** A final refusal carries its own reason; a transient failure that ran out of attempts means the step is unavailable. */
     failFromReply: assign(({ event }, params: { whenExhausted: FailureReason }) => {
-      const failure = 'reason' in event.data ? event.data : { reason: params.whenExhausted, retryable: true };
-      return { failureReason: (failure.retryable ? params.whenExhausted : failure.reason) as FailureReason };
+      const failure = event.data as Partial<FailureData>;
+      return { failureReason: (failure.retryable !== false ? params.whenExhausted : failure.reason) as FailureReason };
     }),
     capturePayment: emit(({ context }) => ({
       type: 'CapturePayment' as const,
@@ -72,18 +100,30 @@ export const orderSaga = setup({
   },
   guards: {
     canRetry: ({ context, event }, params: { action: StepAction }) =>
-      'retryable' in event.data && event.data.retryable && context.attempts[params.action] < context.settings.maxAttempts,
+      (event.data as Partial<FailureData>).retryable === true && context.attempts[params.action] < context.settings.maxAttempts,
+    /** A compensation is never dropped: below the limit it retries, at it the saga parks for a human. */
+    belowParkLimit: ({ context }, params: { action: StepAction }) => retriesOf(context, params.action) < context.settings.parkAfterAttempts,
   },
   delays: {
     paymentTimeout: ({ context }) => context.settings.paymentTimeoutMs,
+    retryBackoff: ({ context }) => context.backoffMs,
   },
 }).createMachine({
   id: 'orderSaga',
-  context: ({ input }) => ({ order: input.order, settings: input.settings, attempts: noAttempts, steps: [], failureReason: null }),
+  context: ({ input }) => ({
+    order: input.order,
+    settings: { ...settingDefaults, ...input.settings },
+    attempts: noAttempts,
+    retryFrom: noAttempts,
+    backoffMs: 0,
+    steps: [],
+    failureReason: null,
+    attention: null,
+  }),
   initial: 'payment',
   states: {
     payment: {
-      description: 'Capture the payment; the deadline covers every attempt.',
+      description: 'Capture the payment; the deadline covers every attempt and every wait between them.',
       initial: 'capturing',
       after: {
         paymentTimeout: {
@@ -95,60 +135,135 @@ export const orderSaga = setup({
         capturing: {
           entry: [{ type: 'countAttempt', params: { action: 'capture' } }, 'capturePayment'],
           on: {
-            PaymentFailed: { guard: { type: 'canRetry', params: { action: 'capture' } }, target: 'capturing', reenter: true },
+            PaymentFailed: { guard: { type: 'canRetry', params: { action: 'capture' } }, target: 'backingOff' },
           },
+        },
+        backingOff: {
+          entry: { type: 'planBackoff', params: { action: 'capture' } },
+          after: { retryBackoff: 'capturing' },
+          on: { RetryRequested: { target: 'capturing', actions: { type: 'startBackoffOver', params: { action: 'capture' } } } },
         },
       },
       on: {
         PaymentCaptured: { target: 'inventory', actions: { type: 'recordStep', params: { step: 'payment', action: 'capture' } } },
         PaymentFailed: { target: 'failed', actions: { type: 'failFromReply', params: { whenExhausted: 'PAYMENT_UNAVAILABLE' } } },
+        // Like the deadline: the refund voids a capture still in flight.
+        CancelRequested: { target: '#orderSaga.compensating.refundingPayment', actions: { type: 'failWith', params: { reason: 'CANCELLED' } } },
       },
     },
     inventory: {
       description: 'Reserve the stock of every item.',
-      entry: [{ type: 'countAttempt', params: { action: 'reserve' } }, 'reserveStock'],
+      initial: 'reserving',
+      states: {
+        reserving: {
+          entry: [{ type: 'countAttempt', params: { action: 'reserve' } }, 'reserveStock'],
+          on: {
+            StockReservationFailed: [
+              { guard: { type: 'canRetry', params: { action: 'reserve' } }, target: 'backingOff' },
+              {
+                target: '#orderSaga.compensating.refundingPayment',
+                actions: { type: 'failFromReply', params: { whenExhausted: 'INVENTORY_UNAVAILABLE' } },
+              },
+            ],
+          },
+        },
+        backingOff: {
+          entry: { type: 'planBackoff', params: { action: 'reserve' } },
+          after: { retryBackoff: 'reserving' },
+          on: { RetryRequested: { target: 'reserving', actions: { type: 'startBackoffOver', params: { action: 'reserve' } } } },
+        },
+      },
       on: {
         StockReserved: { target: 'shipping', actions: { type: 'recordStep', params: { step: 'inventory', action: 'reserve' } } },
-        StockReservationFailed: [
-          { guard: { type: 'canRetry', params: { action: 'reserve' } }, target: 'inventory', reenter: true },
-          {
-            target: '#orderSaga.compensating.refundingPayment',
-            actions: { type: 'failFromReply', params: { whenExhausted: 'INVENTORY_UNAVAILABLE' } },
-          },
-        ],
+        // The release voids a reservation still in flight, so a cancel is safe here.
+        CancelRequested: { target: '#orderSaga.compensating.releasingStock', actions: { type: 'failWith', params: { reason: 'CANCELLED' } } },
       },
     },
     shipping: {
       description: 'Create the shipment.',
-      entry: [{ type: 'countAttempt', params: { action: 'ship' } }, 'createShipment'],
+      initial: 'creating',
+      states: {
+        creating: {
+          entry: [{ type: 'countAttempt', params: { action: 'ship' } }, 'createShipment'],
+          on: {
+            ShipmentFailed: [
+              { guard: { type: 'canRetry', params: { action: 'ship' } }, target: 'backingOff' },
+              {
+                target: '#orderSaga.compensating.releasingStock',
+                actions: { type: 'failFromReply', params: { whenExhausted: 'SHIPPING_UNAVAILABLE' } },
+              },
+            ],
+          },
+        },
+        backingOff: {
+          description: 'Every attempt so far failed, so nothing shipped: the one place of shipping where a cancel is safe.',
+          entry: { type: 'planBackoff', params: { action: 'ship' } },
+          after: { retryBackoff: 'creating' },
+          on: {
+            RetryRequested: { target: 'creating', actions: { type: 'startBackoffOver', params: { action: 'ship' } } },
+            CancelRequested: { target: '#orderSaga.compensating.releasingStock', actions: { type: 'failWith', params: { reason: 'CANCELLED' } } },
+          },
+        },
+      },
       on: {
         ShipmentCreated: { target: 'completed', actions: { type: 'recordStep', params: { step: 'shipping', action: 'ship' } } },
-        ShipmentFailed: [
-          { guard: { type: 'canRetry', params: { action: 'ship' } }, target: 'shipping', reenter: true },
-          {
-            target: '#orderSaga.compensating.releasingStock',
-            actions: { type: 'failFromReply', params: { whenExhausted: 'SHIPPING_UNAVAILABLE' } },
-          },
-        ],
       },
     },
     compensating: {
-      description: 'Undo the completed steps in reverse order. A compensation is retried until it succeeds: it is never dropped.',
+      description: 'Undo the completed steps in reverse order. A compensation is retried with backoff until it succeeds, or parks for a human: it is never dropped.',
       initial: 'releasingStock',
       states: {
         releasingStock: {
-          entry: [{ type: 'countAttempt', params: { action: 'release' } }, 'releaseStock'],
+          initial: 'releasing',
+          states: {
+            releasing: {
+              entry: [{ type: 'countAttempt', params: { action: 'release' } }, 'releaseStock'],
+              on: {
+                StockReleaseFailed: [
+                  { guard: { type: 'belowParkLimit', params: { action: 'release' } }, target: 'backingOff' },
+                  { target: 'parked', actions: { type: 'park', params: { action: 'release' } } },
+                ],
+              },
+            },
+            backingOff: {
+              entry: { type: 'planBackoff', params: { action: 'release' } },
+              after: { retryBackoff: 'releasing' },
+              on: { RetryRequested: { target: 'releasing', actions: { type: 'startBackoffOver', params: { action: 'release' } } } },
+            },
+            parked: {
+              description: 'The release kept failing: an operator resumes it once its cause is fixed.',
+              on: { ResumeRequested: { target: 'releasing', actions: { type: 'startBackoffOver', params: { action: 'release' } } } },
+            },
+          },
           on: {
             StockReleased: { target: 'refundingPayment', actions: { type: 'recordStep', params: { step: 'inventory', action: 'release' } } },
-            StockReleaseFailed: { target: 'releasingStock', reenter: true },
           },
         },
         refundingPayment: {
-          description: 'Refund a capture, or void a payment whose outcome is unknown after the deadline.',
-          entry: [{ type: 'countAttempt', params: { action: 'refund' } }, 'refundPayment'],
+          description: 'Refund a capture, or void a payment whose outcome is unknown after the deadline or a cancel.',
+          initial: 'refunding',
+          states: {
+            refunding: {
+              entry: [{ type: 'countAttempt', params: { action: 'refund' } }, 'refundPayment'],
+              on: {
+                PaymentRefundFailed: [
+                  { guard: { type: 'belowParkLimit', params: { action: 'refund' } }, target: 'backingOff' },
+                  { target: 'parked', actions: { type: 'park', params: { action: 'refund' } } },
+                ],
+              },
+            },
+            backingOff: {
+              entry: { type: 'planBackoff', params: { action: 'refund' } },
+              after: { retryBackoff: 'refunding' },
+              on: { RetryRequested: { target: 'refunding', actions: { type: 'startBackoffOver', params: { action: 'refund' } } } },
+            },
+            parked: {
+              description: 'The refund kept failing: an operator resumes it once its cause is fixed.',
+              on: { ResumeRequested: { target: 'refunding', actions: { type: 'startBackoffOver', params: { action: 'refund' } } } },
+            },
+          },
           on: {
             PaymentRefunded: { target: '#orderSaga.failed', actions: { type: 'recordStep', params: { step: 'payment', action: 'refund' } } },
-            PaymentRefundFailed: { target: 'refundingPayment', reenter: true },
           },
         },
       },

@@ -1,5 +1,8 @@
 import type { FailureReason, OrderItem, OrderSagaContext, StepRecord } from '../machines/orderTypes.ts';
 
+/** Why an order waits for a human, since when, and what it last tried; `null` while nothing needs one. */
+export type OrderAttention = Readonly<{ reason: string; since: string; attempts: number; lastError: string }>;
+
 export type OrderStatus = 'PENDING' | 'COMPLETED' | 'FAILED';
 
 /** The read model's document for one order. */
@@ -7,7 +10,7 @@ export type OrderView = Readonly<{
   orderId: string;
   customerId: string;
   status: OrderStatus;
-  /** The statechart state, dotted (`payment.capturing`, `compensating.refundingPayment`). */
+  /** The statechart state, dotted (`payment.capturing`, `compensating.refundingPayment.parked`). */
   state: string;
   failureReason: FailureReason | null;
   total: number;
@@ -15,6 +18,7 @@ export type OrderView = Readonly<{
   items: readonly OrderItem[];
   steps: readonly StepRecord[];
   attempts: OrderSagaContext['attempts'];
+  attention: OrderAttention | null;
   version: number;
   placedAt: string;
   updatedAt: string;
@@ -47,6 +51,10 @@ export function orderView(args: { context: OrderSagaContext; value: unknown; ver
     items: context.order.items,
     steps: context.steps,
     attempts: context.attempts,
+    // A parked saga accepts nothing but an operator's event, so the fact that parked it is its latest.
+    attention: context.attention
+      ? { reason: context.attention.reason, since: args.updatedAt, attempts: context.attention.attempts, lastError: context.attention.lastError }
+      : null,
     version: args.version,
     placedAt: context.order.placedAt,
     updatedAt: args.updatedAt,

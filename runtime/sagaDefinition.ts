@@ -1,6 +1,9 @@
 import type { AnyStateMachine, InputFrom, SnapshotFrom } from 'xstate';
 import type { Message } from './message.ts';
 
+/** What an operator may do to a saga by hand. */
+export type OperatorAction = 'retry' | 'resume' | 'cancel';
+
 /**
  * How the runtime hosts one machine version: how a stream starts, where its commands go and
  * what its read-model view looks like. Everything the runtime needs to know about a saga type.
@@ -17,6 +20,11 @@ export interface SagaDefinition<TMachine extends AnyStateMachine = AnyStateMachi
   /** The saga's read-model document after an event; published to `factsTopic`. */
   view(args: Readonly<{ streamId: string; version: number; snapshot: SnapshotFrom<TMachine>; updatedAt: string }>): TView;
   readonly factsTopic: string;
+  /**
+   * The event each operator action sends into the saga (data `{ operator, reason }`); an action the
+   * machine has no event for, or that its current state does not accept, is refused.
+   */
+  readonly operatorActions?: Readonly<Partial<Record<OperatorAction, string>>>;
 }
 
 /** Machines the runtime can host, by machine id and version. */

@@ -34,6 +34,7 @@ export const orderIndexMappings = {
     // Kept in _source for `get`, never searched: no need to pay for indexing them.
     steps: { type: 'object', enabled: false },
     attempts: { type: 'object', enabled: false },
+    attention: { properties: { reason: keyword, since: { type: 'date' }, attempts: { type: 'long' }, lastError: keyword } },
     version: { type: 'long' },
     placedAt: { type: 'date' },
     updatedAt: { type: 'date' },

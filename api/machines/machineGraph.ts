@@ -22,6 +22,8 @@ export type GraphState = Readonly<{
   compensation: boolean;
   /** A final state that ends the saga unsuccessfully. */
   failure: boolean;
+  /** A state where the saga waits for a human (parked): drawn in red with its count and oldest age. */
+  attention: boolean;
   entry: readonly string[];
 }>;
 
@@ -45,6 +47,9 @@ export type MachineGraph = Readonly<{ machineId: string; states: readonly GraphS
 
 const COMPENSATION = /compensat|rollback|undo|revert/i;
 const FAILURE = /fail|error|abort|cancel|reject/i;
+const ATTENTION = /park|attention|manual/i;
+/** States where a saga waits before it tries a step again. */
+const WAITING = /backingoff|backoff|retry|wait/i;
 
 /** The name of an action, guard or delay reference as the chart shows it. */
 function nameOf(reference: unknown): string {
@@ -61,6 +66,8 @@ function isCompensation(node: AnyStateNode): boolean {
 
 function kindOf(source: AnyStateNode, targets: readonly AnyStateNode[]): TransitionKind {
   if (targets.length === 1 && targets[0] === source) return 'retry';
+  // Into a wait before the next attempt, and out of it into that attempt.
+  if (WAITING.test(source.key) || targets.some((target) => WAITING.test(target.key))) return 'retry';
   if (isCompensation(source) || targets.some(isCompensation)) return 'compensation';
   if (targets.some((target) => target.type === 'final' && FAILURE.test(target.key))) return 'failure';
   return 'forward';
@@ -82,6 +89,7 @@ export function machineGraph(machine: AnyStateMachine): MachineGraph {
     description: node.description ?? null,
     compensation: isCompensation(node),
     failure: node.type === 'final' && FAILURE.test(node.key),
+    attention: ATTENTION.test(node.key),
     entry: (node.config.entry === undefined ? [] : [node.config.entry].flat()).map(nameOf),
   }));
   const delays = new Map<string, string>();

@@ -71,6 +71,7 @@ export function drawStatechart(container, layout, onSelectState) {
     const compound = state.type === 'compound' || state.type === 'parallel';
     const classes = ['state', `state-${state.type}`];
     if (state.compensation) classes.push('compensation');
+    if (state.attention) classes.push('attention');
     if (state.type === 'final') classes.push(state.failure ? 'final-failure' : 'final-success');
     const group = el('g', { class: classes.join(' '), 'data-state': state.name, 'data-state-id': state.id, 'data-count': 0, tabindex: compound ? undefined : 0 }, statesLayer);
     const title = el('title', {}, group);

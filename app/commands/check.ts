@@ -25,7 +25,7 @@ export async function runCheckCommand(args: string[], options: CheckCommandOptio
     return 2;
   }
   const { registry, participants } = options.catalog ?? sagaCatalog();
-  const reports: SafetyReport[] = registry.all().map((definition) => checkSaga(definition.machine, participants, { version: definition.version }));
+  const reports: SafetyReport[] = registry.all().map((definition) => checkSaga(definition.machine, participants, { version: definition.version, operatorEvents: Object.values(definition.operatorActions ?? {}) }));
   print(json ? JSON.stringify(reports, null, 2) : reports.map(formatSafetyReport).join('\n\n'));
   return reports.some((report) => report.problems.length > 0) ? 1 : 0;
 }

@@ -18,6 +18,7 @@ import { compensationOf, participantFor, replyMeanings, type ParticipantContract
 export const SAFETY_CHECKS = {
   'way-out': 'every non-final state has a way out (an event it accepts, or a deadline)',
   compensation: 'from every state after a completed step, compensation reaches a final state, undoing the steps in reverse order',
+  'retry-exit': 'every retry loop has an exit: a failure that leads back to its attempt is guarded, and when the guard refuses it leads out',
   replies: 'every reply a participant can send is accepted, wherever its command is awaited',
   commands: 'every command the machine emits has a participant',
 } as const;
@@ -98,6 +99,45 @@ function checkWayOut(leaves: readonly AnyStateNode[], all: readonly MachineTrans
   return problems;
 }
 
+/**
+ * A retry loop is a failure reply that leads, through nothing but failure replies, timers and
+ * eventless transitions (no success, no human), back to the state that took it. Such a loop needs
+ * a bound: its transition must be guarded, and a later transition for the same reply must leave.
+ */
+function checkRetryExits(leaves: readonly AnyStateNode[], all: readonly MachineTransition[], meanings: Map<string, ReplyMeaning[]>): SafetyProblem[] {
+  const isFailure = (eventType: string) => meanings.get(eventType)?.some((meaning) => !meaning.done) ?? false;
+  const automatic = (t: MachineTransition) => t.eventType === '' || t.eventType.startsWith('xstate.after.') || isFailure(t.eventType);
+  const returnsTo = (start: readonly AnyStateNode[], home: AnyStateNode): boolean => {
+    const seen = new Set<AnyStateNode>(start);
+    const queue = [...start];
+    for (let leaf = queue.shift(); leaf; leaf = queue.shift()) {
+      if (leaf === home) return true;
+      for (const t of candidateTransitions(leaf, all).filter(automatic)) {
+        for (const next of nextLeaves(leaf, t)) if (!seen.has(next) && (seen.add(next), true)) queue.push(next);
+      }
+    }
+    return false;
+  };
+  const problems: SafetyProblem[] = [];
+  for (const leaf of leaves.filter((l) => !isTerminal(l))) {
+    const candidates = candidateTransitions(leaf, all);
+    for (const failure of new Set(candidates.map((t) => t.eventType).filter(isFailure))) {
+      const options = candidates.filter((t) => t.eventType === failure);
+      const loops = options.map((t) => returnsTo(nextLeaves(leaf, t), leaf));
+      if (!loops.some(Boolean)) continue;
+      // Transitions after an unguarded one never run.
+      const reachable = options.slice(0, options.findIndex((t) => t.definition.guard === undefined) + 1 || options.length);
+      if (reachable.some((_, i) => !loops[i])) continue;
+      problems.push({
+        check: 'retry-exit',
+        state: statePath(leaf),
+        message: `state ${quoted(leaf)} retries on ${failure} with no way out of the loop: a failure that never ends keeps the saga retrying forever (park it, or fail, past a limit)`,
+      });
+    }
+  }
+  return problems;
+}
+
 function checkCompensation(
   reachable: Map<string, Configuration>,
   all: readonly MachineTransition[],
@@ -125,7 +165,7 @@ function checkCompensation(
   return [...problems.values()];
 }
 
-function checkMessages(machine: AnyStateMachine, all: readonly MachineTransition[], participants: readonly ParticipantContract[]) {
+function checkMessages(machine: AnyStateMachine, all: readonly MachineTransition[], participants: readonly ParticipantContract[], operatorEvents: readonly string[]) {
   const problems: SafetyProblem[] = [];
   const warnings: string[] = [];
   const { emissions, opaque } = emissionsOf(machine);
@@ -156,7 +196,8 @@ function checkMessages(machine: AnyStateMachine, all: readonly MachineTransition
   }
   const sent = replyMeanings(participants);
   for (const eventType of acceptedAnywhere) {
-    if (eventType !== '' && eventType !== '*' && !eventType.startsWith('xstate.') && !sent.has(eventType)) warnings.push(`the machine accepts ${eventType}, which no participant sends`);
+    if (eventType === '' || eventType === '*' || eventType.startsWith('xstate.') || sent.has(eventType) || operatorEvents.includes(eventType)) continue;
+    warnings.push(`the machine accepts ${eventType}, which no participant or operator action sends`);
   }
   const emitted = new Set(emissions.map((e) => e.command));
   for (const participant of participants) {
@@ -174,7 +215,11 @@ function checkMessages(machine: AnyStateMachine, all: readonly MachineTransition
  * const report = checkSaga(orderSaga, [paymentParticipant(t), inventoryParticipant(t), shippingParticipant(t)], { version: 1 });
  * if (report.problems.length > 0) console.error(formatSafetyReport(report));
  */
-export function checkSaga(machine: AnyStateMachine, participants: readonly ParticipantContract[], options: { version?: number } = {}): SafetyReport {
+export function checkSaga(
+  machine: AnyStateMachine,
+  participants: readonly ParticipantContract[],
+  options: { version?: number; operatorEvents?: readonly string[] } = {},
+): SafetyReport {
   const all = transitionsOf(machine);
   const nodes = stateNodesOf(machine);
   const structure: SafetyProblem[] = nodes
@@ -185,7 +230,7 @@ export function checkSaga(machine: AnyStateMachine, participants: readonly Parti
   const reachable = explore(start, all, meanings, () => true);
   const reachedLeaves = new Set([...reachable.values()].map((c) => c.leaf));
   const leaves = nodes.filter((node) => node.type === 'atomic' || node.type === 'final');
-  const messages = checkMessages(machine, all, participants);
+  const messages = checkMessages(machine, all, participants, options.operatorEvents ?? []);
   const warnings = [...leaves.filter((leaf) => !reachedLeaves.has(leaf)).map((leaf) => `state ${quoted(leaf)} is unreachable`), ...messages.warnings];
   return {
     machine: `${machine.id}@${options.version ?? '?'}`,
@@ -193,7 +238,13 @@ export function checkSaga(machine: AnyStateMachine, participants: readonly Parti
     transitions: all.length,
     commands: messages.commands,
     participants: participants.map((p) => p.name),
-    problems: [...structure, ...checkWayOut(leaves, all), ...checkCompensation(reachable, all, meanings, participants), ...messages.problems],
+    problems: [
+      ...structure,
+      ...checkWayOut(leaves, all),
+      ...checkCompensation(reachable, all, meanings, participants),
+      ...checkRetryExits(leaves, all, meanings),
+      ...messages.problems,
+    ],
     warnings,
   };
 }

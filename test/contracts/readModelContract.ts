@@ -17,6 +17,7 @@ export function viewOf(orderId: string, version: number, overrides: Partial<Orde
     items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 1999 }],
     steps: [],
     attempts: { capture: 1, reserve: 0, ship: 0, release: 0, refund: 0 },
+    attention: null,
     version,
     placedAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:01.000Z',

@@ -34,7 +34,7 @@ describe('a saga worker on PostgreSQL and Kafka', () => {
       definition,
       readModel: createMemoryOrderReadModel(),
       clock: systemClock,
-      settings: { paymentTimeoutMs: 60_000, maxAttempts: 3 },
+      settings: { paymentTimeoutMs: 60_000, maxAttempts: 3, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 50 },
     });
     const bus = createKafkaMessageBus({ brokers: TEST_KAFKA_BROKERS, partitions: 2 });
     cleanups.push(() => bus.close());

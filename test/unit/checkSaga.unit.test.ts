@@ -4,7 +4,7 @@ import { runCheckCommand } from '../../app/commands/check.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
 import { checkSaga, formatSafetyReport, type SafetyReport } from '../../runtime/safety/checkSaga.ts';
 import { MachineRegistry, type SagaDefinition } from '../../runtime/sagaDefinition.ts';
-import { deadEndSaga, deafSaga, orphanCommandSaga, soundSaga, trappedSaga, uncompensatedSaga, wrongOrderSaga } from '../fixtures/brokenMachines.ts';
+import { deadEndSaga, deafSaga, endlessRetrySaga, orphanCommandSaga, soundSaga, trappedSaga, uncompensatedSaga, wrongOrderSaga } from '../fixtures/brokenMachines.ts';
 import { generatePaths } from '../graph/generatePaths.ts';
 import { runOnMachine } from '../graph/machineRun.ts';
 import { pathModelFor } from '../graph/pathModels.ts';
@@ -15,12 +15,12 @@ const found = (report: SafetyReport) => report.problems.map((p) => `${p.check} $
 
 describe('xsaga check on the registered sagas', () => {
   it.each(registry.all().map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))('finds $label safe', ({ definition }) => {
-    const report = checkSaga(definition.machine, participants, { version: definition.version });
+    const report = checkSaga(definition.machine, participants, { version: definition.version, operatorEvents: Object.values(definition.operatorActions ?? {}) });
     expect(report.problems).toEqual([]);
     expect(report.warnings).toEqual([]);
-    expect(report.states).toBe(9);
-    expect(report.transitions).toBe(14);
-    expect(formatSafetyReport(report)).toMatch(/^orderSaga@1: 9 states, 14 transitions;[^]*✓ way-out[^]*✓ compensation[^]*✓ replies[^]*✓ commands[^]* safe$/);
+    expect(report.states).toBe(20);
+    expect(report.transitions).toBe(31);
+    expect(formatSafetyReport(report)).toMatch(/^orderSaga@1: 20 states, 31 transitions;[^]*✓ way-out[^]*✓ compensation[^]*✓ retry-exit[^]*✓ replies[^]*✓ commands[^]* safe$/);
   });
 
   it('reads from the definition the very commands the generated paths emit', () => {
@@ -52,11 +52,12 @@ describe('xsaga check on deliberately broken sagas', () => {
       'way-out releasingStock',
       'compensation shipping',
       'compensation releasingStock',
+      'retry-exit releasingStock',
       'replies releasingStock',
       'replies -',
     ]);
     expect(report.problems[0]!.message).toBe('state "releasingStock" only ever leads back into itself (StockReleaseFailed): a saga there can never leave');
-    expect(report.problems[4]!.message).toBe('participant inventory may reply StockReleased to ReleaseStock, but no state accepts it');
+    expect(report.problems[5]!.message).toBe('participant inventory may reply StockReleased to ReleaseStock, but no state accepts it');
   });
 
   it('names the state from which a failure ends the saga without compensating', () => {
@@ -69,8 +70,22 @@ describe('xsaga check on deliberately broken sagas', () => {
 
   it('names the states from which compensation runs in the wrong order', () => {
     const report = check(wrongOrderSaga);
-    expect(found(report)).toEqual(['compensation shipping', 'compensation refundingFirst', 'compensation releasingAfter']);
+    expect(found(report)).toEqual([
+      'compensation shipping',
+      'compensation refundingFirst',
+      'compensation releasingAfter',
+      'compensation refundFirstParked',
+      'compensation releaseAfterParked',
+    ]);
     expect(report.problems[0]!.message).toContain('undo RefundPayment then ReleaseStock; expected ReleaseStock then RefundPayment');
+  });
+
+  it('names a retry loop with no exit: a compensation retried forever, however long it waits between attempts', () => {
+    const report = check(endlessRetrySaga);
+    expect(found(report)).toEqual(['retry-exit releasingStock']);
+    expect(report.problems[0]!.message).toBe(
+      'state "releasingStock" retries on StockReleaseFailed with no way out of the loop: a failure that never ends keeps the saga retrying forever (park it, or fail, past a limit)',
+    );
   });
 
   it('names a state that awaits a command but drops one of its replies', () => {
@@ -97,7 +112,7 @@ describe('xsaga check, the command', () => {
   it('prints a report per registered machine and exits 0 when every check passes', async () => {
     const out = capture();
     expect(await runCheckCommand([], out)).toBe(0);
-    expect(out.printed.join('\n')).toContain('orderSaga@1: 9 states, 14 transitions');
+    expect(out.printed.join('\n')).toContain('orderSaga@1: 20 states, 31 transitions');
     expect(out.printed.join('\n')).toContain('safe');
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { orderSaga } from '../../machines/orderSaga.ts';
 import type { FailureData, Order, OrderSagaCommand, OrderSagaEvent, OrderSagaInput, StepRecord } from '../../machines/orderTypes.ts';
+import { backoffDelay, jitterOf } from '../../machines/retryBackoff.ts';
 import { given, type TimerEvent } from '../support/sagaSpec.ts';
 
 const order: Order = {
@@ -16,10 +17,30 @@ const order: Order = {
   shippingAddress: { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' },
   placedAt: '2024-05-01T09:30:00.000Z',
 };
-const input: OrderSagaInput = { order, settings: { paymentTimeoutMs: 30_000, maxAttempts: 3 } };
+const input: OrderSagaInput = {
+  order,
+  settings: { paymentTimeoutMs: 30_000, maxAttempts: 3, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 3 },
+};
 
 const PAYMENT_DEADLINE = 'xstate.after.paymentTimeout.orderSaga.payment';
 const deadlineFired: TimerEvent = { type: PAYMENT_DEADLINE };
+
+/** The backoff timer of a `backingOff` state, and its firing. */
+const BACKOFF = {
+  capture: 'xstate.after.retryBackoff.orderSaga.payment.backingOff',
+  reserve: 'xstate.after.retryBackoff.orderSaga.inventory.backingOff',
+  ship: 'xstate.after.retryBackoff.orderSaga.shipping.backingOff',
+  release: 'xstate.after.retryBackoff.orderSaga.compensating.releasingStock.backingOff',
+  refund: 'xstate.after.retryBackoff.orderSaga.compensating.refundingPayment.backingOff',
+} as const;
+const backoffFired = (action: keyof typeof BACKOFF): TimerEvent => ({ type: BACKOFF[action] as TimerEvent['type'] });
+const backoffArmed = (action: keyof typeof BACKOFF) => [{ id: BACKOFF[action], delay: expect.any(Number), event: { type: BACKOFF[action] } }];
+
+// Operator actions.
+const operator = { operator: 'ops-1', reason: 'the warehouse is back' };
+const retryRequested: OrderSagaEvent = { type: 'RetryRequested', data: operator };
+const resumeRequested: OrderSagaEvent = { type: 'ResumeRequested', data: operator };
+const cancelRequested: OrderSagaEvent = { type: 'CancelRequested', data: { operator: 'ops-1', reason: 'customer called' } };
 
 // Replies from the participants.
 const captured: OrderSagaEvent = { type: 'PaymentCaptured', data: { amount: 4_999 } };
@@ -67,7 +88,7 @@ describe('order saga: happy path', () => {
     given(orderSaga, input).whenStarted().then({
       state: 'payment.capturing',
       status: 'active',
-      context: { order, attempts: { capture: 1, reserve: 0, ship: 0, release: 0, refund: 0 }, steps: [], failureReason: null },
+      context: { order, attempts: { capture: 1, reserve: 0, ship: 0, release: 0, refund: 0 }, steps: [], failureReason: null, attention: null },
       emitted: [capturePayment(1)],
       armed: [{ id: PAYMENT_DEADLINE, delay: 30_000, event: { type: PAYMENT_DEADLINE } }],
       cancelled: [],
@@ -77,13 +98,13 @@ describe('order saga: happy path', () => {
   it('reserves the stock once the payment is captured, and cancels the deadline', () => {
     given(orderSaga, input)
       .when(captured)
-      .then({ state: 'inventory', emitted: [reserveStock(1)], armed: [], cancelled: [PAYMENT_DEADLINE], context: { steps: [capture] } });
+      .then({ state: 'inventory.reserving', emitted: [reserveStock(1)], armed: [], cancelled: [PAYMENT_DEADLINE], context: { steps: [capture] } });
   });
 
   it('creates the shipment once the stock is reserved', () => {
     given(orderSaga, input, [captured])
       .when(reserved)
-      .then({ state: 'shipping', emitted: [createShipment(1)], armed: [], cancelled: [], context: { steps: [capture, reserve] } });
+      .then({ state: 'shipping.creating', emitted: [createShipment(1)], armed: [], cancelled: [], context: { steps: [capture, reserve] } });
   });
 
   it('completes once the shipment is created', () => {
@@ -99,6 +120,9 @@ describe('order saga: happy path', () => {
   });
 });
 
+/** A transient failure, then the backoff timer: the way every retry goes. */
+const failedThenRetried = (failure: OrderSagaEvent, action: keyof typeof BACKOFF) => [failure, backoffFired(action)];
+
 describe('order saga: payment', () => {
   it('fails on a declined payment without compensating, and cancels the deadline', () => {
     given(orderSaga, input)
@@ -106,37 +130,40 @@ describe('order saga: payment', () => {
       .then({ state: 'failed', status: 'done', emitted: [], armed: [], cancelled: [PAYMENT_DEADLINE], context: { failureReason: 'PAYMENT_DECLINED', steps: [] } });
   });
 
-  it('retries a transient failure with the next attempt, leaving the deadline of `payment` alone', () => {
+  it('waits before it retries a transient failure, leaving the deadline of `payment` alone', () => {
     given(orderSaga, input)
       .when(paymentFailed(transient))
-      .then({ state: 'payment.capturing', emitted: [capturePayment(2)], armed: [], cancelled: [], context: { attempts: { capture: 2 } } })
-      .when(paymentFailed(transient))
-      .then({ state: 'payment.capturing', emitted: [capturePayment(3)], armed: [], cancelled: [], context: { failureReason: null } });
+      .then({ state: 'payment.backingOff', emitted: [], armed: backoffArmed('capture'), cancelled: [], context: { attempts: { capture: 1 } } })
+      // Leaving `backingOff` cancels its timer, which has just fired: deleting a fired timer's row is a no-op.
+      .when(backoffFired('capture'))
+      .then({ state: 'payment.capturing', emitted: [capturePayment(2)], armed: [], cancelled: [BACKOFF.capture], context: { attempts: { capture: 2 } } })
+      .when(...failedThenRetried(paymentFailed(transient), 'capture'))
+      .then({ state: 'payment.capturing', emitted: [capturePayment(3)], context: { failureReason: null } });
   });
 
   it('fails as PAYMENT_UNAVAILABLE when the transient failures reach maxAttempts', () => {
-    given(orderSaga, input, repeat(2, paymentFailed(transient)))
+    given(orderSaga, input, [...failedThenRetried(paymentFailed(transient), 'capture'), ...failedThenRetried(paymentFailed(transient), 'capture')])
       .when(paymentFailed(transient))
       .then({ state: 'failed', emitted: [], cancelled: [PAYMENT_DEADLINE], context: { failureReason: 'PAYMENT_UNAVAILABLE', attempts: { capture: 3 } } });
   });
 
   it('takes a final refusal on a retry at its word', () => {
-    given(orderSaga, input, [paymentFailed(transient)])
+    given(orderSaga, input, failedThenRetried(paymentFailed(transient), 'capture'))
       .when(paymentFailed({ reason: 'PAYMENT_DECLINED', retryable: false }))
       .then({ state: 'failed', emitted: [], context: { failureReason: 'PAYMENT_DECLINED' } });
   });
 
   it('proceeds when a retried capture succeeds', () => {
-    given(orderSaga, input, [paymentFailed(transient)])
+    given(orderSaga, input, failedThenRetried(paymentFailed(transient), 'capture'))
       .when(captured)
-      .then({ state: 'inventory', emitted: [reserveStock(1)], cancelled: [PAYMENT_DEADLINE], context: { steps: [capture] } });
+      .then({ state: 'inventory.reserving', emitted: [reserveStock(1)], cancelled: [PAYMENT_DEADLINE], context: { steps: [capture] } });
   });
 
   it('voids the payment when the deadline passes, and ignores a late capture', () => {
     given(orderSaga, input)
       .when(deadlineFired)
       .then({
-        state: 'compensating.refundingPayment',
+        state: 'compensating.refundingPayment.refunding',
         emitted: [refundPayment(1)],
         armed: [],
         context: { failureReason: 'PAYMENT_TIMEOUT', steps: [] },
@@ -146,14 +173,21 @@ describe('order saga: payment', () => {
       .then({ state: 'failed', status: 'done', emitted: [], context: { failureReason: 'PAYMENT_TIMEOUT', steps: [refund] } });
   });
 
-  it('lets the deadline cover every attempt', () => {
-    given(orderSaga, input, repeat(2, paymentFailed(transient)))
+  it('lets the deadline cover every attempt and every wait, and cancels the backoff timer it interrupts', () => {
+    given(orderSaga, input, [...failedThenRetried(paymentFailed(transient), 'capture'), paymentFailed(transient)])
       .when(deadlineFired)
-      .then({ state: 'compensating.refundingPayment', emitted: [refundPayment(1)], context: { failureReason: 'PAYMENT_TIMEOUT' } });
+      .then({
+        state: 'compensating.refundingPayment.refunding',
+        emitted: [refundPayment(1)],
+        cancelled: [BACKOFF.capture, PAYMENT_DEADLINE],
+        context: { failureReason: 'PAYMENT_TIMEOUT' },
+      });
   });
 
   it('ignores a deadline that fires after the capture', () => {
-    given(orderSaga, input, [captured]).when(deadlineFired).then({ state: 'inventory', emitted: [], context: { failureReason: null }, rejects: [deadlineFired] });
+    given(orderSaga, input, [captured])
+      .when(deadlineFired)
+      .then({ state: 'inventory.reserving', emitted: [], context: { failureReason: null }, rejects: [deadlineFired] });
   });
 });
 
@@ -161,29 +195,31 @@ describe('order saga: inventory', () => {
   it('refunds the payment when the stock is out', () => {
     given(orderSaga, input, [captured])
       .when(reservationFailed({ reason: 'OUT_OF_STOCK', retryable: false }))
-      .then({ state: 'compensating.refundingPayment', emitted: [refundPayment(1)], context: { failureReason: 'OUT_OF_STOCK', steps: [capture] } })
+      .then({ state: 'compensating.refundingPayment.refunding', emitted: [refundPayment(1)], context: { failureReason: 'OUT_OF_STOCK', steps: [capture] } })
       .when(refunded)
       .then({ state: 'failed', status: 'done', emitted: [], context: { failureReason: 'OUT_OF_STOCK', steps: [capture, refund] } });
   });
 
-  it('retries a transient reservation failure with the next attempt', () => {
+  it('waits, then retries a transient reservation failure with the next attempt', () => {
     given(orderSaga, input, [captured])
       .when(reservationFailed(transient))
-      .then({ state: 'inventory', emitted: [reserveStock(2)], armed: [], cancelled: [] })
-      .when(reservationFailed(transient))
-      .then({ state: 'inventory', emitted: [reserveStock(3)], context: { attempts: { reserve: 3 }, failureReason: null } })
+      .then({ state: 'inventory.backingOff', emitted: [], armed: backoffArmed('reserve'), cancelled: [] })
+      .when(backoffFired('reserve'))
+      .then({ state: 'inventory.reserving', emitted: [reserveStock(2)], armed: [], cancelled: [BACKOFF.reserve] })
+      .when(...failedThenRetried(reservationFailed(transient), 'reserve'))
+      .then({ state: 'inventory.reserving', emitted: [reserveStock(3)], context: { attempts: { reserve: 3 }, failureReason: null } })
       .when(reserved)
-      .then({ state: 'shipping', emitted: [createShipment(1)], context: { steps: [capture, reserve] } });
+      .then({ state: 'shipping.creating', emitted: [createShipment(1)], context: { steps: [capture, reserve] } });
   });
 
   it('refunds as INVENTORY_UNAVAILABLE when the transient failures reach maxAttempts', () => {
-    given(orderSaga, input, [captured, ...repeat(2, reservationFailed(transient))])
+    given(orderSaga, input, [captured, ...failedThenRetried(reservationFailed(transient), 'reserve'), ...failedThenRetried(reservationFailed(transient), 'reserve')])
       .when(reservationFailed(transient), refunded)
       .then({ state: 'failed', emitted: [refundPayment(1)], context: { failureReason: 'INVENTORY_UNAVAILABLE', steps: [capture, refund] } });
   });
 
   it('does not accept a duplicate capture', () => {
-    given(orderSaga, input, [captured]).when(captured).then({ state: 'inventory', emitted: [], rejects: [captured, refunded, released] });
+    given(orderSaga, input, [captured]).when(captured).then({ state: 'inventory.reserving', emitted: [], rejects: [captured, refunded, released] });
   });
 });
 
@@ -192,27 +228,29 @@ describe('order saga: shipping', () => {
     given(orderSaga, input, [captured, reserved])
       .when(shipmentFailed({ reason: 'UNDELIVERABLE', retryable: false }))
       .then({
-        state: 'compensating.releasingStock',
+        state: 'compensating.releasingStock.releasing',
         emitted: [releaseStock(1)],
         context: { failureReason: 'UNDELIVERABLE', steps: [capture, reserve] },
         rejects: [refunded],
       })
       .when(released)
-      .then({ state: 'compensating.refundingPayment', emitted: [refundPayment(1)], context: { steps: [capture, reserve, release] } })
+      .then({ state: 'compensating.refundingPayment.refunding', emitted: [refundPayment(1)], context: { steps: [capture, reserve, release] } })
       .when(refunded)
       .then({ state: 'failed', status: 'done', emitted: [], context: { failureReason: 'UNDELIVERABLE', steps: [capture, reserve, release, refund] } });
   });
 
-  it('retries a transient shipment failure with the next attempt', () => {
+  it('waits, then retries a transient shipment failure with the next attempt', () => {
     given(orderSaga, input, [captured, reserved])
       .when(shipmentFailed(transient))
-      .then({ state: 'shipping', emitted: [createShipment(2)], context: { attempts: { ship: 2 } } })
+      .then({ state: 'shipping.backingOff', emitted: [], armed: backoffArmed('ship') })
+      .when(backoffFired('ship'))
+      .then({ state: 'shipping.creating', emitted: [createShipment(2)], context: { attempts: { ship: 2 } } })
       .when(shipped)
       .then({ state: 'completed', context: { steps: [capture, reserve, ship] } });
   });
 
   it('compensates as SHIPPING_UNAVAILABLE when the transient failures reach maxAttempts', () => {
-    given(orderSaga, input, [captured, reserved, ...repeat(2, shipmentFailed(transient))])
+    given(orderSaga, input, [captured, reserved, ...failedThenRetried(shipmentFailed(transient), 'ship'), ...failedThenRetried(shipmentFailed(transient), 'ship')])
       .when(shipmentFailed(transient), released, refunded)
       .then({
         state: 'failed',
@@ -222,60 +260,147 @@ describe('order saga: shipping', () => {
   });
 });
 
-describe('order saga: compensation is retried until it succeeds', () => {
+describe('order saga: compensation retries with backoff, then parks', () => {
   const undeliverable = [captured, reserved, shipmentFailed({ reason: 'UNDELIVERABLE', retryable: false })];
 
-  it.each([true, false])('re-sends ReleaseStock after a failed release (retryable %s)', (retryable) => {
+  it.each([true, false])('waits, then re-sends ReleaseStock after a failed release (retryable %s)', (retryable) => {
     given(orderSaga, input, undeliverable)
       .when(releaseFailed({ reason: 'WAREHOUSE_DOWN', retryable }))
-      .then({ state: 'compensating.releasingStock', emitted: [releaseStock(2)], armed: [], cancelled: [], context: { failureReason: 'UNDELIVERABLE' } });
+      .then({ state: 'compensating.releasingStock.backingOff', emitted: [], armed: backoffArmed('release'), cancelled: [], context: { failureReason: 'UNDELIVERABLE' } })
+      .when(backoffFired('release'))
+      .then({ state: 'compensating.releasingStock.releasing', emitted: [releaseStock(2)], armed: [] });
   });
 
-  it.each([true, false])('re-sends RefundPayment after a failed refund (retryable %s)', (retryable) => {
+  it.each([true, false])('waits, then re-sends RefundPayment after a failed refund (retryable %s)', (retryable) => {
     given(orderSaga, input, [...undeliverable, released])
-      .when(refundFailed({ reason: 'GATEWAY_DOWN', retryable }))
-      .then({ state: 'compensating.refundingPayment', emitted: [refundPayment(2)], context: { failureReason: 'UNDELIVERABLE' } });
+      .when(refundFailed({ reason: 'GATEWAY_DOWN', retryable }), backoffFired('refund'))
+      .then({ state: 'compensating.refundingPayment.refunding', emitted: [refundPayment(2)], context: { failureReason: 'UNDELIVERABLE' } });
   });
 
-  it('keeps trying past maxAttempts and only fails once every compensation succeeded', () => {
-    const attempts = 10;
-    given(orderSaga, input, undeliverable)
-      .when(...repeat(attempts, releaseFailed(transient)))
+  it('parks after parkAfterAttempts failures in a row, saying why, and accepts nothing but an operator', () => {
+    given(orderSaga, input, [...undeliverable, ...failedThenRetried(releaseFailed(transient), 'release'), ...failedThenRetried(releaseFailed(transient), 'release')])
+      .when(releaseFailed({ reason: 'WAREHOUSE_DOWN', retryable: true }))
       .then({
-        state: 'compensating.releasingStock',
+        state: 'compensating.releasingStock.parked',
         status: 'active',
-        emitted: Array.from({ length: attempts }, (_, i) => releaseStock(i + 2)),
-        context: { steps: [capture, reserve] },
-        rejects: [refunded],
+        emitted: [],
+        armed: [],
+        context: { attention: { reason: 'COMPENSATION_PARKED', action: 'release', attempts: 3, lastError: 'WAREHOUSE_DOWN' } },
+        rejects: [releaseFailed(transient), refunded, retryRequested, cancelRequested, backoffFired('release')],
       })
-      .when(released, ...repeat(attempts, refundFailed({ reason: 'CARD_CLOSED', retryable: false })))
-      .then({
-        state: 'compensating.refundingPayment',
-        status: 'active',
-        emitted: [refundPayment(1), ...Array.from({ length: attempts }, (_, i) => refundPayment(i + 2))],
-      })
+      .when(resumeRequested)
+      .then({ state: 'compensating.releasingStock.releasing', emitted: [releaseStock(4)], context: { attention: null, retryFrom: { release: 3 } } })
+      // The count towards parking started over: two more failures only back off.
+      .when(...failedThenRetried(releaseFailed(transient), 'release'), ...failedThenRetried(releaseFailed(transient), 'release'), released)
+      .then({ state: 'compensating.refundingPayment.refunding', emitted: [releaseStock(5), releaseStock(6), refundPayment(1)], context: { steps: [capture, reserve, release] } });
+  });
+
+  it('parks a refund too, and completes the compensation once resumed', () => {
+    const failures = Array.from({ length: 2 }, () => failedThenRetried(refundFailed({ reason: 'CARD_CLOSED', retryable: false }), 'refund')).flat();
+    given(orderSaga, input, [...undeliverable, released, ...failures])
+      .when(refundFailed({ reason: 'CARD_CLOSED', retryable: false }))
+      .then({ state: 'compensating.refundingPayment.parked', context: { attention: { reason: 'COMPENSATION_PARKED', action: 'refund', attempts: 3, lastError: 'CARD_CLOSED' } } })
+      .when(resumeRequested, refunded)
+      .then({ state: 'failed', status: 'done', emitted: [refundPayment(4)], context: { attempts: { release: 1, refund: 4 }, steps: [capture, reserve, release, refund], attention: null } });
+  });
+
+  it('takes a late success while backing off or parked: the compensation did happen', () => {
+    given(orderSaga, input, [...undeliverable, releaseFailed(transient)])
+      .when(released)
+      .then({ state: 'compensating.refundingPayment.refunding', emitted: [refundPayment(1)], cancelled: [BACKOFF.release] });
+  });
+});
+
+describe('order saga: backoff', () => {
+  it('waits longer as the retries of a step add up, within full jitter under base × 2^(retry − 1), capped', () => {
+    const settings = { retryBaseMs: 200, retryMaxMs: 60_000 };
+    for (let retry = 1; retry <= 20; retry++) {
+      const ceiling = Math.min(60_000, 200 * 2 ** (retry - 1));
+      for (let seed = 0; seed < 50; seed++) {
+        const delay = backoffDelay(settings, retry, `order-${seed}:refund:${retry}`);
+        expect(delay).toBeGreaterThanOrEqual(0);
+        expect(delay).toBeLessThan(ceiling);
+      }
+    }
+  });
+
+  it('spreads the sagas that fail together, and draws the same wait on replay', () => {
+    const draws = Array.from({ length: 1000 }, (_, i) => jitterOf(`order-${i}:release:3`));
+    const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
+    expect(mean).toBeGreaterThan(0.45);
+    expect(mean).toBeLessThan(0.55);
+    expect(new Set(draws.map((d) => Math.floor(d * 10))).size).toBe(10);
+    expect(jitterOf('order-1:release:3')).toBe(jitterOf('order-1:release:3'));
+  });
+
+  it('arms the timer with the planned wait, and an operator retry starts the backoff over', () => {
+    const failures = [...failedThenRetried(paymentFailed(transient), 'capture')];
+    const { outcome } = given(orderSaga, input, failures).when(paymentFailed(transient));
+    const second = outcome.armed[0]!.delay;
+    expect(second).toBe(backoffDelay(input.settings, 2, `${order.orderId}:capture:2`));
+    expect(second).toBe(outcome.snapshot.context.backoffMs);
+    given(orderSaga, input, [...failures, paymentFailed(transient)])
+      .when(retryRequested)
+      .then({ state: 'payment.capturing', emitted: [capturePayment(3)], cancelled: [BACKOFF.capture], context: { retryFrom: { capture: 2 } } });
+  });
+});
+
+describe('order saga: operator actions', () => {
+  it('re-sends a backing-off step at once on an operator retry', () => {
+    given(orderSaga, input, [captured, reserved, shipmentFailed(transient)])
+      .when(retryRequested)
+      .then({ state: 'shipping.creating', emitted: [createShipment(2)], cancelled: [BACKOFF.ship] });
+  });
+
+  it('cancels during payment by voiding it, and ends FAILED with CANCELLED', () => {
+    given(orderSaga, input)
+      .when(cancelRequested)
+      .then({ state: 'compensating.refundingPayment.refunding', emitted: [refundPayment(1)], cancelled: [PAYMENT_DEADLINE], context: { failureReason: 'CANCELLED' } })
       .when(refunded)
-      .then({ state: 'failed', context: { attempts: { release: attempts + 1, refund: attempts + 1 }, steps: [capture, reserve, release, refund] } });
+      .then({ state: 'failed', status: 'done', context: { failureReason: 'CANCELLED', steps: [refund] } });
+  });
+
+  it('cancels during inventory by releasing (which voids a reservation in flight), then refunding', () => {
+    given(orderSaga, input, [captured])
+      .when(cancelRequested, released, refunded)
+      .then({ state: 'failed', emitted: [releaseStock(1), refundPayment(1)], context: { failureReason: 'CANCELLED', steps: [capture, release, refund] } });
+  });
+
+  it('refuses a cancel while a shipment may be created, and once shipped; accepts it between shipping attempts', () => {
+    given(orderSaga, input, [captured, reserved]).when().then({ state: 'shipping.creating', rejects: [cancelRequested] });
+    given(orderSaga, input, [captured, reserved, shipped]).when().then({ state: 'completed', rejects: [cancelRequested, retryRequested, resumeRequested] });
+    given(orderSaga, input, [captured, reserved, shipmentFailed(transient)])
+      .when(cancelRequested)
+      .then({ state: 'compensating.releasingStock.releasing', emitted: [releaseStock(1)], cancelled: [BACKOFF.ship], context: { failureReason: 'CANCELLED' } });
+  });
+
+  it('refuses a cancel once compensating, and a retry or resume where nothing waits for one', () => {
+    given(orderSaga, input, [deadlineFired]).when().then({ rejects: [cancelRequested, retryRequested, resumeRequested] });
+    given(orderSaga, input).when().then({ state: 'payment.capturing', rejects: [retryRequested, resumeRequested] });
   });
 });
 
 describe('order saga: final states', () => {
+  const everything = [...allReplies, deadlineFired, retryRequested, resumeRequested, cancelRequested];
   it('accepts nothing once completed', () => {
     given(orderSaga, input, [captured, reserved, shipped])
-      .when(...allReplies, deadlineFired)
-      .then({ state: 'completed', status: 'done', emitted: [], armed: [], cancelled: [], rejects: [...allReplies, deadlineFired] });
+      .when(...everything)
+      .then({ state: 'completed', status: 'done', emitted: [], armed: [], cancelled: [], rejects: everything });
   });
 
   it('accepts nothing once failed', () => {
     given(orderSaga, input, [paymentFailed({ reason: 'PAYMENT_DECLINED', retryable: false })])
-      .when(...allReplies, deadlineFired)
-      .then({ state: 'failed', status: 'done', emitted: [], armed: [], cancelled: [], rejects: [...allReplies, deadlineFired] });
+      .when(...everything)
+      .then({ state: 'failed', status: 'done', emitted: [], armed: [], cancelled: [], rejects: everything });
   });
 });
 
 describe('order saga: determinism', () => {
   it('gives the same snapshot and commands for the same input and events', () => {
-    const story = [captured, reserved, shipmentFailed(transient), shipmentFailed({ reason: 'UNDELIVERABLE', retryable: false }), releaseFailed(transient), released];
+    const story = [
+      captured, reserved, shipmentFailed(transient), backoffFired('ship'), shipmentFailed({ reason: 'UNDELIVERABLE', retryable: false }),
+      releaseFailed(transient), backoffFired('release'), released,
+    ];
     const run = () => {
       const { outcome } = given(orderSaga, structuredClone(input)).when(...story);
       return { persisted: orderSaga.getPersistedSnapshot(outcome.snapshot), emitted: outcome.emitted, armed: outcome.armed, cancelled: outcome.cancelled };

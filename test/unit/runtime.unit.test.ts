@@ -65,7 +65,7 @@ describe('saga runtime on the embedded adapters', { timeout: 120_000 }, () => {
       definition,
       readModel: createMemoryOrderReadModel(),
       clock: systemClock,
-      settings: { paymentTimeoutMs: 30_000, maxAttempts: 5 },
+      settings: { paymentTimeoutMs: 30_000, maxAttempts: 5, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 50 },
     });
     const placed = await service.placeOrder(order());
     expect((await store.pendingOutbox(10)).map((r) => r.envelope.message.type)).toContain('CapturePayment');
