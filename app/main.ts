@@ -57,7 +57,7 @@ async function run(config: Config, args: readonly string[] = []): Promise<void> 
 async function rebuild(config: Config): Promise<void> {
   if (config.mode !== 'production') throw new XsagaError('CONFIG', 'The embedded read model is rebuilt at every start; rebuild-read-model is for production mode');
   const adapters = await createAdapters({ ...config, roles: [...ROLES] }, log);
-  const system = await startSystem({ config: { ...config, roles: [] }, adapters, log });
+  const system = await startSystem({ config, adapters, log });
   const { readModel } = adapters;
   if (!readModel.rebuild) throw new XsagaError('CONFIG', 'This read model cannot be rebuilt behind an alias');
   let count = 0;
@@ -98,7 +98,7 @@ async function demo(args: string[]): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'start') return run(loadConfig(process.env), rest);
-  if ((ROLES as readonly string[]).includes(command ?? '')) return run({ ...loadConfig(process.env), roles: [command as Role] }, rest);
+  if ((ROLES as readonly string[]).includes(command ?? '')) return run(loadConfig(process.env, { roles: [command as Role] }), rest);
   if (command === 'export') {
     process.exitCode = await runExportCommand(rest);
     return;
@@ -107,14 +107,15 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await runInspectCommand(rest, process.env);
     return;
   }
-  if (command === 'rebuild-read-model') return rebuild(loadConfig(process.env));
+  // rebuild-read-model, inspect and verify-replay run no role (no API: no key needed); they read the stores.
+  if (command === 'rebuild-read-model') return rebuild(loadConfig(process.env, { roles: [] }));
   if (command === 'demo') return demo(rest);
   if (command === 'check') {
     process.exitCode = await runCheckCommand(rest);
     return;
   }
   if (command === 'verify-replay') {
-    process.exitCode = await runVerifyReplayCommand(loadConfig(process.env), rest);
+    process.exitCode = await runVerifyReplayCommand(loadConfig(process.env, { roles: [] }), rest);
     return;
   }
   console.error(USAGE);

@@ -2,6 +2,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StatechartLayout } from '../../api/machines/statechartLayout.ts';
+import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
 import { openBrowser, type Browser } from '../support/browser.ts';
 import { tempDataDir } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
@@ -54,8 +55,10 @@ const MODES: readonly Mode[] = [
     name: 'production',
     async start() {
       const production = await productionEnv('ui');
+      // The dashboard only reads: a viewer key is enough.
+      const viewer = testApiKey('viewer');
       const started = await startNodeProcess(['app/main.ts', 'start'], {
-        env: { ...COMMON_ENV, ...production.env, XSAGA_PARTITIONS: '2' },
+        env: { ...COMMON_ENV, ...production.env, ...apiKeysEnv(viewer), XSAGA_PARTITIONS: '2' },
         ready: /xsaga ready/,
         timeoutMs: 90_000,
       }).catch(async (error: unknown) => {
