@@ -9,6 +9,7 @@ import { loadConfig, ROLES, type Config, type Role } from './config.ts';
 import { createAdapters } from './createAdapters.ts';
 import { formatDemoResult, runDemo } from './demo.ts';
 import { inspectOptionsFrom, inspectSystem } from './inspect.ts';
+import { describeOperatorKey, ensureOperatorKey } from './operatorKey.ts';
 import { startSystem } from './system.ts';
 
 const USAGE = `usage: xsaga <command> [options]
@@ -33,10 +34,17 @@ environment: see README.md (XSAGA_MODE, PORT, XSAGA_DATA_DIR, XSAGA_PG_URL, XSAG
 
 const log = (message: string) => console.error(`[xsaga ${new Date().toISOString()}] ${message}`);
 
-async function run(config: Config, args: readonly string[] = []): Promise<void> {
+async function run(configured: Config, args: readonly string[] = []): Promise<void> {
+  // Production mode refuses to start an API without keys (config.ts); the embedded default makes its own.
+  const operator = configured.mode === 'embedded' && configured.roles.includes('api') && configured.apiKeys.length === 0 ? await ensureOperatorKey(configured.dataDir) : undefined;
+  const config = operator ? { ...configured, apiKeys: [operator.entry] } : configured;
   const system = await startSystem({ config, adapters: await createAdapters(config, log), log });
   const where = config.mode === 'production' ? 'production' : `embedded, data in ${config.dataDir}`;
-  if (config.roles.includes('api')) console.log(`xsaga listening on ${await system.listen()} (${where})`);
+  if (config.roles.includes('api')) {
+    const url = await system.listen();
+    console.log(`xsaga listening on ${url} (${where})`);
+    if (operator) console.log(describeOperatorKey(operator, url));
+  }
   const inspection = inspectOptionsFrom(args, process.env);
   const inspector = inspection ? await inspectSystem(system, inspection, log) : undefined;
   if (inspector) console.log(`xsaga inspector on ${inspector.url}`);

@@ -11,8 +11,11 @@ export async function tempDataDir(): Promise<{ dir: string; remove: () => Promis
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** Starts the whole embedded system in this process; `env` overrides configuration variables. */
-export async function startEmbedded(env: Record<string, string> = {}): Promise<System> {
+/**
+ * Starts the whole embedded system in this process; `env` overrides configuration variables. The
+ * API answers only its open routes unless `env` configures keys (`apiKeysEnv` in apiKeys.ts).
+ */
+export async function startEmbedded(env: Record<string, string> = {}, options: { log?: (message: string) => void } = {}): Promise<System> {
   const config = loadConfig({ XSAGA_DATA_DIR: ':memory:', ...env });
-  return startSystem({ config, adapters: await createEmbeddedAdapters(config), log: () => undefined });
+  return startSystem({ config, adapters: await createEmbeddedAdapters(config), log: options.log ?? (() => undefined) });
 }
