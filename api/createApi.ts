@@ -9,6 +9,7 @@ import { dashboardRouter } from './dashboardRouter.ts';
 import { identifyCaller } from './identifyCaller.ts';
 import { machinesRouter } from './machines/machinesRouter.ts';
 import { ordersRouter } from './ordersRouter.ts';
+import { secretReplacer } from './maskSecrets.ts';
 import { problemMiddleware, sendProblem } from './problem.ts';
 import { requireRole } from './requireRole.ts';
 
@@ -35,6 +36,8 @@ export type ApiDeps = Readonly<{
 export function createApi(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Every JSON answer, whatever its route, masks payment tokens.
+  app.set('json replacer', secretReplacer);
 
   // Who may call what: placing an order and reading one by its id stay open; whatever lists,
   // searches or shows more needs a viewer key; acting under /admin an operator key. Checked before

@@ -262,6 +262,14 @@ describe('GET /orders/:id/history', () => {
     expect(body.events[0]!.data).toMatchObject({ order: { orderId } });
   });
 
+  it.each(SCENARIOS)('masks the payment token of $name', async (scenario) => {
+    const { orderId, body: placed } = await scenarioOrder(scenario);
+    const text = await (await get(`/orders/${orderId}/history`)).text();
+    expect(text).not.toContain(placed.paymentToken);
+    const history = JSON.parse(text) as History;
+    expect(history.events[0]!.data).toMatchObject({ order: { paymentToken: `${placed.paymentToken.slice(0, 4)}****` } });
+  });
+
   it('answers 404 problem for an unknown order', async () => {
     const problem = await expectProblem(await get('/orders/no-such-order/history'), 404);
     expect(problem.detail).toContain('no-such-order');

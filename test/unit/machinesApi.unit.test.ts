@@ -166,6 +166,14 @@ describe('GET /machines/:id/sagas/:sagaId', () => {
     expect(body.visitedStates).not.toContain('orderSaga.completed');
   });
 
+  it('masks the payment token in the events and the commands it shows', async () => {
+    const text = await (await fetchAsViewer(`/machines/orderSaga/sagas/${ids.flaky}`)).text();
+    expect(text).not.toContain('tok_flaky');
+    const trace = JSON.parse(text) as SagaTrace;
+    expect(trace.steps[0]!.data).toMatchObject({ order: { paymentToken: 'tok_****' } });
+    expect(trace.steps[1]!.commands[0]).toMatchObject({ type: 'CapturePayment', data: { paymentToken: 'tok_****' } });
+  });
+
   it('traces retries as the self-transition they are, and a fired deadline as the delayed transition', async () => {
     const flaky = (await get<SagaTrace>(`/machines/orderSaga/sagas/${ids.flaky}`)).body;
     expect(flaky.steps.slice(1, 3).map((s) => s.transition)).toEqual(['orderSaga.payment.capturing#PaymentFailed#0', 'orderSaga.payment.capturing#PaymentFailed#0']);
