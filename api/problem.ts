@@ -24,6 +24,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Content Too Large',
@@ -43,6 +45,9 @@ export function sendProblem(res: Response, problem: Omit<Problem, 'title' | 'typ
 }
 
 type BodyParserError = Error & { type?: string; status?: number };
+
+/** The JSON parser's message without the excerpt of the body it quotes: a body may hold a payment token. */
+const withoutExcerpt = (message: string): string => message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, ': not valid JSON');
 
 /** The one place errors become HTTP responses: stable codes map to statuses, nothing internal leaks. */
 export function problemMiddleware(log: (message: string) => void): ErrorRequestHandler {
@@ -66,7 +71,7 @@ export function problemMiddleware(log: (message: string) => void): ErrorRequestH
     const parserError = error as BodyParserError;
     switch (parserError.type) {
       case 'entity.parse.failed':
-        sendProblem(res, { status: 400, detail: 'The body must be a valid JSON object.', instance, errors: [{ field: '', detail: parserError.message }] });
+        sendProblem(res, { status: 400, detail: 'The body must be a valid JSON object.', instance, errors: [{ field: '', detail: withoutExcerpt(parserError.message) }] });
         return;
       case 'entity.too.large':
         sendProblem(res, { status: 413, detail: 'The body is larger than the server accepts.', instance });

@@ -168,6 +168,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
         registry,
         store: adapters.store,
         readModels: { [definition.machine.id]: adapters.readModel },
+        apiKeys: config.apiKeys,
         log,
         health: async () => {
           await adapters.sql.query('select 1');

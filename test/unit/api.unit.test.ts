@@ -4,6 +4,7 @@ import { createEmbeddedAdapters } from '../../app/embeddedAdapters.ts';
 import { startSystem, type System } from '../../app/system.ts';
 import type { OrderSearchResult } from '../../orders/orderReadModel.ts';
 import type { OrderStatus, OrderView } from '../../orders/orderView.ts';
+import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
 import { eventually } from '../support/eventually.ts';
 import { placeOrderBody, shippingAddress, uniqueCustomerId, type PlaceOrderBody } from '../support/orderRequests.ts';
 
@@ -41,9 +42,11 @@ const SETTLE = { timeoutMs: PAYMENT_TIMEOUT_MS + 15_000, intervalMs: 20 } as con
 
 let system: System;
 let baseUrl: string;
+/** Searches, history and stats need a key (test/unit/access.unit.test.ts checks who may call what). */
+const viewer = testApiKey('viewer');
 
 beforeAll(async () => {
-  const config = loadConfig({ XSAGA_DATA_DIR: ':memory:', XSAGA_PAYMENT_TIMEOUT_MS: String(PAYMENT_TIMEOUT_MS) });
+  const config = loadConfig({ XSAGA_DATA_DIR: ':memory:', XSAGA_PAYMENT_TIMEOUT_MS: String(PAYMENT_TIMEOUT_MS), ...apiKeysEnv(viewer) });
   system = await startSystem({ config, adapters: await createEmbeddedAdapters(config), log: () => {} });
   baseUrl = await system.listen(0);
 });
@@ -62,8 +65,11 @@ function postOrder(body: unknown, headers: Record<string, string> = {}): Promise
   return postRaw(JSON.stringify(body), 'application/json', headers);
 }
 
+/** A GET with the viewer's key: open routes ignore it. */
+const get = (path: string): Promise<Response> => fetch(`${baseUrl}${path}`, { headers: viewer.headers });
+
 async function getJson<T>(path: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${baseUrl}${path}`);
+  const res = await get(path);
   return { status: res.status, body: (await res.json()) as T };
 }
 
@@ -262,8 +268,16 @@ describe('GET /orders/:id/history', () => {
     expect(body.events[0]!.data).toMatchObject({ order: { orderId } });
   });
 
+  it.each(SCENARIOS)('masks the payment token of $name', async (scenario) => {
+    const { orderId, body: placed } = await scenarioOrder(scenario);
+    const text = await (await get(`/orders/${orderId}/history`)).text();
+    expect(text).not.toContain(placed.paymentToken);
+    const history = JSON.parse(text) as History;
+    expect(history.events[0]!.data).toMatchObject({ order: { paymentToken: `${placed.paymentToken.slice(0, 4)}****` } });
+  });
+
   it('answers 404 problem for an unknown order', async () => {
-    const problem = await expectProblem(await fetch(`${baseUrl}/orders/no-such-order/history`), 404);
+    const problem = await expectProblem(await get('/orders/no-such-order/history'), 404);
     expect(problem.detail).toContain('no-such-order');
   });
 });
@@ -310,12 +324,12 @@ describe('GET /orders (search) and /stats/orders', () => {
   });
 
   it.each(['BOGUS', 'completed'])('refuses status=%s with a 400 problem naming status', async (status) => {
-    const problem = await expectProblem(await fetch(`${baseUrl}/orders?status=${status}`), 400);
+    const problem = await expectProblem(await get(`/orders?status=${status}`), 400);
     expect(problem.errors?.map((e) => e.field)).toEqual(['status']);
   });
 
   it('refuses a limit that is not a whole number with a 400 problem naming limit', async () => {
-    const problem = await expectProblem(await fetch(`${baseUrl}/orders?limit=ten`), 400);
+    const problem = await expectProblem(await get('/orders?limit=ten'), 400);
     expect(problem.errors?.map((e) => e.field)).toEqual(['limit']);
   });
 
