@@ -4,6 +4,7 @@ import type { OrderQuery } from '../orders/orderReadModel.ts';
 import type { OrderService } from '../orders/orderService.ts';
 import type { OrderStatus } from '../orders/orderView.ts';
 import { parsePlaceOrderRequest } from '../orders/placeOrderRequest.ts';
+import { pathId } from './pathId.ts';
 import { sendProblem } from './problem.ts';
 
 const STATUSES: readonly OrderStatus[] = ['PENDING', 'COMPLETED', 'FAILED'];
@@ -81,22 +82,24 @@ export function ordersRouter(orders: OrderService): Router {
   });
 
   router.get('/orders/:id', async (req, res) => {
-    const view = await orders.getOrder(req.params.id, { minVersion: minVersionOf(req.query.minVersion) });
+    const orderId = pathId(req, 'id');
+    const view = await orders.getOrder(orderId, { minVersion: minVersionOf(req.query.minVersion) });
     if (!view) {
-      sendProblem(res, { status: 404, detail: `No order ${req.params.id}.`, instance: req.originalUrl });
+      sendProblem(res, { status: 404, detail: `No order ${orderId}.`, instance: req.originalUrl });
       return;
     }
     res.json(view);
   });
 
   router.get('/orders/:id/history', async (req, res) => {
-    const events = await orders.history(req.params.id);
+    const orderId = pathId(req, 'id');
+    const events = await orders.history(orderId);
     if (!events) {
-      sendProblem(res, { status: 404, detail: `No order ${req.params.id}.`, instance: req.originalUrl });
+      sendProblem(res, { status: 404, detail: `No order ${orderId}.`, instance: req.originalUrl });
       return;
     }
     res.json({
-      orderId: req.params.id,
+      orderId,
       events: events.map((e) => ({ version: e.version, type: e.message.type, data: e.message.data, metadata: e.message.metadata })),
     });
   });

@@ -1,5 +1,6 @@
 import { validationError, type FieldError } from '../runtime/errors.ts';
 import type { OrderItem, ShippingAddress } from '../machines/orderTypes.ts';
+import { isPlainText } from './plainText.ts';
 
 /** A validated `POST /orders` body. */
 export type PlaceOrderRequest = Readonly<{
@@ -16,8 +17,6 @@ const ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
 const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const CURRENCY_PATTERN = /^[A-Z]{3}$/;
 const COUNTRY_PATTERN = /^[A-Z]{2}$/;
-/** C0, DEL and C1: nothing a name or an address needs, and NUL is what PostgreSQL cannot store. */
-const CONTROL_CHARACTER = /\p{Cc}/u;
 
 type Errors = FieldError[];
 
@@ -34,8 +33,8 @@ function text(value: unknown, field: string, errors: Errors, pattern?: RegExp, h
   }
   if (value.trim().length === 0) errors.push({ field, detail: 'must not be empty' });
   else if (value.length > ORDER_LIMITS.maxText) errors.push({ field, detail: `must be at most ${ORDER_LIMITS.maxText} characters` });
-  // An unpaired surrogate is not text: JSON.parse lets it through, the event store refuses it (a 500 otherwise).
-  else if (!value.isWellFormed() || CONTROL_CHARACTER.test(value)) errors.push({ field, detail: 'must not contain control characters or unpaired surrogates' });
+  // The event store refused such text as a 500 before this check.
+  else if (!isPlainText(value)) errors.push({ field, detail: 'must not contain control characters or unpaired surrogates' });
   else if (pattern && !pattern.test(value)) errors.push({ field, detail: hint ?? `must match ${pattern}` });
   return value;
 }

@@ -3,6 +3,7 @@ import type { OrderReadModel } from '../../orders/orderReadModel.ts';
 import { validationError, type FieldError } from '../../runtime/errors.ts';
 import type { MachineRegistry, SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../../runtime/sagaStore.ts';
+import { pathId } from '../pathId.ts';
 import { sendProblem } from '../problem.ts';
 import { exportMachine } from './exportMachine.ts';
 import { machineGraph, type MachineGraph } from './machineGraph.ts';
@@ -124,7 +125,7 @@ export function machinesRouter(deps: MachinesRouterDeps): Router {
 
   router.get('/machines/:id/sagas/:sagaId', async (req, res) => {
     const id = String(req.params.id);
-    const sagaId = String(req.params.sagaId);
+    const sagaId = pathId(req, 'sagaId');
     const loaded = await deps.store.load(sagaId);
     if (!loaded || loaded.head.machineId !== id) {
       sendProblem(res, { status: 404, detail: `No saga ${sagaId} of machine ${id}.`, instance: req.originalUrl });

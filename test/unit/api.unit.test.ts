@@ -454,6 +454,11 @@ describe('other routes', () => {
     await expectProblem(await fetch(`${baseUrl}/orders/%E0%A4%A`), 400);
   });
 
+  it.each(['/orders/a%00b', '/orders/a%00b/history', '/orders/%01?minVersion=1'])('answers %s, an id with a control character, with a 400 problem naming id, not 500', async (path) => {
+    const problem = await expectProblem(await fetch(`${baseUrl}${path}`), 400);
+    expect(problem.errors?.map((e) => e.field)).toEqual(['id']);
+  });
+
   it('reports health at /healthz', async () => {
     const { status, body } = await getJson<{ status: string }>('/healthz');
     expect(status).toBe(200);

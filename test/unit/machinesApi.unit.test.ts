@@ -67,6 +67,13 @@ describe('GET /machines and /machines/:id', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
+  it('answers a saga id with a NUL with a 400 problem naming sagaId, not 500', async () => {
+    const response = await fetch(`${url}/machines/orderSaga/sagas/a%00b`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await response.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['sagaId']);
+  });
+
   it('refuses a version or a limit that is not a whole number with a 400 problem', async () => {
     expect((await fetch(`${url}/machines/orderSaga?version=x`)).status).toBe(400);
     expect((await fetch(`${url}/machines/orderSaga/sagas?limit=-1`)).status).toBe(400);
