@@ -308,8 +308,9 @@ describe('GET /orders (search) and /stats/orders', () => {
     expect(problem.errors?.map((e) => e.field)).toEqual(['status']);
   });
 
-  it('refuses a limit that is not a whole number with a 400 problem naming limit', async () => {
-    const problem = await expectProblem(await fetch(`${baseUrl}/orders?limit=ten`), 400);
+  // `Number()` reads all of these as whole numbers; a client writing them made a mistake.
+  it.each(['ten', '1e1', '0x10', ' 5', '5.0', '-0', '501'])('refuses limit=%s with a 400 problem naming limit', async (limit) => {
+    const problem = await expectProblem(await fetch(`${baseUrl}/orders?limit=${encodeURIComponent(limit)}`), 400);
     expect(problem.errors?.map((e) => e.field)).toEqual(['limit']);
   });
 

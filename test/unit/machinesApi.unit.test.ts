@@ -77,6 +77,9 @@ describe('GET /machines and /machines/:id', () => {
   it('refuses a version or a limit that is not a whole number with a 400 problem', async () => {
     expect((await fetch(`${url}/machines/orderSaga?version=x`)).status).toBe(400);
     expect((await fetch(`${url}/machines/orderSaga/sagas?limit=-1`)).status).toBe(400);
+    // Read as 10 and 1 before: only decimal digits are a whole number here.
+    expect((await fetch(`${url}/machines/orderSaga?version=1e1`)).status).toBe(400);
+    expect((await fetch(`${url}/machines/orderSaga?version=1.0`)).status).toBe(400);
   });
 });
 
