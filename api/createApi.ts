@@ -4,6 +4,7 @@ import type { OrderService } from '../orders/orderService.ts';
 import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
 import { dashboardRouter } from './dashboardRouter.ts';
+import { refuseDuplicateJsonKeys } from './duplicateJsonKey.ts';
 import { machinesRouter } from './machines/machinesRouter.ts';
 import { ordersRouter } from './ordersRouter.ts';
 import { problemMiddleware, sendProblem } from './problem.ts';
@@ -27,7 +28,7 @@ export type ApiDeps = Readonly<{
 export function createApi(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true }));
+  app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true, verify: refuseDuplicateJsonKeys }));
 
   app.get('/healthz', async (_req, res) => {
     try {

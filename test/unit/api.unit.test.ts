@@ -434,6 +434,22 @@ describe('POST /orders validation', () => {
     expect(problem.detail).toMatch(/JSON/);
   });
 
+  // JSON.parse keeps the last of two equal keys, other parsers the first: such a body means two orders.
+  it.each([
+    { where: 'at the top', edit: (json: string) => `{"customerId":"cust-first",${json.slice(1)}`, field: 'customerId' },
+    { where: 'in an item', edit: (json: string) => json.replace('"sku":"SKU-1002"', '"sku":"SKU-1002","sku":"SKU-1003"'), field: 'items[1].sku' },
+    { where: 'spelled with an escape', edit: (json: string) => json.replace('"currency":"EUR"', '"currency":"EUR","\\u0063urrency":"USD"'), field: 'currency' },
+  ])('refuses a key given twice $where with a 400 problem naming its path', async ({ edit, field }) => {
+    const problem = await rejectedWithoutWrites(() => postRaw(edit(JSON.stringify(valid())), 'application/json'), 400);
+    expect(problem.errors).toEqual([{ field, detail: 'is given more than once' }]);
+  });
+
+  it('refuses a charset other than UTF-8 with a 415 problem', async () => {
+    const body = Buffer.from(JSON.stringify(valid()), 'utf16le');
+    const send = () => fetch(`${baseUrl}/orders`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-16le' }, body });
+    await rejectedWithoutWrites(send, 415);
+  });
+
   it('refuses a body over 64kb with a 413 problem', async () => {
     const body = JSON.stringify({ ...valid(), customerId: 'x'.repeat(70 * 1024) });
     expect(Buffer.byteLength(body)).toBeGreaterThan(64 * 1024);
