@@ -28,6 +28,11 @@ export type ApiDeps = Readonly<{
 export function createApi(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (createHttpServer leaves this one to us).
+  app.use((req, res, next) => {
+    if (req.httpVersion !== '1.1' || req.headers.host !== undefined) return next();
+    sendProblem(res, { status: 400, detail: 'An HTTP/1.1 request needs a Host header.', instance: req.originalUrl });
+  });
   app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true, verify: refuseDuplicateJsonKeys }));
 
   app.get('/healthz', async (_req, res) => {

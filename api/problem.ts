@@ -25,21 +25,25 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
-export function sendProblem(res: Response, problem: Omit<Problem, 'title' | 'type'> & { type?: string; title?: string }): void {
-  const body: Problem = {
-    type: problem.type ?? 'about:blank',
-    title: problem.title ?? TITLES[problem.status] ?? 'Error',
-    ...problem,
-  };
-  res.status(problem.status).type('application/problem+json').json(body);
+type ProblemInput = Omit<Problem, 'title' | 'type'> & { type?: string; title?: string };
+
+/** The document of `problem`, its type and title filled in: for the few answers written without Express. */
+export function problemDocument(problem: ProblemInput): Problem {
+  return { type: problem.type ?? 'about:blank', title: problem.title ?? TITLES[problem.status] ?? 'Error', ...problem };
+}
+
+export function sendProblem(res: Response, problem: ProblemInput): void {
+  res.status(problem.status).type('application/problem+json').json(problemDocument(problem));
 }
 
 type BodyParserError = Error & { type?: string; status?: number };
