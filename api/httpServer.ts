@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
 import { problemDocument } from './problem.ts';
@@ -50,5 +50,10 @@ function answerClientError(error: ClientError, socket: Socket): void {
 export function createHttpServer(app: Express): Server {
   const server = createServer({ requireHostHeader: false }, app);
   server.on('clientError', answerClientError);
+  // Node answers an Expect other than 100-continue itself, with a bare 417.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const body = JSON.stringify(problemDocument({ status: 417, detail: 'The server meets no expectation but 100-continue.', instance: req.url ?? '' }));
+    res.writeHead(417, { 'Content-Type': 'application/problem+json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' }).end(body);
+  });
   return server;
 }

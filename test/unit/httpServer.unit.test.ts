@@ -29,7 +29,7 @@ function expectProblem(res: RawResponse, status: number): void {
 }
 
 // Node answered each of these with a bare status line and no body before the server wrote a problem.
-describe('requests Node cannot parse', () => {
+describe('requests Node would answer itself', () => {
   it.each([
     ['a control character in a header value', () => get('/healthz', [['X-Note', 'a\u0001b']])],
     ['a NUL in the Idempotency-Key', () => sendRaw(url, { method: 'POST', target: '/orders', headers: [['Content-Type', 'application/json'], ['Idempotency-Key', 'k\u0000']], body: '{}' }, TIMEOUT_MS)],
@@ -42,6 +42,10 @@ describe('requests Node cannot parse', () => {
 
   it('answers a request head over 16 kB with a 431 problem', async () => {
     expectProblem(await get(`/orders/${'a'.repeat(20_000)}`), 431);
+  });
+
+  it('answers an Expect other than 100-continue with a 417 problem', async () => {
+    expectProblem(await get('/healthz', [['Expect', 'x-tea']]), 417);
   });
 
   it('still serves the next request', async () => {
