@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { isXsagaError, type ErrorCode, type FieldError } from '../runtime/errors.ts';
+import { isXsagaError, LISTED_FIELD_ERRORS, type ErrorCode, type FieldError } from '../runtime/errors.ts';
 
 /** An RFC 7807 problem document; `errors` names each field at fault. */
 export type Problem = Readonly<{
@@ -64,7 +64,7 @@ export function problemMiddleware(log: (message: string) => void): ErrorRequestH
         status,
         detail: shown ? error.message : 'The request could not be completed; try again later.',
         instance,
-        ...(error.fieldErrors.length > 0 ? { errors: error.fieldErrors } : {}),
+        ...(error.fieldErrors.length > 0 ? { errors: error.fieldErrors.slice(0, LISTED_FIELD_ERRORS) } : {}),
       });
       return;
     }

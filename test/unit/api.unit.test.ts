@@ -444,6 +444,18 @@ describe('POST /orders validation', () => {
     expect(problem.errors).toEqual([{ field, detail: 'is given more than once' }]);
   });
 
+  it('lists the first 20 field errors of a body with hundreds, not all of them', async () => {
+    const body = JSON.stringify({ ...valid(), items: Array.from({ length: 100 }, () => ({ a: 1, b: 2, c: 3, d: 4, e: 5 })) });
+    const res = await postRaw(body, 'application/json');
+    const text = await res.clone().text();
+    const problem = await expectProblem(res, 400);
+    expect(problem.errors).toHaveLength(20);
+    expect(problem.errors?.[0]).toEqual({ field: 'items[0].a', detail: 'is not a known field' });
+    expect(problem.detail).toMatch(/; and 780 more$/);
+    // The answer was 70 kB, twenty times the request, before the list was cut.
+    expect(text.length).toBeLessThan(body.length);
+  });
+
   it('refuses a charset other than UTF-8 with a 415 problem', async () => {
     const body = Buffer.from(JSON.stringify(valid()), 'utf16le');
     const send = () => fetch(`${baseUrl}/orders`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-16le' }, body });
