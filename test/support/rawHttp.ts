@@ -98,6 +98,7 @@ export function sendRaw(baseUrl: string, request: RawRequest, timeoutMs: number)
       }
     });
     // Header text goes out as UTF-8: a non-ASCII value reaches the server as the bytes a client would send.
-    socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'utf8'), body]));
+    // Written, not ended: Node's server drops a request whose client half-closed before it answered.
+    socket.write(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'utf8'), body]));
   });
 }
