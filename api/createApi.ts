@@ -6,6 +6,7 @@ import type { SagaStore } from '../runtime/sagaStore.ts';
 import { adminAccess } from './adminAccess.ts';
 import type { ApiKey } from './apiKey.ts';
 import { dashboardRouter } from './dashboardRouter.ts';
+import { refuseDuplicateJsonKeys } from './duplicateJsonKey.ts';
 import { identifyCaller } from './identifyCaller.ts';
 import { machinesRouter } from './machines/machinesRouter.ts';
 import { ordersRouter } from './ordersRouter.ts';
@@ -36,6 +37,11 @@ export type ApiDeps = Readonly<{
 export function createApi(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (createHttpServer leaves this one to us).
+  app.use((req, res, next) => {
+    if (req.httpVersion !== '1.1' || req.headers.host !== undefined) return next();
+    sendProblem(res, { status: 400, detail: 'An HTTP/1.1 request needs a Host header.', instance: req.originalUrl });
+  });
   // Every JSON answer, whatever its route, masks payment tokens.
   app.set('json replacer', secretReplacer);
 
@@ -48,7 +54,7 @@ export function createApi(deps: ApiDeps): Express {
   app.use(['/stats', '/machines'], requireRole('viewer'));
   app.use('/admin', adminAccess());
 
-  app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true }));
+  app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true, verify: refuseDuplicateJsonKeys }));
 
   app.get('/healthz', async (_req, res) => {
     try {

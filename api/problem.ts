@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { isXsagaError, type ErrorCode, type FieldError } from '../runtime/errors.ts';
+import { isXsagaError, LISTED_FIELD_ERRORS, type ErrorCode, type FieldError } from '../runtime/errors.ts';
 
 /** An RFC 7807 problem document; `errors` names each field at fault. */
 export type Problem = Readonly<{
@@ -27,21 +27,26 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  417: 'Expectation Failed',
   422: 'Unprocessable Content',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
-export function sendProblem(res: Response, problem: Omit<Problem, 'title' | 'type'> & { type?: string; title?: string }): void {
-  const body: Problem = {
-    type: problem.type ?? 'about:blank',
-    title: problem.title ?? TITLES[problem.status] ?? 'Error',
-    ...problem,
-  };
-  res.status(problem.status).type('application/problem+json').json(body);
+type ProblemInput = Omit<Problem, 'title' | 'type'> & { type?: string; title?: string };
+
+/** The document of `problem`, its type and title filled in: for the few answers written without Express. */
+export function problemDocument(problem: ProblemInput): Problem {
+  return { type: problem.type ?? 'about:blank', title: problem.title ?? TITLES[problem.status] ?? 'Error', ...problem };
+}
+
+export function sendProblem(res: Response, problem: ProblemInput): void {
+  res.status(problem.status).type('application/problem+json').json(problemDocument(problem));
 }
 
 type BodyParserError = Error & { type?: string; status?: number };
@@ -64,7 +69,7 @@ export function problemMiddleware(log: (message: string) => void): ErrorRequestH
         status,
         detail: shown ? error.message : 'The request could not be completed; try again later.',
         instance,
-        ...(error.fieldErrors.length > 0 ? { errors: error.fieldErrors } : {}),
+        ...(error.fieldErrors.length > 0 ? { errors: error.fieldErrors.slice(0, LISTED_FIELD_ERRORS) } : {}),
       });
       return;
     }

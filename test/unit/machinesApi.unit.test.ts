@@ -71,9 +71,19 @@ describe('GET /machines and /machines/:id', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
+  it('answers a saga id with a NUL with a 400 problem naming sagaId, not 500', async () => {
+    const response = await fetchAsViewer(`/machines/orderSaga/sagas/a%00b`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await response.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['sagaId']);
+  });
+
   it('refuses a version or a limit that is not a whole number with a 400 problem', async () => {
     expect((await fetchAsViewer('/machines/orderSaga?version=x')).status).toBe(400);
     expect((await fetchAsViewer('/machines/orderSaga/sagas?limit=-1')).status).toBe(400);
+    // Read as 10 and 1 before: only decimal digits are a whole number here.
+    expect((await fetchAsViewer('/machines/orderSaga?version=1e1')).status).toBe(400);
+    expect((await fetchAsViewer('/machines/orderSaga?version=1.0')).status).toBe(400);
   });
 });
 
