@@ -1,12 +1,18 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
 import type { OrderService } from '../orders/orderService.ts';
 import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
+import { adminAccess } from './adminAccess.ts';
+import type { ApiKey } from './apiKey.ts';
 import { dashboardRouter } from './dashboardRouter.ts';
+import { refuseDuplicateJsonKeys } from './duplicateJsonKey.ts';
+import { identifyCaller } from './identifyCaller.ts';
 import { machinesRouter } from './machines/machinesRouter.ts';
 import { ordersRouter } from './ordersRouter.ts';
+import { secretReplacer } from './maskSecrets.ts';
 import { problemMiddleware, sendProblem } from './problem.ts';
+import { requireRole } from './requireRole.ts';
 
 export type ApiDeps = Readonly<{
   orders: OrderService;
@@ -19,6 +25,10 @@ export type ApiDeps = Readonly<{
   readModels: Readonly<Record<string, OrderReadModel>>;
   /** Resolves when every dependency answers; throws otherwise. */
   health: () => Promise<Record<string, string>>;
+  /** The keys that may call the guarded routes; none: only the open routes answer. */
+  apiKeys: readonly ApiKey[];
+  /** Routes served under `/admin`, behind its guard (see `adminAccess`). */
+  admin?: Router;
   log?: (message: string) => void;
   bodyLimit?: string;
 }>;
@@ -27,7 +37,24 @@ export type ApiDeps = Readonly<{
 export function createApi(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true }));
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (createHttpServer leaves this one to us).
+  app.use((req, res, next) => {
+    if (req.httpVersion !== '1.1' || req.headers.host !== undefined) return next();
+    sendProblem(res, { status: 400, detail: 'An HTTP/1.1 request needs a Host header.', instance: req.originalUrl });
+  });
+  // Every JSON answer, whatever its route, masks payment tokens.
+  app.set('json replacer', secretReplacer);
+
+  // Who may call what: placing an order and reading one by its id stay open; whatever lists,
+  // searches or shows more needs a viewer key; acting under /admin an operator key. Checked before
+  // the body is read, so that a refused request costs little and changes nothing.
+  app.use(identifyCaller(deps.apiKeys));
+  app.get('/orders', requireRole('viewer'));
+  app.get('/orders/:id/history', requireRole('viewer'));
+  app.use(['/stats', '/machines'], requireRole('viewer'));
+  app.use('/admin', adminAccess());
+
+  app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true, verify: refuseDuplicateJsonKeys }));
 
   app.get('/healthz', async (_req, res) => {
     try {
@@ -43,6 +70,7 @@ export function createApi(deps: ApiDeps): Express {
   });
 
   app.use(ordersRouter(deps.orders));
+  if (deps.admin) app.use('/admin', deps.admin);
   app.use(machinesRouter({ registry: deps.registry, store: deps.store, readModels: deps.readModels }));
   app.use(dashboardRouter());
 

@@ -1,10 +1,12 @@
 import { Router, type Request } from 'express';
-import { validationError } from '../runtime/errors.ts';
+import { validationError, type FieldError } from '../runtime/errors.ts';
 import type { OrderQuery } from '../orders/orderReadModel.ts';
 import type { OrderService } from '../orders/orderService.ts';
 import type { OrderStatus } from '../orders/orderView.ts';
 import { parsePlaceOrderRequest } from '../orders/placeOrderRequest.ts';
+import { pathId } from './pathId.ts';
 import { sendProblem } from './problem.ts';
+import { singleParam, wholeNumberParam } from './queryParams.ts';
 
 const STATUSES: readonly OrderStatus[] = ['PENDING', 'COMPLETED', 'FAILED'];
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -17,44 +19,28 @@ function idempotencyKeyOf(req: Request): string | undefined {
 }
 
 function searchQueryOf(query: Request['query']): OrderQuery {
-  const errors = [];
-  const single = (name: string): string | undefined => {
-    const value = query[name];
-    // An empty parameter (`?limit=`) means the same as an absent one.
-    if (value === undefined || value === '') return undefined;
-    if (typeof value !== 'string') {
-      errors.push({ field: name, detail: 'must be given once' });
-      return undefined;
-    }
-    return value;
-  };
-  const count = (name: string, max: number, fallback: number): number => {
-    const value = single(name);
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > max) errors.push({ field: name, detail: `must be a whole number from 0 to ${max}` });
-    return n;
-  };
-  const status = single('status');
+  const errors: FieldError[] = [];
+  const status = singleParam(query, 'status', errors);
   if (status !== undefined && !STATUSES.includes(status as OrderStatus)) errors.push({ field: 'status', detail: `must be one of ${STATUSES.join(', ')}` });
   const result: OrderQuery = {
-    customerId: single('customerId'),
+    customerId: singleParam(query, 'customerId', errors),
     status: status as OrderStatus | undefined,
-    state: single('state'),
-    sku: single('sku'),
-    text: single('q'),
-    limit: count('limit', 500, 20),
-    offset: count('offset', 10_000, 0),
+    state: singleParam(query, 'state', errors),
+    sku: singleParam(query, 'sku', errors),
+    text: singleParam(query, 'q', errors),
+    limit: wholeNumberParam(query, 'limit', { min: 0, max: 500, fallback: 20 }, errors),
+    offset: wholeNumberParam(query, 'offset', { min: 0, max: 10_000, fallback: 0 }, errors),
   };
   if (errors.length > 0) throw validationError(errors);
   return result;
 }
 
-function minVersionOf(value: unknown): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(n) || n < 1) throw validationError([{ field: 'minVersion', detail: 'must be a whole number ≥ 1' }]);
-  return n;
+function minVersionOf(query: Request['query']): number | undefined {
+  const errors: FieldError[] = [];
+  // Bounded: a version past the safe integers cannot be compared, let alone reached.
+  const minVersion = wholeNumberParam(query, 'minVersion', { min: 1, max: Number.MAX_SAFE_INTEGER, fallback: undefined }, errors);
+  if (errors.length > 0) throw validationError(errors);
+  return minVersion;
 }
 
 /** The order endpoints of the HTTP contract. */
@@ -81,22 +67,24 @@ export function ordersRouter(orders: OrderService): Router {
   });
 
   router.get('/orders/:id', async (req, res) => {
-    const view = await orders.getOrder(req.params.id, { minVersion: minVersionOf(req.query.minVersion) });
+    const orderId = pathId(req, 'id');
+    const view = await orders.getOrder(orderId, { minVersion: minVersionOf(req.query) });
     if (!view) {
-      sendProblem(res, { status: 404, detail: `No order ${req.params.id}.`, instance: req.originalUrl });
+      sendProblem(res, { status: 404, detail: `No order ${orderId}.`, instance: req.originalUrl });
       return;
     }
     res.json(view);
   });
 
   router.get('/orders/:id/history', async (req, res) => {
-    const events = await orders.history(req.params.id);
+    const orderId = pathId(req, 'id');
+    const events = await orders.history(orderId);
     if (!events) {
-      sendProblem(res, { status: 404, detail: `No order ${req.params.id}.`, instance: req.originalUrl });
+      sendProblem(res, { status: 404, detail: `No order ${orderId}.`, instance: req.originalUrl });
       return;
     }
     res.json({
-      orderId: req.params.id,
+      orderId,
       events: events.map((e) => ({ version: e.version, type: e.message.type, data: e.message.data, metadata: e.message.metadata })),
     });
   });

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { isXsagaError, type ErrorCode, type FieldError } from '../runtime/errors.ts';
+import { isXsagaError, LISTED_FIELD_ERRORS, type ErrorCode, type FieldError } from '../runtime/errors.ts';
 
 /** An RFC 7807 problem document; `errors` names each field at fault. */
 export type Problem = Readonly<{
@@ -24,25 +24,35 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  417: 'Expectation Failed',
   422: 'Unprocessable Content',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
-export function sendProblem(res: Response, problem: Omit<Problem, 'title' | 'type'> & { type?: string; title?: string }): void {
-  const body: Problem = {
-    type: problem.type ?? 'about:blank',
-    title: problem.title ?? TITLES[problem.status] ?? 'Error',
-    ...problem,
-  };
-  res.status(problem.status).type('application/problem+json').json(body);
+type ProblemInput = Omit<Problem, 'title' | 'type'> & { type?: string; title?: string };
+
+/** The document of `problem`, its type and title filled in: for the few answers written without Express. */
+export function problemDocument(problem: ProblemInput): Problem {
+  return { type: problem.type ?? 'about:blank', title: problem.title ?? TITLES[problem.status] ?? 'Error', ...problem };
+}
+
+export function sendProblem(res: Response, problem: ProblemInput): void {
+  res.status(problem.status).type('application/problem+json').json(problemDocument(problem));
 }
 
 type BodyParserError = Error & { type?: string; status?: number };
+
+/** The JSON parser's message without the excerpt of the body it quotes: a body may hold a payment token. */
+const withoutExcerpt = (message: string): string => message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, ': not valid JSON');
 
 /** The one place errors become HTTP responses: stable codes map to statuses, nothing internal leaks. */
 export function problemMiddleware(log: (message: string) => void): ErrorRequestHandler {
@@ -59,14 +69,14 @@ export function problemMiddleware(log: (message: string) => void): ErrorRequestH
         status,
         detail: shown ? error.message : 'The request could not be completed; try again later.',
         instance,
-        ...(error.fieldErrors.length > 0 ? { errors: error.fieldErrors } : {}),
+        ...(error.fieldErrors.length > 0 ? { errors: error.fieldErrors.slice(0, LISTED_FIELD_ERRORS) } : {}),
       });
       return;
     }
     const parserError = error as BodyParserError;
     switch (parserError.type) {
       case 'entity.parse.failed':
-        sendProblem(res, { status: 400, detail: 'The body must be a valid JSON object.', instance, errors: [{ field: '', detail: parserError.message }] });
+        sendProblem(res, { status: 400, detail: 'The body must be a valid JSON object.', instance, errors: [{ field: '', detail: withoutExcerpt(parserError.message) }] });
         return;
       case 'entity.too.large':
         sendProblem(res, { status: 413, detail: 'The body is larger than the server accepts.', instance });

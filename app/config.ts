@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { API_ROLES, type ApiKey, type ApiRole } from '../api/apiKey.ts';
 import { XsagaError, type FieldError } from '../runtime/errors.ts';
 
 export const ROLES = ['api', 'worker', 'participants', 'projector', 'relay'] as const;
@@ -41,6 +43,11 @@ export type Config = Readonly<{
   actorCacheSize: number;
   partitions: number;
   chaos: Readonly<{ failureRate: number; latencyMs: number }>;
+  /**
+   * The keys of the guarded HTTP routes (`XSAGA_API_KEYS` or `XSAGA_API_KEYS_FILE`). Required in
+   * production mode when the api role runs; the embedded `start` makes an operator key when empty.
+   */
+  apiKeys: readonly ApiKey[];
 }>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -56,6 +63,8 @@ type Reader = Readonly<{
 const URL_OF = (scheme: string) => new RegExp(`^${scheme}://[^\\s]+$`);
 const BROKERS = /^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/;
 const NAME = /^[a-z][a-z0-9_.-]{0,62}$/;
+const KEY_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
 function readRoles(value: string, errors: FieldError[]): Role[] {
   const roles = value.split(',').map((r) => r.trim()).filter(Boolean);
@@ -108,8 +117,71 @@ function reader(env: Env, errors: FieldError[]): Reader {
   };
 }
 
+type KeyLine = Readonly<{ text: string; where: string }>;
+
+/**
+ * `name:role:sha256hex` lines. An error names the line and, once it is known to be one, the name,
+ * but never echoes the line: a key pasted where its hash belongs must not reach a log.
+ */
+function readKeyLines(field: string, lines: readonly KeyLine[], errors: FieldError[]): ApiKey[] {
+  const keys: ApiKey[] = [];
+  for (const { text, where } of lines) {
+    const parts = text.split(':').map((part) => part.trim());
+    const [name = '', role = '', sha256 = ''] = parts;
+    if (parts.length !== 3 || !KEY_NAME.test(name)) {
+      errors.push({ field, detail: `${where} must be name:role:sha256hex, the name 1-64 letters, digits, ".", "_", "@" or "-"` });
+      continue;
+    }
+    const fault = !(API_ROLES as readonly string[]).includes(role)
+      ? `the role must be one of ${API_ROLES.join(', ')}`
+      : !SHA256_HEX.test(sha256)
+        ? 'the third field must be the SHA-256 of the key as 64 hex digits (printf %s "$KEY" | sha256sum), not the key'
+        : keys.some((key) => key.name === name)
+          ? 'the name is used twice'
+          : keys.some((key) => key.sha256 === sha256.toLowerCase())
+            ? 'the same key is configured twice'
+            : undefined;
+    if (fault) errors.push({ field, detail: `${where} ("${name}"): ${fault}` });
+    else keys.push({ name, role: role as ApiRole, sha256: sha256.toLowerCase() });
+  }
+  if (lines.length === 0) errors.push({ field, detail: 'lists no key' });
+  return keys;
+}
+
+/** The API keys from `XSAGA_API_KEYS` (comma-separated) or the file `XSAGA_API_KEYS_FILE` (one a line, `#` comments). */
+function readApiKeys(read: Reader, errors: FieldError[]): ApiKey[] {
+  const inline = read.text('XSAGA_API_KEYS', '');
+  const file = read.text('XSAGA_API_KEYS_FILE', '');
+  if (inline !== '' && file !== '') {
+    errors.push({ field: 'XSAGA_API_KEYS_FILE', detail: 'cannot be set together with XSAGA_API_KEYS; set one of them' });
+    return [];
+  }
+  if (inline !== '') {
+    const entries = inline.split(',').map((text, i) => ({ text: text.trim(), where: `entry ${i + 1}` }));
+    return readKeyLines('XSAGA_API_KEYS', entries.filter((entry) => entry.text !== ''), errors);
+  }
+  if (file === '') return [];
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (error) {
+    errors.push({ field: 'XSAGA_API_KEYS_FILE', detail: `cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (${file})` });
+    return [];
+  }
+  const lines = content
+    .split(/\r?\n/)
+    .map((text, i) => ({ text: text.replace(/#.*$/, '').trim(), where: `line ${i + 1} of ${file}` }))
+    .filter((line) => line.text !== '');
+  return readKeyLines('XSAGA_API_KEYS_FILE', lines, errors);
+}
+
+export type LoadConfigOptions = Readonly<{
+  /** The roles this process runs when its command decides them (`xsaga worker`, `xsaga verify-replay`: none), instead of `XSAGA_ROLES`. */
+  roles?: readonly Role[];
+}>;
+
 /** Reads and validates the configuration; one error lists every bad variable. */
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   const errors: FieldError[] = [];
   const read = reader(env, errors);
   const mode = read.oneOf('XSAGA_MODE', ['embedded', 'production'], 'embedded') as Config['mode'];
@@ -133,7 +205,7 @@ export function loadConfig(env: Env): Config {
   if (production && !NAME.test(production.topicPrefix)) errors.push({ field: 'XSAGA_TOPIC_PREFIX', detail: `must be a lower-case name, got "${production.topicPrefix}"` });
   const config: Config = {
     mode,
-    roles: readRoles(read.text('XSAGA_ROLES', ROLES.join(',')), errors),
+    roles: options.roles ? [...options.roles] : readRoles(read.text('XSAGA_ROLES', ROLES.join(',')), errors),
     production,
     minVersionWaitMs: read.integer('XSAGA_MIN_VERSION_WAIT_MS', 2000, 0, 60_000),
     port: read.integer('PORT', 3000, 0, 65535),
@@ -150,7 +222,12 @@ export function loadConfig(env: Env): Config {
       failureRate: read.ratio('XSAGA_CHAOS_FAILURE_RATE', 0),
       latencyMs: read.integer('XSAGA_CHAOS_LATENCY_MS', 0, 0, 60_000),
     },
+    apiKeys: readApiKeys(read, errors),
   };
+  // No open door by default: a production API without keys would serve its reads to anyone or to no one.
+  if (mode === 'production' && config.roles.includes('api') && config.apiKeys.length === 0 && !errors.some((e) => e.field.startsWith('XSAGA_API_KEYS'))) {
+    errors.push({ field: 'XSAGA_API_KEYS', detail: 'is required in production mode when the api role runs (name:role:sha256hex,…; or XSAGA_API_KEYS_FILE)' });
+  }
   if (errors.length > 0) {
     throw new XsagaError('CONFIG', `Invalid configuration: ${errors.map((e) => `${e.field} ${e.detail}`).join('; ')}`, { fieldErrors: errors });
   }

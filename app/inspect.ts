@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { createInspectorServer } from '@statelyai/inspect/server';
 import { createActor, type ActorOptions, type AnyActorLogic, type AnyActorRef } from 'xstate';
+import { maskSecrets } from '../api/maskSecrets.ts';
 import { XsagaError } from '../runtime/errors.ts';
 import { toMachineEvent } from '../runtime/machineEvent.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
@@ -108,7 +109,8 @@ export async function startSagaInspector(options: SagaInspectorOptions): Promise
   const server = createInspectorServer({ port, autoOpen: false });
   await waitUntilListening(port, 5_000);
   const webSocketUrl = `ws://127.0.0.1:${port}`;
-  const inspector = createWebSocketInspector({ url: webSocketUrl });
+  // The bridge serves every interface and the inspector is a web app: no payment token goes there.
+  const inspector = createWebSocketInspector({ url: webSocketUrl, sanitizeContext: maskSecrets, sanitizeEvent: maskSecrets });
   const actors = new Map<string, { actor: AnyActorRef; version: number }>();
   const queues = new Map<string, Promise<unknown>>();
   const subscriptions: Subscription[] = [];

@@ -9,6 +9,7 @@ import { loadConfig, ROLES, type Config, type Role } from './config.ts';
 import { createAdapters } from './createAdapters.ts';
 import { formatDemoResult, runDemo } from './demo.ts';
 import { inspectOptionsFrom, inspectSystem } from './inspect.ts';
+import { describeOperatorKey, ensureOperatorKey } from './operatorKey.ts';
 import { startSystem } from './system.ts';
 
 const USAGE = `usage: xsaga <command> [options]
@@ -33,10 +34,17 @@ environment: see README.md (XSAGA_MODE, PORT, XSAGA_DATA_DIR, XSAGA_PG_URL, XSAG
 
 const log = (message: string) => console.error(`[xsaga ${new Date().toISOString()}] ${message}`);
 
-async function run(config: Config, args: readonly string[] = []): Promise<void> {
+async function run(configured: Config, args: readonly string[] = []): Promise<void> {
+  // Production mode refuses to start an API without keys (config.ts); the embedded default makes its own.
+  const operator = configured.mode === 'embedded' && configured.roles.includes('api') && configured.apiKeys.length === 0 ? await ensureOperatorKey(configured.dataDir) : undefined;
+  const config = operator ? { ...configured, apiKeys: [operator.entry] } : configured;
   const system = await startSystem({ config, adapters: await createAdapters(config, log), log });
   const where = config.mode === 'production' ? 'production' : `embedded, data in ${config.dataDir}`;
-  if (config.roles.includes('api')) console.log(`xsaga listening on ${await system.listen()} (${where})`);
+  if (config.roles.includes('api')) {
+    const url = await system.listen();
+    console.log(`xsaga listening on ${url} (${where})`);
+    if (operator) console.log(describeOperatorKey(operator, url));
+  }
   const inspection = inspectOptionsFrom(args, process.env);
   const inspector = inspection ? await inspectSystem(system, inspection, log) : undefined;
   if (inspector) console.log(`xsaga inspector on ${inspector.url}`);
@@ -57,7 +65,7 @@ async function run(config: Config, args: readonly string[] = []): Promise<void> 
 async function rebuild(config: Config): Promise<void> {
   if (config.mode !== 'production') throw new XsagaError('CONFIG', 'The embedded read model is rebuilt at every start; rebuild-read-model is for production mode');
   const adapters = await createAdapters({ ...config, roles: [...ROLES] }, log);
-  const system = await startSystem({ config: { ...config, roles: [] }, adapters, log });
+  const system = await startSystem({ config, adapters, log });
   const { readModel } = adapters;
   if (!readModel.rebuild) throw new XsagaError('CONFIG', 'This read model cannot be rebuilt behind an alias');
   let count = 0;
@@ -98,7 +106,7 @@ async function demo(args: string[]): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'start') return run(loadConfig(process.env), rest);
-  if ((ROLES as readonly string[]).includes(command ?? '')) return run({ ...loadConfig(process.env), roles: [command as Role] }, rest);
+  if ((ROLES as readonly string[]).includes(command ?? '')) return run(loadConfig(process.env, { roles: [command as Role] }), rest);
   if (command === 'export') {
     process.exitCode = await runExportCommand(rest);
     return;
@@ -107,14 +115,15 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await runInspectCommand(rest, process.env);
     return;
   }
-  if (command === 'rebuild-read-model') return rebuild(loadConfig(process.env));
+  // rebuild-read-model, inspect and verify-replay run no role (no API: no key needed); they read the stores.
+  if (command === 'rebuild-read-model') return rebuild(loadConfig(process.env, { roles: [] }));
   if (command === 'demo') return demo(rest);
   if (command === 'check') {
     process.exitCode = await runCheckCommand(rest);
     return;
   }
   if (command === 'verify-replay') {
-    process.exitCode = await runVerifyReplayCommand(loadConfig(process.env), rest);
+    process.exitCode = await runVerifyReplayCommand(loadConfig(process.env, { roles: [] }), rest);
     return;
   }
   console.error(USAGE);

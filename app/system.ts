@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createApi } from '../api/createApi.ts';
+import { createHttpServer } from '../api/httpServer.ts';
 import { createOrderService, type OrderService } from '../orders/orderService.ts';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
 import { startProjector } from '../orders/projector.ts';
@@ -174,6 +175,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
         registry,
         store: adapters.store,
         readModels: { [definition.machine.id]: adapters.readModel },
+        apiKeys: config.apiKeys,
         log,
         health: async () => {
           await adapters.sql.query('select 1');
@@ -181,7 +183,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
         },
       });
       server = await new Promise<Server>((resolve, reject) => {
-        const s = api.listen(port, '127.0.0.1', () => resolve(s));
+        const s = createHttpServer(api).listen(port, '127.0.0.1', () => resolve(s));
         s.once('error', reject);
       });
       // Longer than any client's idle keep-alive: a server closing first races a reused connection (ECONNRESET).

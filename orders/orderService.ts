@@ -53,13 +53,16 @@ export function createOrderService(deps: {
 
   async function readOwnWrite(orderId: string, minVersion: number): Promise<OrderView | undefined> {
     const deadline = Date.now() + minVersionWaitMs;
-    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    for (let pause = 5, headChecked = false; ; pause = Math.min(pause * 2, 100)) {
       const projected = await deps.readModel.get(orderId);
       if (projected && projected.version >= minVersion) return projected;
-      if (!projected) {
+      // A version past the stream's head is not worth waiting for: without this look at the store,
+      // `minVersion=99` on a projected order held the request for the whole wait and ended in a 503.
+      if (!projected || !headChecked) {
+        headChecked = true;
         const head = (await deps.store.load(orderId))?.head;
-        if (!head) return undefined;
-        if (head.version < minVersion) {
+        if (!head && !projected) return undefined;
+        if (head && head.version < minVersion) {
           throw new XsagaError('CONCURRENCY', `Order ${orderId} is at version ${head.version}; version ${minVersion} does not exist`, {
             fieldErrors: [{ field: 'minVersion', detail: `must be at most ${head.version}` }],
           });

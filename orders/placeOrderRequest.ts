@@ -1,5 +1,6 @@
 import { validationError, type FieldError } from '../runtime/errors.ts';
 import type { OrderItem, ShippingAddress } from '../machines/orderTypes.ts';
+import { isPlainText } from './plainText.ts';
 
 /** A validated `POST /orders` body. */
 export type PlaceOrderRequest = Readonly<{
@@ -32,6 +33,8 @@ function text(value: unknown, field: string, errors: Errors, pattern?: RegExp, h
   }
   if (value.trim().length === 0) errors.push({ field, detail: 'must not be empty' });
   else if (value.length > ORDER_LIMITS.maxText) errors.push({ field, detail: `must be at most ${ORDER_LIMITS.maxText} characters` });
+  // The event store refused such text as a 500 before this check.
+  else if (!isPlainText(value)) errors.push({ field, detail: 'must not contain control characters or unpaired surrogates' });
   else if (pattern && !pattern.test(value)) errors.push({ field, detail: hint ?? `must match ${pattern}` });
   return value;
 }

@@ -30,7 +30,15 @@ export function isXsagaError(error: unknown, code?: ErrorCode): error is XsagaEr
   return error instanceof XsagaError && (code === undefined || error.code === code);
 }
 
+/**
+ * How many field errors a message (and an HTTP answer) lists. A 3 kB body of 100 items with
+ * unknown keys had 500 of them and a 70 kB answer: no client reads past the first few, an
+ * attacker gets the rest as amplification.
+ */
+export const LISTED_FIELD_ERRORS = 20;
+
 export function validationError(fieldErrors: readonly FieldError[]): XsagaError {
-  const detail = fieldErrors.map((e) => `${e.field}: ${e.detail}`).join('; ');
-  return new XsagaError('VALIDATION', `Invalid request: ${detail}`, { fieldErrors });
+  const listed = fieldErrors.slice(0, LISTED_FIELD_ERRORS).map((e) => `${e.field}: ${e.detail}`);
+  const more = fieldErrors.length - listed.length;
+  return new XsagaError('VALIDATION', `Invalid request: ${listed.join('; ')}${more > 0 ? `; and ${more} more` : ''}`, { fieldErrors });
 }

@@ -3,7 +3,9 @@ import type { OrderReadModel } from '../../orders/orderReadModel.ts';
 import { validationError, type FieldError } from '../../runtime/errors.ts';
 import type { MachineRegistry, SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../../runtime/sagaStore.ts';
+import { pathId } from '../pathId.ts';
 import { sendProblem } from '../problem.ts';
+import { singleParam, wholeNumberParam } from '../queryParams.ts';
 import { exportMachine } from './exportMachine.ts';
 import { machineGraph, type MachineGraph } from './machineGraph.ts';
 import { traceSaga } from './sagaTrace.ts';
@@ -16,24 +18,6 @@ export type MachinesRouterDeps = Readonly<{
   readModels: Readonly<Record<string, OrderReadModel>>;
   now?: () => number;
 }>;
-
-function wholeNumber(req: Request, name: string, max: number, fallback: number, errors: FieldError[]): number {
-  const value = req.query[name];
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(n) || n < 0 || n > max) {
-    errors.push({ field: name, detail: `must be a whole number from 0 to ${max}` });
-    return fallback;
-  }
-  return n;
-}
-
-function text(req: Request, name: string, errors: FieldError[]): string | undefined {
-  const value = req.query[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') errors.push({ field: name, detail: 'must be given once' });
-  return typeof value === 'string' ? value : undefined;
-}
 
 /**
  * The machines the runtime hosts, for tools and the dashboard: each definition as JSON (what
@@ -54,7 +38,7 @@ export function machinesRouter(deps: MachinesRouterDeps): Router {
   /** The requested version (`?version=`), or the newest; answers 404 itself when there is none. */
   function definitionOf(req: Request, res: Response): SagaDefinition | undefined {
     const errors: FieldError[] = [];
-    const version = wholeNumber(req, 'version', Number.MAX_SAFE_INTEGER, 0, errors);
+    const version = wholeNumberParam(req.query, 'version', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 }, errors);
     if (errors.length > 0) throw validationError(errors);
     const id = String(req.params.id);
     const definition = version === 0 ? deps.registry.latest(id) : deps.registry.get(id, version);
@@ -112,10 +96,10 @@ export function machinesRouter(deps: MachinesRouterDeps): Router {
     if (!definition) return;
     const errors: FieldError[] = [];
     const query = {
-      state: text(req, 'state', errors),
-      text: text(req, 'q', errors),
-      limit: wholeNumber(req, 'limit', 500, 20, errors),
-      offset: wholeNumber(req, 'offset', 10_000, 0, errors),
+      state: singleParam(req.query, 'state', errors),
+      text: singleParam(req.query, 'q', errors),
+      limit: wholeNumberParam(req.query, 'limit', { min: 0, max: 500, fallback: 20 }, errors),
+      offset: wholeNumberParam(req.query, 'offset', { min: 0, max: 10_000, fallback: 0 }, errors),
     };
     if (errors.length > 0) throw validationError(errors);
     const readModel = deps.readModels[definition.machine.id];
@@ -124,7 +108,7 @@ export function machinesRouter(deps: MachinesRouterDeps): Router {
 
   router.get('/machines/:id/sagas/:sagaId', async (req, res) => {
     const id = String(req.params.id);
-    const sagaId = String(req.params.sagaId);
+    const sagaId = pathId(req, 'sagaId');
     const loaded = await deps.store.load(sagaId);
     if (!loaded || loaded.head.machineId !== id) {
       sendProblem(res, { status: 404, detail: `No saga ${sagaId} of machine ${id}.`, instance: req.originalUrl });

@@ -1,6 +1,7 @@
-/* global document, window, location, history, fetch, setTimeout, clearTimeout, URLSearchParams, console */
+/* global document, window, location, history, setTimeout, clearTimeout, URLSearchParams, URL, Blob, console */
 // The dashboard: one machine's statechart with live counts, the sagas in a state, and one saga's
 // path and history. Where the user is lives in the URL's hash, so a view can be shared or reloaded.
+import { createSignIn, SignInNeeded } from './signIn.js';
 import { drawStatechart, formatAge } from './statechart.js';
 
 // `?refresh=<ms>` (0: never) and `?pageSize=<n>` tune the page, e.g. for a wall screen.
@@ -34,7 +35,7 @@ function writeHash(changes) {
 }
 
 async function getJson(path) {
-  const response = await fetch(path, { headers: { accept: 'application/json' } });
+  const response = await signIn.fetch(path, { accept: 'application/json' });
   const body = await response.json();
   if (!response.ok) throw new Error(body.detail ?? `${response.status} for ${path}`);
   return body;
@@ -184,13 +185,40 @@ async function render() {
     document.body.dataset.ready = 'true';
     showError(null);
   } catch (error) {
+    if (error instanceof SignInNeeded) return;
     console.error(error);
     showError(error);
   }
   if (!paused && refreshMs > 0) timer = setTimeout(render, refreshMs);
 }
 
+/** Shows the dashboard with the stored key, or the sign-in form when there is none. */
+async function start() {
+  if (!signIn.ready()) return;
+  try {
+    await loadMachines();
+  } catch (error) {
+    if (!(error instanceof SignInNeeded)) showError(error);
+    return;
+  }
+  await render();
+}
+
+/** The definition needs the key too, so the link fetches it and opens what it got. */
+async function openDefinition(event) {
+  event.preventDefault();
+  try {
+    const definition = await getJson(`/machines/${encodeURIComponent(view.machine)}`);
+    const url = URL.createObjectURL(new Blob([JSON.stringify(definition, null, 2)], { type: 'application/json' }));
+    window.open(url, '_blank');
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } catch (error) {
+    if (!(error instanceof SignInNeeded)) showError(error);
+  }
+}
+
 function wire() {
+  $('machine-json').addEventListener('click', openDefinition);
   $('machine').addEventListener('change', (e) => writeHash({ machine: e.target.value, state: '', saga: '', offset: 0 }));
   $('clear-state').addEventListener('click', () => writeHash({ state: '', offset: 0 }));
   $('prev').addEventListener('click', () => writeHash({ offset: Math.max(0, view.offset - PAGE) }));
@@ -212,6 +240,18 @@ function wire() {
   });
 }
 
+const signIn = createSignIn({
+  onSignedIn() {
+    // Another key may see other machines: list them again and redraw.
+    view.machine = new URLSearchParams(location.hash.slice(1)).get('machine') ?? '';
+    layoutOf = '';
+    void start();
+  },
+  onSignedOut() {
+    clearTimeout(timer);
+    showError(null);
+  },
+});
 readHash();
 wire();
-void loadMachines().then(render, showError);
+void start();

@@ -36,10 +36,10 @@ export async function runInspectCommand(args: readonly string[], env: Readonly<R
     return 2;
   }
   const sagaId = positionals[0]!;
-  const config = loadConfig(env);
-  const log = (message: string) => console.error(message);
   // No role runs: this process only reads the event store.
-  const system = await startSystem({ config: { ...config, roles: [] }, adapters: await createAdapters({ ...config, roles: [...ROLES] }, log), log });
+  const config = loadConfig(env, { roles: [] });
+  const log = (message: string) => console.error(message);
+  const system = await startSystem({ config, adapters: await createAdapters({ ...config, roles: [...ROLES] }, log), log });
   const inspector = await startSagaInspector({ store: system.adapters.store, registry: system.registry, port, log }).catch(async (error: unknown) => {
     await system.stop();
     throw error;

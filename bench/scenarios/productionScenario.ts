@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { apiKeyHash } from '../../api/apiKey.ts';
 import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
 import { deleteTopicsWhere } from '../../adapters/kafka/kafkaTopics.ts';
 import { topicsFor } from '../../orders/topics.ts';
@@ -34,7 +36,9 @@ export async function runProductionScenario(options: ScenarioOptions & { workers
   const roles: RoleProcess[] = [];
   const observerBus = createKafkaMessageBus({ brokers: BENCH_SERVERS.kafkaBrokers, clientId: 'xsaga-bench' });
   try {
-    const api = await startRole(options.singleProcess ? 'start' : 'api', { ...env, PORT: '0' }, options.singleProcess ? 'xsaga' : 'api');
+    // The API refuses to start without keys in production mode; the driver uses only the open routes, so nobody needs the key itself.
+    const apiKeys = { XSAGA_API_KEYS: `bench:viewer:${apiKeyHash(randomBytes(32).toString('base64url'))}` };
+    const api = await startRole(options.singleProcess ? 'start' : 'api', { ...env, ...apiKeys, PORT: '0' }, options.singleProcess ? 'xsaga' : 'api');
     roles.push(api);
     if (!options.singleProcess) {
       roles.push(await startRole('relay', env));

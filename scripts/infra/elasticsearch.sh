@@ -26,7 +26,8 @@ SRC_DIR="$SCRIPT_DIR/elasticsearch"
 POM="$SRC_DIR/pom.xml"
 MAIN_CLASS="xsaga.infra.elasticsearch.LocalNode"
 
-INFRA_ROOT="${XSAGA_INFRA_DIR:-$REPO_ROOT/.infra}"
+# Resolved, so that a linked work dir (several checkouts sharing one node) names the node's own files.
+INFRA_ROOT="$(realpath -m "${XSAGA_INFRA_DIR:-$REPO_ROOT/.infra}")"
 mkdir -p "$INFRA_ROOT"
 WORK="$(cd "$INFRA_ROOT" && pwd)/elasticsearch"
 LIB="$WORK/lib"

@@ -19,7 +19,8 @@ CONF_DIR="$SCRIPT_DIR/kafka"
 POM="$CONF_DIR/pom.xml"
 LOG4J_CONF="$CONF_DIR/log4j2.properties"
 
-WORK="${XSAGA_INFRA_DIR:-$REPO_ROOT/.infra}/kafka"
+# Resolved, so that a linked work dir (several checkouts sharing one broker) names the broker's own files.
+WORK="$(realpath -m "${XSAGA_INFRA_DIR:-$REPO_ROOT/.infra}")/kafka"
 LIB="$WORK/lib"
 DATA="$WORK/data"
 LOGS="$WORK/logs"

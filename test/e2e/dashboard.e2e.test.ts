@@ -1,7 +1,9 @@
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StatechartLayout } from '../../api/machines/statechartLayout.ts';
+import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
 import { openBrowser, type Browser } from '../support/browser.ts';
 import { tempDataDir } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
@@ -36,7 +38,9 @@ const UNDELIVERABLE_TRANSITIONS = [
   'orderSaga.compensating.refundingPayment#PaymentRefunded#0',
 ];
 
-type Mode = Readonly<{ name: 'embedded' | 'production'; start: () => Promise<{ url: string; process: RunningProcess; cleanup: () => Promise<void> }> }>;
+/** A started system: its URL, and the API key the dashboard signs in with. */
+type Started = { url: string; key: string; process: RunningProcess; cleanup: () => Promise<void> };
+type Mode = Readonly<{ name: 'embedded' | 'production'; start: () => Promise<Started> }>;
 
 const READY = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
 const COMMON_ENV = { PORT: '0', XSAGA_PAYMENT_TIMEOUT_MS: '600000' };
@@ -47,15 +51,19 @@ const MODES: readonly Mode[] = [
     async start() {
       const data = await tempDataDir();
       const started = await startNodeProcess(['app/main.ts', 'start'], { env: { ...COMMON_ENV, XSAGA_DATA_DIR: data.dir }, ready: READY });
-      return { url: started.match[1]!, process: started, cleanup: data.remove };
+      // No key configured: the operator key it made before it listened.
+      const key = (await readFile(join(data.dir, 'operator.key'), 'utf8')).trim();
+      return { url: started.match[1]!, key, process: started, cleanup: data.remove };
     },
   },
   {
     name: 'production',
     async start() {
       const production = await productionEnv('ui');
+      // The dashboard only reads: a viewer key is enough.
+      const viewer = testApiKey('viewer');
       const started = await startNodeProcess(['app/main.ts', 'start'], {
-        env: { ...COMMON_ENV, ...production.env, XSAGA_PARTITIONS: '2' },
+        env: { ...COMMON_ENV, ...production.env, ...apiKeysEnv(viewer), XSAGA_PARTITIONS: '2' },
         ready: /xsaga ready/,
         timeoutMs: 90_000,
       }).catch(async (error: unknown) => {
@@ -65,6 +73,7 @@ const MODES: readonly Mode[] = [
       const url = started.output().match(READY)![1]!;
       return {
         url,
+        key: viewer.key,
         process: started,
         cleanup: production.dispose,
       };
@@ -90,9 +99,10 @@ describe.each(MODES)('the dashboard in a real browser, $name mode', (mode) => {
     await server?.cleanup();
   });
 
-  it('draws every state and transition with live counts, lists and searches a state, and highlights one saga', { timeout: 120_000 }, async () => {
+  it('signs in, draws every state and transition with live counts, lists and searches a state, and highlights one saga', { timeout: 300_000 }, async () => {
     server = await mode.start();
     const { url } = server;
+    const headers = { authorization: `Bearer ${server.key}` };
     const ids = new Map<string, string>();
     const bodies = new Map<string, PlaceOrderBody>();
     for (const order of ORDERS) {
@@ -102,18 +112,31 @@ describe.each(MODES)('the dashboard in a real browser, $name mode', (mode) => {
     }
     await eventually(
       async () => {
-        const stats = (await (await fetch(`${url}/stats/orders`)).json()) as { byState: Record<string, number> };
+        const stats = (await (await fetch(`${url}/stats/orders`, { headers })).json()) as { byState: Record<string, number> };
         expect(stats.byState).toEqual(EXPECTED_COUNTS);
       },
-      { timeoutMs: 30_000, intervalMs: 100 },
+      // Production mode's consumer groups may take a while to settle on a machine busy with other work.
+      { timeoutMs: 90_000, intervalMs: 100 },
     );
-    const layout = (await (await fetch(`${url}/machines/orderSaga/layout`)).json()) as StatechartLayout;
+    const layout = (await (await fetch(`${url}/machines/orderSaga/layout`, { headers })).json()) as StatechartLayout;
 
     browser = await openBrowser();
     const { page } = browser;
     await mkdir(ARTIFACTS, { recursive: true });
     await page.goto(`${url}/ui/?refresh=500&pageSize=2`);
+
+    // The page asks for a key first; a wrong one is refused and asked for again.
+    await page.getByTestId('sign-in').waitFor();
+    expect(await page.locator('#dashboard').isHidden()).toBe(true);
+    await page.getByTestId('api-key').fill(`${server.key}-wrong`);
+    await page.getByTestId('sign-in-submit').click();
+    await expect.poll(() => page.getByTestId('sign-in-error').textContent()).toMatch(/not accepted/);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-${mode.name}-sign-in.png` });
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.getByTestId('api-key').fill(server.key);
+    await page.getByTestId('sign-in-submit').click();
     await page.locator('body[data-ready="true"]').waitFor();
+    expect(await page.getByTestId('sign-in').isHidden()).toBe(true);
 
     // Every state and every transition of the definition is on the chart; compensations stand apart.
     const drawnStates = await attributes(page, 'g.state', 'data-state');
@@ -174,8 +197,15 @@ describe.each(MODES)('the dashboard in a real browser, $name mode', (mode) => {
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-${mode.name}.png`, fullPage: true });
     if (mode.name === 'embedded' && process.env.XSAGA_UPDATE_SCREENSHOT === '1') await copyFile(`${ARTIFACTS}/dashboard-${mode.name}.png`, README_SCREENSHOT);
 
-    // The page loads nothing from outside the server, and logs no error.
+    // Signing out forgets the key: the next visit asks again.
+    await page.getByTestId('sign-out').click();
+    await page.getByTestId('sign-in').waitFor();
+    await page.goto(`${url}/ui/?refresh=0`);
+    await page.getByTestId('sign-in').waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    // The page loads nothing from outside the server, and logs no error but the refused key's 401.
     expect(browser.requests.filter((request) => !request.startsWith(url) && !request.startsWith('data:'))).toEqual([]);
-    expect(browser.errors).toEqual([]);
+    expect(browser.errors.filter((error) => !/status of 401/.test(error))).toEqual([]);
   });
 });

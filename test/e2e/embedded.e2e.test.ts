@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryOrderReadModel } from '../../adapters/memory/memoryOrderReadModel.ts';
 import { createPgliteClient } from '../../adapters/pglite/pgliteClient.ts';
@@ -28,6 +30,11 @@ describe('xsaga on its embedded default, as a process driven over HTTP', () => {
       });
       server = started;
       const url = started.match[1]!;
+      // No key configured: the first start made an operator key in the data directory and said where.
+      const keyFile = join(data.dir, 'operator.key');
+      await eventually(() => expect(started.output()).toContain(`operator key created in ${keyFile}`));
+      const operator = { authorization: `Bearer ${(await readFile(keyFile, 'utf8')).trim()}` };
+      expect((await fetch(`${url}/stats/orders`)).status).toBe(401);
 
       const ids: string[] = [];
       let next = 0;
@@ -48,7 +55,7 @@ describe('xsaga on its embedded default, as a process driven over HTTP', () => {
 
       await eventually(
         async () => {
-          const stats = (await (await fetch(`${url}/stats/orders`)).json()) as { byStatus: Record<string, number> };
+          const stats = (await (await fetch(`${url}/stats/orders`, { headers: operator })).json()) as { byStatus: Record<string, number> };
           expect(stats.byStatus.PENDING).toBe(0);
           expect(stats.byStatus.COMPLETED! + stats.byStatus.FAILED!).toBe(ORDERS);
         },

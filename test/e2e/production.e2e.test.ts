@@ -5,6 +5,7 @@ import { orderRequestFor, scenarioFor } from '../../app/orderMix.ts';
 import { quantile } from '../../app/stats.ts';
 import { checkInvariants } from '../../orders/invariants.ts';
 import type { OrderView } from '../../orders/orderView.ts';
+import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
 import { TEST_ES_URL } from '../support/elasticsearch.ts';
 import { eventually } from '../support/eventually.ts';
 import { startNodeProcess, type RunningProcess } from '../support/processes.ts';
@@ -32,7 +33,9 @@ describe('xsaga in production mode, as separate processes on PostgreSQL, Kafka, 
       processes.push(started);
       return started;
     };
-    const api = await start('api', { PORT: '0' });
+    // Only the api role needs keys: the others start without any.
+    const viewer = testApiKey('viewer');
+    const api = await start('api', { PORT: '0', ...apiKeysEnv(viewer) });
     const url = api.output().match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)![1]!;
     await start('relay');
     const doomedWorker = await start('worker');
@@ -65,7 +68,7 @@ describe('xsaga in production mode, as separate processes on PostgreSQL, Kafka, 
 
     await eventually(
       async () => {
-        const stats = (await (await fetch(`${url}/stats/orders`)).json()) as { byStatus: Record<string, number> };
+        const stats = (await (await fetch(`${url}/stats/orders`, { headers: viewer.headers })).json()) as { byStatus: Record<string, number> };
         expect(stats.byStatus.COMPLETED! + stats.byStatus.FAILED!).toBe(ORDERS);
       },
       { timeoutMs: 400_000, intervalMs: 500 },

@@ -160,7 +160,7 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
         XSAGA_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
         XSAGA_ES_URL: TEST_ES_URL,
         XSAGA_REDIS_URL: TEST_REDIS_URL,
-      });
+      }, { roles: [] }); // as `xsaga verify-replay` loads it: no role runs, so no API key is needed
       expect(await runVerifyReplayCommand(config, [], { print: (text) => void printed.push(text) })).toBe(0);
       expect(printed).toEqual([`verified ${plans.length} streams (${replay.events} events, ${replay.snapshots} snapshots compared): no divergence`]);
     });

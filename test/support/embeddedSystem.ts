@@ -12,13 +12,15 @@ export async function tempDataDir(): Promise<{ dir: string; remove: () => Promis
 }
 
 /**
- * Starts the whole embedded system in this process; `env` overrides configuration variables, and
+ * Starts the whole embedded system in this process; `env` overrides configuration variables. The
+ * API answers only its open routes unless `env` configures keys (`apiKeysEnv` in apiKeys.ts).
  * `wrap` may put test instruments around the adapters.
  */
 export async function startEmbedded(
   env: Record<string, string> = {},
-  wrap: (adapters: SystemAdapters) => SystemAdapters = (adapters) => adapters,
+  options: { log?: (message: string) => void; wrap?: (adapters: SystemAdapters) => SystemAdapters } = {},
 ): Promise<System> {
   const config = loadConfig({ XSAGA_DATA_DIR: ':memory:', ...env });
-  return startSystem({ config, adapters: wrap(await createEmbeddedAdapters(config)), log: () => undefined });
+  const adapters = await createEmbeddedAdapters(config);
+  return startSystem({ config, adapters: options.wrap ? options.wrap(adapters) : adapters, log: options.log ?? (() => undefined) });
 }

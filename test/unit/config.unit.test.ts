@@ -1,10 +1,15 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { apiKeyHash } from '../../api/apiKey.ts';
 import { loadConfig, ROLES } from '../../app/config.ts';
 import { isXsagaError, type XsagaError } from '../../runtime/errors.ts';
+import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
+import { tempDataDir } from '../support/embeddedSystem.ts';
 
-const failureOf = (env: Record<string, string>): XsagaError => {
+const failureOf = (env: Record<string, string>, options?: Parameters<typeof loadConfig>[1]): XsagaError => {
   try {
-    loadConfig(env);
+    loadConfig(env, options);
   } catch (error) {
     if (isXsagaError(error, 'CONFIG')) return error;
     throw error;
@@ -35,7 +40,7 @@ describe('configuration', () => {
 
   it('requires every server address in production mode', () => {
     const error = failureOf({ XSAGA_MODE: 'production', XSAGA_KAFKA_BROKERS: 'kafka' });
-    expect(error.fieldErrors.map((e) => e.field).sort()).toEqual(['XSAGA_ES_URL', 'XSAGA_KAFKA_BROKERS', 'XSAGA_PG_URL', 'XSAGA_REDIS_URL']);
+    expect(error.fieldErrors.map((e) => e.field).sort()).toEqual(['XSAGA_API_KEYS', 'XSAGA_ES_URL', 'XSAGA_KAFKA_BROKERS', 'XSAGA_PG_URL', 'XSAGA_REDIS_URL']);
   });
 
   it('reads the production servers and roles', () => {
@@ -47,5 +52,68 @@ describe('configuration', () => {
   it('rejects an unknown mode and unsafe names', () => {
     expect(failureOf({ XSAGA_MODE: 'cloud' }).fieldErrors[0]?.field).toBe('XSAGA_MODE');
     expect(failureOf({ ...production, XSAGA_PG_SCHEMA: 'x; drop table' }).fieldErrors[0]?.field).toBe('XSAGA_PG_SCHEMA');
+  });
+});
+
+describe('API keys', () => {
+  const hashOf = (key: string) => apiKeyHash(key);
+
+  it('has none by default in the embedded mode (xsaga start makes an operator key then)', () => {
+    expect(loadConfig({}).apiKeys).toEqual([]);
+  });
+
+  it('reads XSAGA_API_KEYS: name:role:sha256hex, comma-separated, the hash in lower case', () => {
+    const config = loadConfig({ XSAGA_API_KEYS: ` ops:operator:${hashOf('a').toUpperCase()} , dash.board:viewer:${hashOf('b')},` });
+    expect(config.apiKeys).toEqual([
+      { name: 'ops', role: 'operator', sha256: hashOf('a') },
+      { name: 'dash.board', role: 'viewer', sha256: hashOf('b') },
+    ]);
+  });
+
+  it('reads XSAGA_API_KEYS_FILE: one key a line, # comments and blank lines allowed', async () => {
+    const dir = await tempDataDir();
+    try {
+      const file = join(dir.dir, 'keys');
+      await writeFile(file, `# who may call the API\nops:operator:${hashOf('a')}   # the on-call\n\n  ci:viewer:${hashOf('b')}\r\n`);
+      expect(loadConfig({ XSAGA_API_KEYS_FILE: file }).apiKeys.map((k) => [k.name, k.role])).toEqual([
+        ['ops', 'operator'],
+        ['ci', 'viewer'],
+      ]);
+      await writeFile(file, `ops:operator:${hashOf('a')}\nci:admin:${hashOf('b')}\n`);
+      expect(failureOf({ XSAGA_API_KEYS_FILE: file }).message).toContain(`XSAGA_API_KEYS_FILE line 2 of ${file} ("ci"): the role must be one of viewer, operator`);
+      await writeFile(file, '# nobody yet\n');
+      expect(failureOf({ XSAGA_API_KEYS_FILE: file }).message).toContain('XSAGA_API_KEYS_FILE lists no key');
+    } finally {
+      await dir.remove();
+    }
+    expect(failureOf({ XSAGA_API_KEYS_FILE: '/no/such/keys' }).message).toContain('XSAGA_API_KEYS_FILE cannot be read: ENOENT');
+  });
+
+  it('names the entry at fault, and never echoes a key pasted where its hash belongs', () => {
+    const key = testApiKey('operator').key;
+    const error = failureOf({ XSAGA_API_KEYS: `ops:operator:${key},${key},ci:viewer:${hashOf('b')},ci:viewer:${hashOf('c')},again:viewer:${hashOf('b')}` });
+    expect(error.fieldErrors).toEqual([
+      { field: 'XSAGA_API_KEYS', detail: expect.stringMatching(/^entry 1 \("ops"\): the third field must be the SHA-256 of the key as 64 hex digits/) },
+      { field: 'XSAGA_API_KEYS', detail: expect.stringMatching(/^entry 2 must be name:role:sha256hex/) },
+      { field: 'XSAGA_API_KEYS', detail: 'entry 4 ("ci"): the name is used twice' },
+      { field: 'XSAGA_API_KEYS', detail: 'entry 5 ("again"): the same key is configured twice' },
+    ]);
+    expect(error.message).not.toContain(key);
+  });
+
+  it('refuses both variables at once', () => {
+    expect(failureOf({ ...apiKeysEnv(testApiKey('viewer')), XSAGA_API_KEYS_FILE: '/etc/keys' }).fieldErrors.map((e) => e.field)).toEqual(['XSAGA_API_KEYS_FILE']);
+  });
+
+  it('requires keys in production mode when the api role runs, and only then', () => {
+    const error = failureOf(production);
+    expect(error.fieldErrors.map((e) => e.field)).toEqual(['XSAGA_API_KEYS']);
+    expect(error.message).toContain('XSAGA_API_KEYS is required in production mode when the api role runs');
+    expect(loadConfig({ ...production, ...apiKeysEnv(testApiKey('viewer')) }).apiKeys).toHaveLength(1);
+    expect(loadConfig({ ...production, XSAGA_ROLES: 'worker,relay' }).apiKeys).toEqual([]);
+    // `xsaga worker`, `xsaga verify-replay`: the command decides the roles.
+    expect(loadConfig(production, { roles: ['worker'] }).roles).toEqual(['worker']);
+    expect(loadConfig(production, { roles: [] }).roles).toEqual([]);
+    expect(failureOf({ ...production, XSAGA_ROLES: 'worker' }, { roles: ['api'] }).fieldErrors.map((e) => e.field)).toEqual(['XSAGA_API_KEYS']);
   });
 });

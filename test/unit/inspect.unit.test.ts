@@ -117,6 +117,10 @@ describe('the saga inspector (a WebSocket client stands in for the Stately inspe
     // The actor registration carries the definition the Stately inspector draws.
     const actor = client.received.find((e) => e.type === '@xstate.actor' && e.name === orders.undeliverable)!;
     expect(JSON.parse(actor.definition!)).toMatchObject({ id: 'orderSaga', initial: 'payment' });
+    // The inspector is a web app: the order's payment token reaches it masked, in the context and in the start event.
+    const sent = JSON.stringify(client.received);
+    expect(sent).not.toContain('tok_visa');
+    expect(sent).toContain('"paymentToken":"tok_****"');
     // No side effect: the stream, the outbox and the participants' ledgers are as they were.
     expect(await system.adapters.store.load(orders.undeliverable!)).toEqual(head);
     expect(await system.adapters.store.outboxOfActiveStreams()).toEqual(outboxBefore);
@@ -156,6 +160,7 @@ describe('the saga inspector (a WebSocket client stands in for the Stately inspe
           ]),
         { timeoutMs: 10_000 },
       );
+      expect(JSON.stringify(client.received)).not.toContain('tok_flaky');
     } finally {
       client.close();
       await live.stop();

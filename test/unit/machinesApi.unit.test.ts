@@ -5,6 +5,7 @@ import { exportMachine } from '../../api/machines/exportMachine.ts';
 import { hostedMachines } from '../../app/commands/export.ts';
 import type { System } from '../../app/system.ts';
 import type { OrderSearchResult } from '../../orders/orderReadModel.ts';
+import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
 import { startEmbedded } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
 import { placeOrderBody, shippingAddress } from '../support/orderRequests.ts';
@@ -14,16 +15,19 @@ type Stats = Readonly<{ machineId: string; asOf: string; total: number; states: 
 let system: System;
 let url: string;
 const ids: Record<string, string> = {};
+/** Everything under /machines needs a viewer key (test/unit/access.unit.test.ts checks who may call what). */
+const viewer = testApiKey('viewer');
+const fetchAsViewer = (path: string): Promise<Response> => fetch(`${url}${path}`, { headers: viewer.headers });
 
 async function get<T>(path: string): Promise<{ status: number; body: T; headers: Headers }> {
-  const response = await fetch(`${url}${path}`);
+  const response = await fetchAsViewer(path);
   return { status: response.status, body: (await response.json()) as T, headers: response.headers };
 }
 
 beforeAll(async () => {
   // A short deadline: the order whose payment never answers times out, so every order settles. Not
   // too short: the flaky payment's retries must fit inside it on a machine busy with other test files.
-  system = await startEmbedded({ XSAGA_PAYMENT_TIMEOUT_MS: '2000' });
+  system = await startEmbedded({ XSAGA_PAYMENT_TIMEOUT_MS: '2000', ...apiKeysEnv(viewer) });
   url = await system.listen(0);
   const bodies = {
     good: placeOrderBody(),
@@ -62,14 +66,24 @@ describe('GET /machines and /machines/:id', () => {
   });
 
   it.each(['/machines/nope', '/machines/orderSaga?version=7', '/machines/nope/layout', '/machines/orderSaga/sagas/no-such-saga'])('answers %s with a 404 problem', async (path) => {
-    const response = await fetch(`${url}${path}`);
+    const response = await fetchAsViewer(path);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
+  it('answers a saga id with a NUL with a 400 problem naming sagaId, not 500', async () => {
+    const response = await fetchAsViewer(`/machines/orderSaga/sagas/a%00b`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await response.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['sagaId']);
+  });
+
   it('refuses a version or a limit that is not a whole number with a 400 problem', async () => {
-    expect((await fetch(`${url}/machines/orderSaga?version=x`)).status).toBe(400);
-    expect((await fetch(`${url}/machines/orderSaga/sagas?limit=-1`)).status).toBe(400);
+    expect((await fetchAsViewer('/machines/orderSaga?version=x')).status).toBe(400);
+    expect((await fetchAsViewer('/machines/orderSaga/sagas?limit=-1')).status).toBe(400);
+    // Read as 10 and 1 before: only decimal digits are a whole number here.
+    expect((await fetchAsViewer('/machines/orderSaga?version=1e1')).status).toBe(400);
+    expect((await fetchAsViewer('/machines/orderSaga?version=1.0')).status).toBe(400);
   });
 });
 
@@ -162,6 +176,14 @@ describe('GET /machines/:id/sagas/:sagaId', () => {
     expect(body.visitedStates).not.toContain('orderSaga.completed');
   });
 
+  it('masks the payment token in the events and the commands it shows', async () => {
+    const text = await (await fetchAsViewer(`/machines/orderSaga/sagas/${ids.flaky}`)).text();
+    expect(text).not.toContain('tok_flaky');
+    const trace = JSON.parse(text) as SagaTrace;
+    expect(trace.steps[0]!.data).toMatchObject({ order: { paymentToken: 'tok_****' } });
+    expect(trace.steps[1]!.commands[0]).toMatchObject({ type: 'CapturePayment', data: { paymentToken: 'tok_****' } });
+  });
+
   it('traces retries as the self-transition they are, and a fired deadline as the delayed transition', async () => {
     const flaky = (await get<SagaTrace>(`/machines/orderSaga/sagas/${ids.flaky}`)).body;
     expect(flaky.steps.slice(1, 3).map((s) => s.transition)).toEqual(['orderSaga.payment.capturing#PaymentFailed#0', 'orderSaga.payment.capturing#PaymentFailed#0']);
@@ -177,7 +199,7 @@ describe('GET /machines/:id/sagas/:sagaId', () => {
 });
 
 describe('GET /ui/', () => {
-  it('serves the page and its modules from this server only, under a policy that forbids anything else', async () => {
+  it('serves the page and its modules without a key, from this server only, under a policy that forbids anything else', async () => {
     const root = await fetch(`${url}/`, { redirect: 'manual' });
     expect(root.status).toBe(302);
     expect(root.headers.get('location')).toBe('/ui/');
@@ -187,7 +209,7 @@ describe('GET /ui/', () => {
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
     const html = await page.text();
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
-    for (const asset of ['dashboard.js', 'statechart.js', 'dashboard.css']) {
+    for (const asset of ['dashboard.js', 'signIn.js', 'statechart.js', 'dashboard.css']) {
       const response = await fetch(`${url}/ui/${asset}`);
       expect(response.status, asset).toBe(200);
       expect(await response.text()).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);

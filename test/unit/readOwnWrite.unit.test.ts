@@ -68,4 +68,20 @@ describe('GET /orders/:id?minVersion= (read your own write)', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe('minVersion');
   });
+
+  it('answers a version past the head of a projected order with a 409 at once, not a 503 after the wait', async () => {
+    const { orderId } = await place();
+    await eventually(async () => expect((await system.adapters.readModel.get(orderId))?.status).toBe('COMPLETED'));
+    const response = await fetch(`${url}/orders/${orderId}?minVersion=99`);
+    // A wait for the projection ends in a 503 TIMEOUT: a 409 means the request did not wait.
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['minVersion']);
+  });
+
+  it.each(['1e308', '9007199254740993', '1.0', '0x10', ' 1', '-0', '0', 'Infinity'])('refuses minVersion=%s with a 400 problem naming minVersion', async (value) => {
+    const { orderId } = await place();
+    const response = await fetch(`${url}/orders/${orderId}?minVersion=${encodeURIComponent(value)}`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['minVersion']);
+  });
 });

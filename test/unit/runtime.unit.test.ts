@@ -4,7 +4,7 @@ import { createPgliteClient } from '../../adapters/pglite/pgliteClient.ts';
 import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
 import { orderRequestFor, scenarioFor } from '../../app/orderMix.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
-import { SAGA_WORKER_GROUP, type System } from '../../app/system.ts';
+import { SAGA_WORKER_GROUP, type System, type SystemAdapters } from '../../app/system.ts';
 import { participantGroup } from '../../participants/participant.ts';
 import { orderSagaDefinition } from '../../orders/orderSagaDefinition.ts';
 import { createOrderService } from '../../orders/orderService.ts';
@@ -26,8 +26,8 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function embedded(env: Record<string, string> = {}, wrap?: Parameters<typeof startEmbedded>[1]): Promise<System> {
-  const system = await startEmbedded(env, wrap);
+async function embedded(env: Record<string, string> = {}, wrap?: (adapters: SystemAdapters) => SystemAdapters): Promise<System> {
+  const system = await startEmbedded(env, { wrap });
   cleanups.push(() => system.stop());
   return system;
 }
