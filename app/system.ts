@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import { sagaAdminRouter } from '../api/admin/sagaAdminRouter.ts';
 import { createApi } from '../api/createApi.ts';
 import { createHttpServer } from '../api/httpServer.ts';
 import { createOrderService, type OrderService } from '../orders/orderService.ts';
@@ -11,6 +13,7 @@ import { migrateParticipants } from '../participants/schema.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
 import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
+import { createOperatorActions, type OperatorActions } from '../runtime/operatorActions.ts';
 import { createOutboxRelay, type OutboxRelay } from '../runtime/outboxRelay.ts';
 import type { MachineRegistry, SagaDefinition } from '../runtime/sagaDefinition.ts';
 import { createSagaRuntime, type SagaRuntime } from '../runtime/sagaRuntime.ts';
@@ -57,6 +60,8 @@ export type System = Readonly<{
   orders: OrderService;
   relay: OutboxRelay;
   scheduler: TimerScheduler;
+  /** Retry, resume and cancel, as the admin routes and the CLI use them. */
+  operatorActions: OperatorActions;
   /** Starts the HTTP API (role `api`) and resolves to its URL. */
   listen(port?: number): Promise<string>;
   stop(): Promise<void>;
@@ -157,6 +162,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     minVersionWaitMs: config.minVersionWaitMs,
   });
 
+  const operatorActions = createOperatorActions({ runtime, store: adapters.store, clock, newId: randomUUID });
+
   let server: Server | undefined;
   return {
     config,
@@ -168,14 +175,17 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     orders,
     relay,
     scheduler,
+    operatorActions,
     async listen(port = config.port) {
+      const readModels = { [definition.machine.id]: adapters.readModel };
       const api = createApi({
         orders,
         readModel: adapters.readModel,
         registry,
         store: adapters.store,
-        readModels: { [definition.machine.id]: adapters.readModel },
+        readModels,
         apiKeys: config.apiKeys,
+        admin: sagaAdminRouter({ actions: operatorActions, readModels }),
         log,
         health: async () => {
           await adapters.sql.query('select 1');

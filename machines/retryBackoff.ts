@@ -5,13 +5,22 @@
  */
 export type BackoffSettings = Readonly<{ retryBaseMs: number; retryMaxMs: number }>;
 
-/** FNV-1a of the text, mapped onto [0, 1). */
+/**
+ * FNV-1a of the text, mixed by MurmurHash3's finaliser, mapped onto [0, 1). Without the finaliser,
+ * texts that differ only in their last characters (attempt 12, 13, 14…) hash to neighbouring
+ * values, and one saga's waits would all be short or all long.
+ */
 export function jitterOf(text: string): number {
   let hash = 2166136261;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 16777619);
   }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
   return (hash >>> 0) / 2 ** 32;
 }
 

@@ -7,6 +7,8 @@ export type OrderQuery = Readonly<{
   sku?: string;
   /** Free text over the order id, customer and SKUs. */
   text?: string;
+  /** Only orders that wait for a human (`attention` set), listed oldest first: the longest wait is the most urgent. */
+  attention?: boolean;
   limit?: number;
   offset?: number;
 }>;

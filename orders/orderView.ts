@@ -1,4 +1,7 @@
 import type { FailureReason, OrderItem, OrderSagaContext, StepRecord } from '../machines/orderTypes.ts';
+import { stateName } from '../runtime/stateName.ts';
+
+export { stateName };
 
 /** Why an order waits for a human, since when, and what it last tried; `null` while nothing needs one. */
 export type OrderAttention = Readonly<{ reason: string; since: string; attempts: number; lastError: string }>;
@@ -24,12 +27,6 @@ export type OrderView = Readonly<{
   updatedAt: string;
 }>;
 
-/** `{ compensating: 'refundingPayment' }` → `compensating.refundingPayment`. */
-export function stateName(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const [key, child] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', undefined];
-  return child === undefined ? key : `${key}.${stateName(child)}`;
-}
 
 export function statusOf(state: string): OrderStatus {
   if (state === 'completed') return 'COMPLETED';

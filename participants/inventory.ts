@@ -4,8 +4,24 @@ import { final, orderIdOf, type ParticipantSpec, type Performed } from './partic
 
 /** A SKU that is always out of stock. */
 export const SOLD_OUT_SKU = 'SKU-SOLDOUT';
+/**
+ * A test trigger for a warehouse that refuses to take stock back for a while: a release of an
+ * order holding `SKU-STUCK-<unix seconds>` fails transiently while the release command was issued
+ * before that time (the saga's time, so a test clock moves it too). Such SKUs are stocked amply.
+ */
+const STUCK_SKU = /^SKU-STUCK-(\d{1,12})$/;
+
+/** The time until which releases of these items are refused, if any item is stuck. */
+function stuckUntil(items: readonly OrderItem[]): number | undefined {
+  const times = items.flatMap((item) => {
+    const match = STUCK_SKU.exec(item.sku);
+    return match ? [Number(match[1]) * 1000] : [];
+  });
+  return times.length > 0 ? Math.max(...times) : undefined;
+}
+
 /** SKUs of this shape start with ample stock the first time they are ordered. */
-const STOCKED_SKU = /^SKU-\d+$/;
+const STOCKED_SKU = /^SKU-(\d+|STUCK-\d{1,12})$/;
 export const AMPLE_STOCK = 1_000_000;
 
 type StockCommand = Extract<OrderSagaCommand, { type: 'ReserveStock' | 'ReleaseStock' }>['data'];
@@ -79,6 +95,10 @@ export function inventoryParticipant(commandTopic: string): ParticipantSpec {
           return final({ type: 'StockReserved', data: {} }, columns);
         }
         if (command.type === 'ReleaseStock') {
+          const until = stuckUntil(items);
+          if (until !== undefined && Date.parse(command.metadata.occurredAt) < until) {
+            return { kind: 'transient', reply: { type: 'StockReleaseFailed', data: { reason: 'WAREHOUSE_DOWN', retryable: true } } };
+          }
           if (reserved.has(orderId) && !released.has(orderId)) move(wanted, +1);
           released.add(orderId);
           return final({ type: 'StockReleased', data: {} }, columns);

@@ -151,7 +151,8 @@ function indexReadModel(client: Client, target: string, options: { viaAlias: boo
       const response = await client.search<OrderDocument>({
         index: target,
         query: { bool: { filter: filtersOf(query) } },
-        sort: [{ placedAt: 'desc' }, { orderId: 'asc' }],
+        // Newest first; what needs a human, longest waiting first.
+        sort: query.attention ? [{ updatedAt: 'asc' }, { orderId: 'asc' }] : [{ placedAt: 'desc' }, { orderId: 'asc' }],
         from: query.offset ?? 0,
         size: query.limit ?? 20,
         track_total_hits: true,
@@ -197,6 +198,8 @@ function filtersOf(query: OrderQuery): estypes.QueryDslQueryContainer[] {
   if (query.status !== undefined) filters.push({ term: { status: query.status } });
   if (query.state !== undefined) filters.push({ term: { state: query.state } });
   if (query.sku !== undefined) filters.push({ nested: { path: 'items', query: { term: { 'items.sku': query.sku } } } });
+  if (query.attention === true) filters.push({ exists: { field: 'attention.reason' } });
+  if (query.attention === false) filters.push({ bool: { must_not: { exists: { field: 'attention.reason' } } } });
   if (query.text !== undefined) {
     // Whole words in any order (`alice`, `soldout`), or the start of an id or SKU as typed (`sku-sold`).
     const should = [{ match: { search_text: { query: query.text, operator: 'and' as const } } }, { prefix: { 'search_text.raw': query.text.toLowerCase() } }];

@@ -6,6 +6,7 @@ const matches = (view: OrderView, query: OrderQuery): boolean => {
   if (query.status !== undefined && view.status !== query.status) return false;
   if (query.state !== undefined && view.state !== query.state) return false;
   if (query.sku !== undefined && !view.items.some((item) => item.sku === query.sku)) return false;
+  if (query.attention !== undefined && (view.attention !== null) !== query.attention) return false;
   if (query.text !== undefined) {
     const needle = query.text.toLowerCase();
     const haystack = [view.orderId, view.customerId, view.state, view.failureReason ?? '', ...view.items.map((i) => i.sku)].join(' ').toLowerCase();
@@ -29,8 +30,9 @@ export function createMemoryOrderReadModel(): OrderReadModel {
     },
     async search(query): Promise<OrderSearchResult> {
       const found = [...views.values()].filter((view) => matches(view, query));
-      // Newest first, as a person browsing orders expects.
-      found.sort((a, b) => b.placedAt.localeCompare(a.placedAt) || a.orderId.localeCompare(b.orderId));
+      // Newest first, as a person browsing orders expects; what needs a human, longest waiting first.
+      if (query.attention) found.sort((a, b) => a.updatedAt.localeCompare(b.updatedAt) || a.orderId.localeCompare(b.orderId));
+      else found.sort((a, b) => b.placedAt.localeCompare(a.placedAt) || a.orderId.localeCompare(b.orderId));
       const offset = query.offset ?? 0;
       return { total: found.length, items: found.slice(offset, offset + (query.limit ?? 20)) };
     },

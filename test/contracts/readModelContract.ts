@@ -70,6 +70,25 @@ export function readModelContract(name: string, factory: Factory): void {
       expect(await readModel.countByState()).toMatchObject({ completed: 1, failed: 1, 'payment.capturing': 1 });
     });
 
+    it('lists the orders that need a human, longest waiting first, and keeps their attention', async () => {
+      const parked = (id: string, since: string) =>
+        viewOf(id, 9, {
+          state: 'compensating.refundingPayment.parked',
+          updatedAt: since,
+          attention: { reason: 'COMPENSATION_PARKED', since, attempts: 50, lastError: 'CARD_CLOSED' },
+        });
+      await readModel.upsert([
+        { id: 'late', version: 9, view: parked('late', '2026-01-02T00:00:00.000Z') },
+        { id: 'early', version: 9, view: parked('early', '2026-01-01T00:00:00.000Z') },
+        { id: 'fine', version: 2, view: viewOf('fine', 2, { updatedAt: '2025-12-31T00:00:00.000Z' }) },
+      ]);
+      await settle();
+      const ids = (result: { items: readonly { orderId: string }[] }) => result.items.map((v) => v.orderId);
+      expect(ids(await readModel.search({ attention: true }))).toEqual(['early', 'late']);
+      expect(ids(await readModel.search({ attention: false }))).toEqual(['fine']);
+      expect((await readModel.get('early'))?.attention).toEqual({ reason: 'COMPENSATION_PARKED', since: '2026-01-01T00:00:00.000Z', attempts: 50, lastError: 'CARD_CLOSED' });
+    });
+
     it('gives per state the count and the oldest updatedAt, sorted by state, from the newest version of each document', async () => {
       expect(await readModel.statsByState()).toEqual([]);
       await readModel.upsert([

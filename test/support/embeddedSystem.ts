@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../app/config.ts';
 import { createEmbeddedAdapters } from '../../app/embeddedAdapters.ts';
 import { startSystem, type System, type SystemAdapters } from '../../app/system.ts';
+import type { Clock } from '../../runtime/clock.ts';
 
 /** A temporary data directory that `remove` deletes. */
 export async function tempDataDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
@@ -14,13 +15,14 @@ export async function tempDataDir(): Promise<{ dir: string; remove: () => Promis
 /**
  * Starts the whole embedded system in this process; `env` overrides configuration variables. The
  * API answers only its open routes unless `env` configures keys (`apiKeysEnv` in apiKeys.ts).
- * `wrap` may put test instruments around the adapters.
+ * `wrap` may put test instruments around the adapters; `clock` (a test clock) is the time of every
+ * message, timer and participant.
  */
 export async function startEmbedded(
   env: Record<string, string> = {},
-  options: { log?: (message: string) => void; wrap?: (adapters: SystemAdapters) => SystemAdapters } = {},
+  options: { log?: (message: string) => void; wrap?: (adapters: SystemAdapters) => SystemAdapters; clock?: Clock } = {},
 ): Promise<System> {
   const config = loadConfig({ XSAGA_DATA_DIR: ':memory:', ...env });
   const adapters = await createEmbeddedAdapters(config);
-  return startSystem({ config, adapters: options.wrap ? options.wrap(adapters) : adapters, log: options.log ?? (() => undefined) });
+  return startSystem({ config, adapters: options.wrap ? options.wrap(adapters) : adapters, log: options.log ?? (() => undefined), clock: options.clock });
 }
