@@ -4,6 +4,7 @@ import { isXsagaError, XsagaError } from '../runtime/errors.ts';
 import { runCheckCommand } from './commands/check.ts';
 import { runExportCommand } from './commands/export.ts';
 import { runInspectCommand } from './commands/inspect.ts';
+import { runSagasCommand } from './commands/sagas.ts';
 import { runVerifyReplayCommand } from './commands/verifyReplay.ts';
 import { loadConfig, ROLES, type Config, type Role } from './config.ts';
 import { createAdapters } from './createAdapters.ts';
@@ -29,6 +30,8 @@ commands:
   check [--json]             static saga-safety checks of every registered machine
   verify-replay [--stream <id>]... [--json]
                              replay stored streams; compare with stored snapshots and statuses
+  sagas list|retry|resume|cancel ...
+                             what needs a human, and acting on it, through a running xsaga's admin API
 
 environment: see README.md (XSAGA_MODE, PORT, XSAGA_DATA_DIR, XSAGA_PG_URL, XSAGA_KAFKA_BROKERS, ...)`;
 
@@ -120,6 +123,10 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'demo') return demo(rest);
   if (command === 'check') {
     process.exitCode = await runCheckCommand(rest);
+    return;
+  }
+  if (command === 'sagas') {
+    process.exitCode = await runSagasCommand(rest);
     return;
   }
   if (command === 'verify-replay') {

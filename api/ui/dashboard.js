@@ -1,4 +1,4 @@
-/* global document, window, location, history, setTimeout, clearTimeout, URLSearchParams, URL, Blob, console */
+/* global document, window, location, history, setTimeout, clearTimeout, URLSearchParams, URL, Blob, console, confirm, prompt */
 // The dashboard: one machine's statechart with live counts, the sagas in a state, and one saga's
 // path and history. Where the user is lives in the URL's hash, so a view can be shared or reloaded.
 import { createSignIn, SignInNeeded } from './signIn.js';
@@ -16,6 +16,8 @@ let layoutOf = '';
 let paused = false;
 let timer;
 let lastTrace;
+/** What the last operator action on the open saga came to, kept across refreshes of its panel. */
+let actionResult = '';
 
 function readHash() {
   const hash = new URLSearchParams(location.hash.slice(1));
@@ -144,9 +146,35 @@ function stepItem(step, started) {
   );
 }
 
+/** What an operator may try on a saga in its state; the server still decides (409 when the saga moved on). */
+function actionsFor(trace) {
+  if (trace.status !== 'active') return [];
+  const leaf = trace.state.split('.').at(-1);
+  if (leaf === 'parked') return ['resume', 'cancel'];
+  if (/backingoff|backoff|wait/i.test(leaf)) return ['retry', 'cancel'];
+  return ['cancel'];
+}
+
+/** Asks, then sends the action with the version shown, so that a saga that moved on is refused, not changed. */
+async function act(trace, action) {
+  const reason = action === 'cancel' ? prompt(`Cancel saga ${trace.streamId}? Its completed steps are compensated. Why?`) : '';
+  if (reason === null || (action === 'cancel' && reason.trim() === '')) return;
+  if (action !== 'cancel' && !confirm(`${action} saga ${trace.streamId} (version ${trace.version}, ${trace.state})?`)) return;
+  const response = await signIn.fetch(
+    `/admin/sagas/${encodeURIComponent(trace.streamId)}/${action}`,
+    { accept: 'application/json', 'content-type': 'application/json' },
+    { method: 'POST', body: JSON.stringify({ reason, expectedVersion: trace.version }) },
+  );
+  const body = await response.json();
+  actionResult = response.ok ? `${action}: now version ${body.version}, ${body.state}` : `${action} refused: ${body.detail}`;
+  lastTrace = undefined;
+  void render();
+}
+
 async function renderSaga() {
   const panel = $('saga');
   if (!view.saga) {
+    actionResult = '';
     panel.hidden = true;
     if (lastTrace !== null) chart.trace(null);
     lastTrace = null;
@@ -168,6 +196,12 @@ async function renderSaga() {
       node('span', { class: `chip status-${trace.status}`, 'data-testid': 'saga-state' }, trace.state),
       node('span', { class: 'muted' }, `v${trace.version} · ${trace.machineId}@${trace.machineVersion}`),
       node('button', { type: 'button', onclick: () => writeHash({ saga: '' }) }, 'close'),
+    ),
+    node(
+      'p',
+      { class: 'saga-actions', 'data-testid': 'saga-actions' },
+      actionsFor(trace).map((action) => node('button', { type: 'button', 'data-action': action, onclick: () => void act(trace, action).catch(showError) }, action)),
+      node('span', { class: 'muted', role: 'status', 'data-testid': 'saga-action-result' }, actionResult),
     ),
     node('p', { class: 'path', 'data-testid': 'saga-path' }, path.join(' → ')),
     node('ol', { class: 'timeline', 'data-testid': 'timeline' }, trace.steps.map((step) => stepItem(step, started))),

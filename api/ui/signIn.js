@@ -57,10 +57,10 @@ export function createSignIn({ onSignedIn, onSignedOut }) {
       else show('');
       return key() !== '';
     },
-    /** `fetch` with the key; on 401 shows the form and throws SignInNeeded. */
-    async fetch(path, headers = {}) {
+    /** `fetch` with the key (a GET, or `init`'s method and body); on 401 shows the form and throws SignInNeeded. */
+    async fetch(path, headers = {}, init = {}) {
       const sent = key();
-      const response = await fetch(path, { headers: { ...headers, ...(sent ? { authorization: `Bearer ${sent}` } : {}) } });
+      const response = await fetch(path, { ...init, headers: { ...headers, ...(sent ? { authorization: `Bearer ${sent}` } : {}) } });
       if (response.status === 401) {
         show(sent ? 'That key was not accepted: check it, or ask for another.' : '');
         throw new SignInNeeded();

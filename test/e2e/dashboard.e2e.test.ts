@@ -28,15 +28,32 @@ const ORDERS: readonly { name: string; body: () => PlaceOrderBody }[] = [
 const EXPECTED_COUNTS: Record<string, number> = { completed: 2, failed: 3, 'payment.capturing': 2 };
 
 // The undeliverable order went forward, then was compensated in reverse.
-const UNDELIVERABLE_PATH = 'payment.capturing → inventory → shipping → compensating.releasingStock → compensating.refundingPayment → failed';
-const UNDELIVERABLE_STATES = ['payment', 'payment.capturing', 'inventory', 'shipping', 'compensating', 'compensating.releasingStock', 'compensating.refundingPayment', 'failed'];
+const UNDELIVERABLE_PATH =
+  'payment.capturing → inventory.reserving → shipping.creating → compensating.releasingStock.releasing → compensating.refundingPayment.refunding → failed';
+const UNDELIVERABLE_STATES = [
+  'payment',
+  'payment.capturing',
+  'inventory',
+  'inventory.reserving',
+  'shipping',
+  'shipping.creating',
+  'compensating',
+  'compensating.releasingStock',
+  'compensating.releasingStock.releasing',
+  'compensating.refundingPayment',
+  'compensating.refundingPayment.refunding',
+  'failed',
+];
 const UNDELIVERABLE_TRANSITIONS = [
   'orderSaga.payment#PaymentCaptured#0',
   'orderSaga.inventory#StockReserved#0',
-  'orderSaga.shipping#ShipmentFailed#1',
+  'orderSaga.shipping.creating#ShipmentFailed#1',
   'orderSaga.compensating.releasingStock#StockReleased#0',
   'orderSaga.compensating.refundingPayment#PaymentRefunded#0',
 ];
+const COMPENSATION_STATES = ['releasingStock', 'refundingPayment'].flatMap((step) =>
+  [step, `${step}.backingOff`, `${step}.parked`, `${step}.${step === 'releasingStock' ? 'releasing' : 'refunding'}`].map((name) => `compensating.${name}`),
+);
 
 /** A started system: its URL, and the API key the dashboard signs in with. */
 type Started = { url: string; key: string; process: RunningProcess; cleanup: () => Promise<void> };
@@ -143,7 +160,9 @@ describe.each(MODES)('the dashboard in a real browser, $name mode', (mode) => {
     expect(drawnStates.sort()).toEqual(layout.states.filter((s) => s.parent !== null).map((s) => s.name).sort());
     const drawnTransitions = await attributes(page, 'path.edge[data-transition]', 'data-transition');
     expect(new Set(drawnTransitions)).toEqual(new Set(layout.transitions.map((t) => t.id)));
-    expect((await attributes(page, 'g.state.compensation', 'data-state')).sort()).toEqual(['compensating', 'compensating.refundingPayment', 'compensating.releasingStock']);
+    expect((await attributes(page, 'g.state.compensation', 'data-state')).sort()).toEqual(['compensating', ...COMPENSATION_STATES].sort());
+    // Where a saga waits for a human stands out like a failure.
+    expect((await attributes(page, 'g.state.attention', 'data-state')).sort()).toEqual(['compensating.refundingPayment.parked', 'compensating.releasingStock.parked']);
     const compensations = layout.transitions.filter((t) => t.kind === 'compensation').map((t) => t.id);
     expect(compensations.length).toBeGreaterThanOrEqual(5);
     expect((await attributes(page, 'path.edge.kind-compensation', 'data-transition')).sort()).toEqual(compensations.sort());
@@ -197,6 +216,22 @@ describe.each(MODES)('the dashboard in a real browser, $name mode', (mode) => {
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-${mode.name}.png`, fullPage: true });
     if (mode.name === 'embedded' && process.env.XSAGA_UPDATE_SCREENSHOT === '1') await copyFile(`${ARTIFACTS}/dashboard-${mode.name}.png`, README_SCREENSHOT);
 
+    // An operator acts from the saga's panel, with a confirmation: a payment that never answers is
+    // cancelled. The production page signed in with a viewer's key: the same click is refused.
+    const waiting = ids.get('waiting-2')!;
+    await page.goto(`${url}/ui/?refresh=500#machine=orderSaga&saga=${waiting}`);
+    const cancel = page.getByTestId('saga-actions').locator('button[data-action="cancel"]');
+    await cancel.waitFor();
+    page.once('dialog', (dialog) => void dialog.accept('the customer called'));
+    await cancel.click();
+    if (mode.name === 'embedded') {
+      await expect.poll(() => page.getByTestId('saga-state').textContent(), { timeout: 30_000 }).toBe('failed');
+      expect(await (await fetch(`${url}/orders/${waiting}`)).json()).toMatchObject({ status: 'FAILED', failureReason: 'CANCELLED' });
+    } else {
+      await expect.poll(() => page.getByTestId('saga-action-result').textContent()).toMatch(/^cancel refused: /);
+      expect(await (await fetch(`${url}/orders/${waiting}`)).json()).toMatchObject({ status: 'PENDING', state: 'payment.capturing' });
+    }
+
     // Signing out forgets the key: the next visit asks again.
     await page.getByTestId('sign-out').click();
     await page.getByTestId('sign-in').waitFor();
@@ -204,8 +239,8 @@ describe.each(MODES)('the dashboard in a real browser, $name mode', (mode) => {
     await page.getByTestId('sign-in').waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
 
-    // The page loads nothing from outside the server, and logs no error but the refused key's 401.
+    // The page loads nothing from outside the server, and logs no error but the refused key's 401 (and the viewer's 403).
     expect(browser.requests.filter((request) => !request.startsWith(url) && !request.startsWith('data:'))).toEqual([]);
-    expect(browser.errors.filter((error) => !/status of 401/.test(error))).toEqual([]);
+    expect(browser.errors.filter((error) => !/status of 40[13]/.test(error))).toEqual([]);
   });
 });

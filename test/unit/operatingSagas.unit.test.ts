@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { runSagasCommand } from '../../app/commands/sagas.ts';
 import type { System } from '../../app/system.ts';
 import type { OrderView } from '../../orders/orderView.ts';
 import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
@@ -100,6 +101,14 @@ describe('parking and operator actions (test clock)', () => {
       fetch(`${url}${path}`, { ...init, headers: { ...key.headers, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
     const listed = (await (await call('/admin/sagas?attention=true', viewer)).json()) as { total: number; items: { orderId: string; machine: string }[] };
     expect(listed).toMatchObject({ total: 1, items: [{ orderId, machine: 'orderSaga' }] });
+    // The same from a terminal: `xsaga sagas list --attention`, and a cancel without a reason refused.
+    const printed: string[] = [];
+    const cli = (args: string[], key = viewer) => runSagasCommand(args, { env: { XSAGA_URL: url, XSAGA_API_KEY: key.key }, print: (text) => void printed.push(text) });
+    expect(await cli(['list', '--attention'])).toBe(0);
+    expect(printed.join('\n')).toMatch(new RegExp(`^1 saga\\(s\\)\\norderSaga  ${orderId}  v\\d+  compensating\\.releasingStock\\.parked  updated \\S+  COMPENSATION_PARKED since `));
+    expect(await cli(['cancel', orderId], operator)).toBe(1);
+    expect(printed.at(-1)).toContain('reason');
+    expect(await cli(['resume'], operator)).toBe(2);
 
     // A viewer may look, not act; a cancel does not fit a compensating saga; a stale version is a clean 409.
     const version = parked.version;
