@@ -1,4 +1,4 @@
-import { getSimplePaths } from '@xstate/graph';
+import { getAdjacencyMap } from '@xstate/graph';
 import { __unsafe_getAllOwnEventDescriptors, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import type { SagaPathModel } from './sagaPathModel.ts';
 
@@ -8,15 +8,16 @@ export type SagaPath = Readonly<{ name: string; events: readonly EventObject[]; 
 /** `PaymentFailed (transient)`, `ShipmentFailed (UNDELIVERABLE)`, `after paymentTimeout`. */
 export function describeEvent(event: EventObject): string {
   const data = (event as { data?: { retryable?: unknown; reason?: unknown } }).data;
-  const detail = data?.retryable === true ? ' (transient)' : typeof data?.reason === 'string' ? ` (${data.reason})` : '';
+  // A failure says whether it was transient or why it was final; an operator's reason is no part of the name.
+  const detail = data?.retryable === true ? ' (transient)' : data?.retryable === false ? ` (${String(data.reason)})` : '';
   // A timer event names its delay and the state that armed it; the delay is what people recognise.
   const name = event.type.startsWith('xstate.after.') ? `after ${event.type.split('.')[2]}` : event.type;
   return `${name}${detail}`;
 }
 
-/** The events the generator tries in `snapshot`: every payload of every event type the state accepts. */
+/** The events the generator tries in `snapshot`: every payload of every event type the state accepts, as far as the model tries it there. */
 export function eventsFor(model: SagaPathModel, snapshot: AnyMachineSnapshot): EventObject[] {
-  return __unsafe_getAllOwnEventDescriptors(snapshot).flatMap((type) => {
+  const accepted = __unsafe_getAllOwnEventDescriptors(snapshot).flatMap((type) => {
     const payloads = model.events[type];
     if (!payloads || payloads.length === 0) {
       throw new Error(
@@ -25,24 +26,47 @@ export function eventsFor(model: SagaPathModel, snapshot: AnyMachineSnapshot): E
     }
     return payloads;
   });
+  return model.tries ? accepted.filter((event) => model.tries!(snapshot, event)) : accepted;
 }
+
+/** @xstate/graph's map of the states (by key) and, from each, the transitions by event. */
+type Adjacency = Record<string, { state: AnyMachineSnapshot; transitions: Record<string, { event: EventObject; state: AnyMachineSnapshot }> }>;
 
 /**
  * Every simple path (no state visited twice, as the model tells states apart) from the start to a
- * final state, by @xstate/graph. Timer events are generated like any other: the machine's `after`
- * transitions appear among the events a state accepts.
+ * final state. @xstate/graph maps the states and the transitions between them; one depth-first walk
+ * then follows them to the final states (`getSimplePaths` walks once per state, final or not, which
+ * is quadratic in a graph of a few thousand states). Timer events are generated like any other: the
+ * machine's `after` transitions appear among the events a state accepts.
  */
 export function generatePaths(machine: AnyStateMachine, model: SagaPathModel): SagaPath[] {
-  const paths = getSimplePaths(machine, {
+  const adjacency = getAdjacencyMap(machine, {
     input: model.input('generated') as never,
     events: (snapshot: AnyMachineSnapshot) => eventsFor(model, snapshot) as never,
     serializeState: (snapshot: AnyMachineSnapshot) => model.serializeState(snapshot) as never,
-    toState: (snapshot: AnyMachineSnapshot) => snapshot.status === 'done',
-  });
-  // Each path's first step is the start (`xstate.init`); the events are the rest.
-  return paths.map((path) => {
-    const steps = path.steps.slice(1);
-    const events = steps.map((step) => step.event as EventObject);
-    return { name: events.map(describeEvent).join(' → '), events, snapshots: steps.map((step) => step.state as AnyMachineSnapshot) };
-  });
+  }) as unknown as Adjacency;
+  // The traversal starts from the initial snapshot, so it is the first state it mapped.
+  const [startKey] = Object.keys(adjacency);
+  const paths: SagaPath[] = [];
+  const onPath = new Set<string>();
+  const steps: { event: EventObject; snapshot: AnyMachineSnapshot }[] = [];
+  const walk = (key: string) => {
+    const { state, transitions } = adjacency[key]!;
+    if (state.status === 'done') {
+      const events = steps.map((step) => step.event);
+      paths.push({ name: events.map(describeEvent).join(' → '), events, snapshots: steps.map((step) => step.snapshot) });
+      return;
+    }
+    onPath.add(key);
+    for (const { event, state: next } of Object.values(transitions)) {
+      const nextKey = model.serializeState(next);
+      if (onPath.has(nextKey)) continue;
+      steps.push({ event, snapshot: next });
+      walk(nextKey);
+      steps.pop();
+    }
+    onPath.delete(key);
+  };
+  if (startKey !== undefined) walk(startKey);
+  return paths;
 }

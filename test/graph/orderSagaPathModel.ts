@@ -1,12 +1,14 @@
-import type { AnyMachineSnapshot } from 'xstate';
+import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
 import { ORDER_SAGA_VERSION } from '../../machines/orderSaga.ts';
-import type { Attempts, FailureData, Order, OrderSagaCommand, OrderSagaInput, StepAction, StepRecord } from '../../machines/orderTypes.ts';
-import type { ExpectedStep, SagaPathModel, SagaReference } from './sagaPathModel.ts';
-
-export const PAYMENT_DEADLINE = 'xstate.after.paymentTimeout.orderSaga.payment';
+import type { FailureData, Order, OperatorData, OrderSagaContext, OrderSagaInput, SagaSettings, StepAction } from '../../machines/orderTypes.ts';
+import { BACKOFF, orderSagaReference, PAYMENT_DEADLINE } from './orderSagaReference.ts';
+import { dottedState, type SagaPathModel } from './sagaPathModel.ts';
 
 /** Two attempts: every forward step's guard is tried below the limit (a retry) and at it (exhausted). */
 const MAX_ATTEMPTS = 2;
+
+/** Two failures of a compensation in a row park it: its guard is tried below the limit (a backoff) and at it (parked). */
+const settings: SagaSettings = { paymentTimeoutMs: 30_000, maxAttempts: MAX_ATTEMPTS, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 2 };
 
 const template: Omit<Order, 'orderId'> = {
   customerId: 'cus-paths',
@@ -23,93 +25,39 @@ const template: Omit<Order, 'orderId'> = {
 
 const transient: FailureData = { reason: 'PROVIDER_UNAVAILABLE', retryable: true };
 const final = (reason: string): FailureData => ({ reason, retryable: false });
+const operator: OperatorData = { operator: 'ops-paths', reason: 'generated path' };
+
+const OPERATOR_EVENTS = new Set(['RetryRequested', 'ResumeRequested', 'CancelRequested']);
+
+/** Where each step's states are, as the prefix of their dotted names. */
+const statesOf: Readonly<Record<StepAction, string>> = {
+  capture: 'payment.',
+  reserve: 'inventory.',
+  ship: 'shipping.',
+  release: 'compensating.releasingStock.',
+  refund: 'compensating.refundingPayment.',
+};
+
+/** The steps an operator retried or resumed: each started its backoff over, from the attempts it had made. */
+const startedOver = (context: OrderSagaContext) => (Object.keys(statesOf) as StepAction[]).filter((action) => context.retryFrom[action] > 0);
+
+const operatorActed = (context: OrderSagaContext) => startedOver(context).length > 0 || context.failureReason === 'CANCELLED';
+
+/** A failure reply, or the deadline: what makes a saga back off, compensate or park. */
+const isTrouble = (event: AnyEventObject) => event.type === PAYMENT_DEADLINE || typeof (event.data as Partial<FailureData> | undefined)?.retryable === 'boolean';
+
+/** A state with no command out: a reply there could only repeat the last one, a duplicate the runtime drops. */
+const awaitsNoReply = (state: string) => state.endsWith('.backingOff') || state.endsWith('.parked');
 
 /**
- * The order saga restated as a table of (state, event) → next state and command, written from the
- * README's description rather than from the statechart, so that the generated paths are checked
- * against something the machine did not produce itself.
+ * Paths of the order saga: each forward step succeeds, fails transiently (backs off, then is
+ * retried by its timer or an operator, then exhausted) or fails for good; the deadline fires; each
+ * compensation succeeds, or fails, backs off and parks; an operator retries, resumes or cancels.
  */
-export function orderSagaReference(input: OrderSagaInput): SagaReference {
-  const { order, settings } = input;
-  const attempts: Record<StepAction, number> = { capture: 0, reserve: 0, ship: 0, release: 0, refund: 0 };
-  const steps: StepRecord[] = [];
-  let failureReason: string | null = null;
-  let state = '';
-  const commandOf: Record<StepAction, () => OrderSagaCommand> = {
-    capture: () => ({
-      type: 'CapturePayment',
-      data: { orderId: order.orderId, amount: order.total, currency: order.currency, paymentToken: order.paymentToken, attempt: attempts.capture },
-    }),
-    reserve: () => ({ type: 'ReserveStock', data: { orderId: order.orderId, items: order.items, attempt: attempts.reserve } }),
-    ship: () => ({ type: 'CreateShipment', data: { orderId: order.orderId, address: order.shippingAddress, items: order.items, attempt: attempts.ship } }),
-    release: () => ({ type: 'ReleaseStock', data: { orderId: order.orderId, items: order.items, attempt: attempts.release } }),
-    refund: () => ({ type: 'RefundPayment', data: { orderId: order.orderId, amount: order.total, currency: order.currency, attempt: attempts.refund } }),
-  };
-  const actionOf: Record<string, StepAction> = {
-    'payment.capturing': 'capture',
-    inventory: 'reserve',
-    shipping: 'ship',
-    'compensating.releasingStock': 'release',
-    'compensating.refundingPayment': 'refund',
-  };
-  const enter = (next: string): OrderSagaCommand[] => {
-    state = next;
-    const action = actionOf[next];
-    if (!action) return [];
-    attempts[action]++;
-    return [commandOf[action]()];
-  };
-  const expected = (emitted: OrderSagaCommand[], armed: string[] = [], cancelled: string[] = []): ExpectedStep => ({
-    state,
-    status: state === 'completed' || state === 'failed' ? 'done' : 'active',
-    emitted,
-    armed,
-    cancelled,
-    context: { attempts: { ...attempts } satisfies Attempts, steps: [...steps], failureReason },
-  });
-  /** A transient failure is retried while attempts remain; then the step is unavailable. A final one is taken at its word. */
-  const retry = (data: FailureData, action: StepAction) => data.retryable && attempts[action] < settings.maxAttempts;
-  const fail = (data: FailureData, exhausted: string, next: string) => {
-    failureReason = data.retryable ? exhausted : data.reason;
-    return enter(next);
-  };
-  const done = (step: StepRecord, next: string) => {
-    steps.push(step);
-    return enter(next);
-  };
-
-  return {
-    start: () => expected(enter('payment.capturing'), [PAYMENT_DEADLINE]),
-    step(event) {
-      const data = (event as { data?: FailureData }).data!;
-      const from = state;
-      let emitted: OrderSagaCommand[];
-      switch (`${state} ${event.type}`) {
-        case 'payment.capturing PaymentCaptured': emitted = done({ step: 'payment', action: 'capture' }, 'inventory'); break;
-        case 'payment.capturing PaymentFailed': emitted = retry(data, 'capture') ? enter('payment.capturing') : fail(data, 'PAYMENT_UNAVAILABLE', 'failed'); break;
-        case `payment.capturing ${PAYMENT_DEADLINE}`: emitted = fail(final('PAYMENT_TIMEOUT'), '', 'compensating.refundingPayment'); break;
-        case 'inventory StockReserved': emitted = done({ step: 'inventory', action: 'reserve' }, 'shipping'); break;
-        case 'inventory StockReservationFailed': emitted = retry(data, 'reserve') ? enter('inventory') : fail(data, 'INVENTORY_UNAVAILABLE', 'compensating.refundingPayment'); break;
-        case 'shipping ShipmentCreated': emitted = done({ step: 'shipping', action: 'ship' }, 'completed'); break;
-        case 'shipping ShipmentFailed': emitted = retry(data, 'ship') ? enter('shipping') : fail(data, 'SHIPPING_UNAVAILABLE', 'compensating.releasingStock'); break;
-        case 'compensating.releasingStock StockReleased': emitted = done({ step: 'inventory', action: 'release' }, 'compensating.refundingPayment'); break;
-        case 'compensating.releasingStock StockReleaseFailed': emitted = enter('compensating.releasingStock'); break;
-        case 'compensating.refundingPayment PaymentRefunded': emitted = done({ step: 'payment', action: 'refund' }, 'failed'); break;
-        case 'compensating.refundingPayment PaymentRefundFailed': emitted = enter('compensating.refundingPayment'); break;
-        default: throw new Error(`the reference has the order saga in ${state} ignore ${event.type}`);
-      }
-      // The deadline covers the whole payment step: leaving it, by any transition, cancels it.
-      const cancelled = from.startsWith('payment.') && !state.startsWith('payment.') ? [PAYMENT_DEADLINE] : [];
-      return expected(emitted, [], cancelled);
-    },
-  };
-}
-
-/** Paths of the order saga: each forward step succeeds, fails transiently (retried, then exhausted) or fails for good; the deadline fires. */
 export const orderSagaPathModel: SagaPathModel = {
   machineId: 'orderSaga',
   version: ORDER_SAGA_VERSION,
-  input: (streamId): OrderSagaInput => ({ order: { ...template, orderId: streamId }, settings: { paymentTimeoutMs: 30_000, maxAttempts: MAX_ATTEMPTS } }),
+  input: (streamId): OrderSagaInput => ({ order: { ...template, orderId: streamId }, settings }),
   events: {
     PaymentCaptured: [{ type: 'PaymentCaptured', data: { amount: template.total } }],
     PaymentFailed: [{ type: 'PaymentFailed', data: transient }, { type: 'PaymentFailed', data: final('PAYMENT_DECLINED') }],
@@ -123,13 +71,37 @@ export const orderSagaPathModel: SagaPathModel = {
     StockReleaseFailed: [{ type: 'StockReleaseFailed', data: transient }],
     PaymentRefunded: [{ type: 'PaymentRefunded', data: { amount: template.total } }],
     PaymentRefundFailed: [{ type: 'PaymentRefundFailed', data: transient }],
+    ...Object.fromEntries(Object.values(BACKOFF).map((timer) => [timer, [{ type: timer }]])),
+    RetryRequested: [{ type: 'RetryRequested', data: operator }],
+    ResumeRequested: [{ type: 'ResumeRequested', data: operator }],
+    CancelRequested: [{ type: 'CancelRequested', data: operator }],
   },
+  /**
+   * The state and the whole context but the order and the settings, which never change: two
+   * snapshots with one key go on alike. Finitely many, as the model tries events: a forward step
+   * stops at maxAttempts, a compensation parks after parkAfterAttempts failures in a row, and only an
+   * operator, who acts once per path, starts the count over.
+   */
   serializeState(snapshot: AnyMachineSnapshot) {
-    const { attempts, steps, failureReason } = snapshot.context as { attempts: Attempts; steps: StepRecord[]; failureReason: string | null };
-    // Compensations retry without limit: counting their attempts past the second would make the graph infinite,
-    // and one retry of each already takes its retry transition.
-    const counted = { ...attempts, release: Math.min(attempts.release, 2), refund: Math.min(attempts.refund, 2) };
-    return JSON.stringify({ state: snapshot.value, attempts: counted, steps, failureReason });
+    const { order: _order, settings: _settings, ...rest } = snapshot.context as OrderSagaContext;
+    return JSON.stringify({ state: snapshot.value, ...rest });
+  },
+  /**
+   * Every timer; replies where a command waits for one; an operator's retry, resume or cancel
+   * wherever the saga takes it, once per path (a second action would let a compensation loop for
+   * ever). Once the operator acted, trouble (a failure, the deadline) comes only in the step they
+   * retried or resumed, which shows what their action started over (a compensation's count towards
+   * parking, not a forward step's attempts); elsewhere the saga goes well, as every trouble there is
+   * tried on the paths without an operator. So each operator transition is taken from every state
+   * that has it, and the paths stay a few hundred.
+   */
+  tries(snapshot: AnyMachineSnapshot, event: AnyEventObject) {
+    const context = snapshot.context as OrderSagaContext;
+    const state = dottedState(snapshot.value);
+    if (OPERATOR_EVENTS.has(event.type)) return !operatorActed(context);
+    if (!event.type.startsWith('xstate.after.') && awaitsNoReply(state)) return false;
+    if (isTrouble(event) && operatorActed(context)) return startedOver(context).some((action) => state.startsWith(statesOf[action]));
+    return true;
   },
   succeeded: (snapshot) => snapshot.value === 'completed',
   reference: (input) => orderSagaReference(input as OrderSagaInput),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { EventObject } from 'xstate';
 import { TIMER_FIRED, timerFiredEnvelope, toMachineEvent } from '../../runtime/machineEvent.ts';
@@ -19,7 +20,7 @@ export type PlannedRun = Readonly<{
   start: Message;
   /** The path folded through the pure machine with this stream's input: the expectation at every level. */
   run: MachineRun;
-  /** When the message of each step happens: replies one second apart, a timer when it is due. */
+  /** When the message of each step happens: replies and operator actions one second apart, a timer when it is due. */
   times: readonly string[];
 }>;
 
@@ -46,9 +47,18 @@ export async function commandsOf(sql: SqlQueryable, definition: SagaDefinition, 
   return (await outboxOf(sql, streamId)).filter((row) => row.topic !== definition.factsTopic).map((row) => row.message);
 }
 
+/** What delivers a step to the saga: a participant's reply to a command, a fired timer, or else an operator's action. */
+export type StepKind = 'reply' | 'timer' | 'operator';
+
+export function stepKind(event: EventObject, participants: readonly ParticipantContract[]): StepKind {
+  if (isTimerEvent(event)) return 'timer';
+  return replyMeanings(participants).has(event.type) ? 'reply' : 'operator';
+}
+
 /**
  * The inbox message of step `step`: a participant's reply to the latest command it answers (its id
- * derived from the command's, as a participant derives it), or the fired timer the step names.
+ * derived from the command's, as a participant derives it), the fired timer the step names, or an
+ * operator's action (a fresh message of its own, as the operator endpoint sends it).
  */
 export function stepMessage(
   plan: PlannedRun,
@@ -56,15 +66,20 @@ export function stepMessage(
   sent: Readonly<{ commands: readonly Message[]; timers: readonly DurableTimer[]; inboxTopic: string; participants: readonly ParticipantContract[] }>,
 ): Message {
   const event = plan.run.events[step]!;
-  if (isTimerEvent(event)) {
+  const data = (event as { data?: unknown }).data ?? {};
+  const kind = stepKind(event, sent.participants);
+  if (kind === 'timer') {
     const timer = sent.timers.find((t) => (t.event as EventObject).type === event.type);
     if (!timer) throw new Error(`${plan.streamId}: step ${step + 1} fires ${event.type}, but no such timer is armed`);
     return timerFiredEnvelope(sent.inboxTopic, plan.streamId, timer).message;
   }
+  if (kind === 'operator') {
+    return createMessage(event.type, data, { messageId: `operator/${randomUUID()}`, correlationId: plan.streamId, occurredAt: plan.times[step + 1]! });
+  }
   const answers = new Set(replyMeanings(sent.participants).get(event.type)?.map((m) => m.command));
   const command = sent.commands.findLast((c) => answers.has(c.type));
   if (!command) throw new Error(`${plan.streamId}: step ${step + 1} replies ${event.type}, but no command it answers was sent`);
-  return replyTo(command, event.type, (event as { data?: unknown }).data ?? {}, plan.times[step + 1]!);
+  return replyTo(command, event.type, data, plan.times[step + 1]!);
 }
 
 /** The view the saga must have been published with after step `step` (0: the start). */
@@ -72,8 +87,11 @@ export function expectedView(definition: SagaDefinition, plan: PlannedRun, step:
   return definition.view({ streamId: plan.streamId, version: step + 1, snapshot: plan.run.snapshots[step]!, updatedAt: plan.times[step]! });
 }
 
-/** Drops `updatedAt`, which only a run with a scripted clock can predict. */
-export const withoutTime = (view: unknown): unknown => ({ ...(view as Record<string, unknown>), updatedAt: undefined });
+/** Drops the times only a run with a scripted clock can predict: `updatedAt`, and since when a saga has waited for an operator. */
+export function withoutTime(view: unknown): unknown {
+  const { attention, ...rest } = view as { attention?: Record<string, unknown> | null };
+  return { ...rest, updatedAt: undefined, attention: attention ? { ...attention, since: undefined } : attention };
+}
 
 /**
  * What a finished run must have left in the store: the history (the start, then each step's reply

@@ -7,10 +7,10 @@ export type ExpectedStep = Readonly<{
   status: 'active' | 'done';
   /** Commands emitted by this step, exactly and in order. */
   emitted: readonly EventObject[];
-  /** Ids of the timers this step armed and cancelled. */
-  armed: readonly string[];
+  /** The timers this step armed (id and delay), and the ids of those it cancelled. */
+  armed: readonly Readonly<{ id: string; delay: number }>[];
   cancelled: readonly string[];
-  /** Matched partially against the machine's context. */
+  /** The context under the keys the reference names (the rest, such as the input, is the generator's to compare). */
   context: Readonly<Record<string, unknown>>;
 }>;
 
@@ -29,8 +29,17 @@ export type SagaPathModel = Readonly<{
   input(streamId: string): unknown;
   /** Payloads of each event type the machine accepts, timer events included: paths branch on each. */
   events: Readonly<Record<string, readonly AnyEventObject[]>>;
-  /** What tells two snapshots apart for the generator; it must take finitely many values. */
+  /**
+   * What tells two snapshots apart for the generator. Two snapshots with one key must be alike in
+   * everything a later step depends on, and the keys the tried events reach must be finitely many.
+   */
   serializeState(snapshot: AnyMachineSnapshot): string;
+  /**
+   * Whether the generator tries `event` (one of the payloads) in `snapshot`; all of them when absent.
+   * A bound on the paths, not on what they cover: the path suites fail on a state or transition
+   * that no path takes, so what one state leaves out must be taken from another.
+   */
+  tries?(snapshot: AnyMachineSnapshot, event: AnyEventObject): boolean;
   /** Whether a final snapshot is a success, whose completed steps stand, rather than a failure, whose steps were undone. */
   succeeded(snapshot: AnyMachineSnapshot): boolean;
   reference(input: unknown): SagaReference;

@@ -1,13 +1,14 @@
 import type { EventObject } from 'xstate';
 import type { Message } from '../../runtime/message.ts';
 import { final, type ParticipantSpec, type Performed } from '../../participants/participant.ts';
-import { isTimerEvent, type PlannedRun } from './runtimeRun.ts';
+import type { ParticipantContract } from '../../runtime/safety/participantContract.ts';
+import { stepKind, type PlannedRun } from './runtimeRun.ts';
 
-/** What scripted participants answer from, and whom they tell when a step is a timer or the script and the saga disagree. */
+/** What scripted participants answer from, and whom they tell when the script and the saga disagree. */
 export type Script = Readonly<{
   plans: ReadonlyMap<string, PlannedRun>;
-  /** The step is the deadline: the participant stays silent and the timer is fired instead. */
-  onTimerStep(plan: PlannedRun, step: number): void;
+  /** All participants: a step that none of them replies with (a timer, an operator's action) is left to the step driver. */
+  participants: readonly ParticipantContract[];
   onMismatch(problem: string): void;
 }>;
 
@@ -38,10 +39,8 @@ export function scriptedParticipant(spec: ParticipantSpec, script: Script): Part
       script.onMismatch(`${streamId}: no step answers ${command.type} sent at version ${version}`);
       return { kind: 'silent' };
     }
-    if (isTimerEvent(event)) {
-      script.onTimerStep(plan, version - 1);
-      return { kind: 'silent' };
-    }
+    // A deadline or a cancel instead of an answer: the participant stays silent, the step driver delivers the step.
+    if (stepKind(event, script.participants) !== 'reply') return { kind: 'silent' };
     const contract = spec.handles[command.type];
     if (!contract || ![...contract.done, ...contract.failed].includes(event.type)) {
       script.onMismatch(`${streamId} (${plan.path.name}): step ${version} is ${event.type}, but the saga sent ${command.type}`);

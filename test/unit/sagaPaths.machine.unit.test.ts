@@ -3,7 +3,7 @@ import { sagaCatalog } from '../../app/sagaCatalog.ts';
 import { orderSagaWith } from '../fixtures/brokenMachines.ts';
 import { coverageOf, formatCoverage, type Coverage } from '../graph/coverage.ts';
 import { generatePaths } from '../graph/generatePaths.ts';
-import { expectCompensationsInReverse, expectRunFollowsPath, expectRunMatchesReference, runOnMachine } from '../graph/machineRun.ts';
+import { expectCompensationsInReverse, expectRunFollowsPath, expectRunMatchesReference, runOnMachine, type MachineRun } from '../graph/machineRun.ts';
 import { orderSagaPathModel } from '../graph/orderSagaPathModel.ts';
 import { pathModelFor } from '../graph/pathModels.ts';
 import { stepperFor } from '../../runtime/machineStepper.ts';
@@ -37,9 +37,8 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
       );
       // The runtime steps with its own stepper: every step must be what xstate's transition() gives.
       const stepped = runOnMachine(definition.machine, input, path.events, stepperFor(definition.machine));
-      stepped.snapshots.forEach((snapshot, i) => {
-        expect(JSON.stringify(definition.machine.getPersistedSnapshot(snapshot)), `snapshot ${i}`).toBe(JSON.stringify(definition.machine.getPersistedSnapshot(run.snapshots[i]!)));
-      });
+      const persisted = (snapshots: MachineRun['snapshots']) => snapshots.map((snapshot) => JSON.stringify(definition.machine.getPersistedSnapshot(snapshot)));
+      expect(persisted(stepped.snapshots), 'persisted snapshots, step by step').toEqual(persisted(run.snapshots));
       expect({ emitted: stepped.emitted, armed: stepped.armed, cancelled: stepped.cancelled }).toEqual({ emitted: run.emitted, armed: run.armed, cancelled: run.cancelled });
     });
 

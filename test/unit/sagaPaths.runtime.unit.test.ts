@@ -10,7 +10,7 @@ import { createSagaRuntime, type SagaRuntime } from '../../runtime/sagaRuntime.t
 import { coverageOf, formatCoverage } from '../graph/coverage.ts';
 import { generatePaths } from '../graph/generatePaths.ts';
 import { pathModelFor } from '../graph/pathModels.ts';
-import { commandsOf, expectedView, expectStoredRun, isTimerEvent, planRun, stepMessage, type PlannedRun } from '../graph/runtimeRun.ts';
+import { commandsOf, expectedView, expectStoredRun, planRun, stepKind, stepMessage, type PlannedRun } from '../graph/runtimeRun.ts';
 import { eventually } from '../support/eventually.ts';
 import { outboxOf, timersOf } from '../support/storeRows.ts';
 
@@ -49,8 +49,14 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
       await runtime.start(definition, plan.start);
       const delivered: Message[] = [];
       for (let step = 0; step < path.events.length; step++) {
-        const timers = isTimerEvent(path.events[step]!) ? await timersOf(sql, id) : [];
-        const message = stepMessage(plan, step, { commands: await commandsOf(sql, definition, id), timers, inboxTopic: topics.sagaInbox, participants });
+        // A reply answers the latest command, a timer is fired from its row, an operator's action stands alone.
+        const kind = stepKind(path.events[step]!, participants);
+        const message = stepMessage(plan, step, {
+          commands: kind === 'reply' ? await commandsOf(sql, definition, id) : [],
+          timers: kind === 'timer' ? await timersOf(sql, id) : [],
+          inboxTopic: topics.sagaInbox,
+          participants,
+        });
         delivered.push(message);
         await runtime.handle([message]);
         const live = await runtime.hydrate(id);
@@ -61,7 +67,7 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
       expect((await runtime.hydrate(id))?.snapshot.context).toEqual(plan.run.snapshots.at(-1)!.context);
       await expectStoredRun(plan, { store, sql, definition, exactTimes: true });
 
-      // Every reply and timer delivered again: dropped by message id, nothing new is written.
+      // Every reply, timer and operator action delivered again: dropped by message id, nothing new is written.
       const rowsBefore = (await outboxOf(sql, id)).length;
       await runtime.handle(delivered);
       expect((await store.load(id))?.head.version).toBe(path.events.length + 1);
@@ -70,7 +76,7 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
       // The read model, projected from the facts in the outbox.
       const facts = (await outboxOf(sql, id)).filter((row) => row.topic === definition.factsTopic);
       await bus.publish(facts.map((row) => ({ topic: row.topic, key: id, message: row.message })));
-      await eventually(async () => expect(await readModel.get(id)).toEqual(expectedView(definition, plan, path.events.length)), { timeoutMs: 5_000 });
+      await eventually(async () => expect(await readModel.get(id)).toEqual(expectedView(definition, plan, path.events.length)), { timeoutMs: 5_000, intervalMs: 2 });
       passed.push(plan);
     });
 
