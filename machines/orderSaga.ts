@@ -47,6 +47,8 @@ export const orderSaga = setup({
       return { backoffMs: backoffDelay(context.settings, retry, `${context.order.orderId}:${params.action}:${context.attempts[params.action]}`) };
     }),
     /** An operator's retry or resume: the backoff and the count towards parking start over. */
+    /** Leaving a parked state, by an operator or by a late success, ends the wait for a human. */
+    clearAttention: assign({ attention: null }),
     startBackoffOver: assign(({ context }, params: { action: StepAction }) => ({
       retryFrom: { ...context.retryFrom, [params.action]: context.attempts[params.action] },
       attention: null,
@@ -232,6 +234,7 @@ export const orderSaga = setup({
             },
             parked: {
               description: 'The release kept failing: an operator resumes it once its cause is fixed.',
+              exit: 'clearAttention',
               on: { ResumeRequested: { target: 'releasing', actions: { type: 'startBackoffOver', params: { action: 'release' } } } },
             },
           },
@@ -259,6 +262,7 @@ export const orderSaga = setup({
             },
             parked: {
               description: 'The refund kept failing: an operator resumes it once its cause is fixed.',
+              exit: 'clearAttention',
               on: { ResumeRequested: { target: 'refunding', actions: { type: 'startBackoffOver', params: { action: 'refund' } } } },
             },
           },

@@ -48,7 +48,8 @@ export function orderView(args: { context: OrderSagaContext; value: unknown; ver
     items: context.order.items,
     steps: context.steps,
     attempts: context.attempts,
-    // A parked saga accepts nothing but an operator's event, so the fact that parked it is its latest.
+    // Nothing but leaving the parked state moves a parked saga (an operator, or a late success, which clears it):
+    // the fact that parked it is its latest.
     attention: context.attention
       ? { reason: context.attention.reason, since: args.updatedAt, attempts: context.attention.attempts, lastError: context.attention.lastError }
       : null,

@@ -304,10 +304,14 @@ describe('order saga: compensation retries with backoff, then parks', () => {
       .then({ state: 'failed', status: 'done', emitted: [refundPayment(4)], context: { attempts: { release: 1, refund: 4 }, steps: [capture, reserve, release, refund], attention: null } });
   });
 
-  it('takes a late success while backing off or parked: the compensation did happen', () => {
+  it('takes a late success while backing off or parked: the compensation did happen, and nobody needs to act', () => {
     given(orderSaga, input, [...undeliverable, releaseFailed(transient)])
       .when(released)
       .then({ state: 'compensating.refundingPayment.refunding', emitted: [refundPayment(1)], cancelled: [BACKOFF.release] });
+    const failures = Array.from({ length: 2 }, () => failedThenRetried(releaseFailed(transient), 'release')).flat();
+    given(orderSaga, input, [...undeliverable, ...failures, releaseFailed(transient)])
+      .when(released)
+      .then({ state: 'compensating.refundingPayment.refunding', emitted: [refundPayment(1)], context: { attention: null } });
   });
 });
 
