@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { TEST_KAFKA_BROKERS } from './support/kafka.ts';
 import { deleteTopicsWhere, listTopics } from '../adapters/kafka/kafkaTopics.ts';
+import { testRunMark } from './support/messages.ts';
 
 /** The servers the integration and end-to-end suites talk to. */
 const SERVICES = ['postgres', 'redis', 'kafka', 'elasticsearch'];
@@ -25,10 +27,14 @@ const servers: Servers = ((globalThis as { xsagaTestServers?: Servers }).xsagaTe
 async function startServers(): Promise<() => Promise<void>> {
   const startedHere = SERVICES.filter((service) => infra('status', [service]) !== 0);
   if (infra('up', SERVICES) !== 0) throw new Error(`could not start the test servers (${SERVICES.join(', ')}); see the output above`);
+  // Test files name what they create with this run's mark (uniqueName); the workers inherit it.
+  process.env.XSAGA_TEST_RUN ??= `r${randomBytes(4).toString('hex')}`;
+  const mark = testRunMark();
   const topicsBefore = await listTopics(TEST_KAFKA_BROKERS);
   return async () => {
     try {
-      await deleteTopicsWhere(TEST_KAFKA_BROKERS, (topic) => !topicsBefore.has(topic));
+      // Only this run's topics: another run on the same broker (a second checkout) keeps its own.
+      await deleteTopicsWhere(TEST_KAFKA_BROKERS, (topic) => !topicsBefore.has(topic) && (topic.includes(`_${mark}_`) || topic.includes(`-${mark}-`)));
     } catch (error) {
       console.warn(`could not delete the test run's Kafka topics: ${(error as Error).message}`);
     }

@@ -13,5 +13,9 @@ export function testEnvelope(topic: string, key: string, type = 'Ping', data: un
 
 /** A name unique to this test run, for schemas, topics and indices on shared servers. */
 export function uniqueName(prefix: string): string {
-  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`;
+  // The run's mark (test/globalSetup.ts) lets its teardown delete its own Kafka topics, and only those.
+  return `${prefix}_${testRunMark()}_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
+
+/** The mark of this test run in the names it makes; `x0` outside a run that set one. */
+export const testRunMark = (): string => process.env.XSAGA_TEST_RUN ?? 'x0';
