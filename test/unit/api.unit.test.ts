@@ -159,7 +159,8 @@ const SCENARIOS: readonly Scenario[] = [
     status: 'COMPLETED',
     state: 'completed',
     failureReason: null,
-    events: ['OrderPlaced', 'PaymentFailed', 'PaymentFailed', 'PaymentCaptured', 'StockReserved', 'ShipmentCreated'],
+    // Each transient failure waits for its backoff timer before the next attempt.
+    events: ['OrderPlaced', 'PaymentFailed', 'TimerFired', 'PaymentFailed', 'TimerFired', 'PaymentCaptured', 'StockReserved', 'ShipmentCreated'],
   },
   {
     name: 'SKU-SOLDOUT',

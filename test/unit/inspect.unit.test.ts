@@ -107,10 +107,10 @@ describe('the saga inspector (a WebSocket client stands in for the Stately inspe
     await eventually(() =>
       expect(transitionsOf(client.received, orders.undeliverable!)).toEqual([
         ['xstate.init', { payment: 'capturing' }],
-        ['PaymentCaptured', 'inventory'],
-        ['StockReserved', 'shipping'],
-        ['ShipmentFailed', { compensating: 'releasingStock' }],
-        ['StockReleased', { compensating: 'refundingPayment' }],
+        ['PaymentCaptured', { inventory: 'reserving' }],
+        ['StockReserved', { shipping: 'creating' }],
+        ['ShipmentFailed', { compensating: { releasingStock: 'releasing' } }],
+        ['StockReleased', { compensating: { refundingPayment: 'refunding' } }],
         ['PaymentRefunded', 'failed'],
       ]),
     );
@@ -135,7 +135,7 @@ describe('the saga inspector (a WebSocket client stands in for the Stately inspe
     await eventually(() =>
       expect(transitionsOf(client.received, orders.timeout!)).toEqual([
         ['xstate.init', { payment: 'capturing' }],
-        ['xstate.after.paymentTimeout.orderSaga.payment', { compensating: 'refundingPayment' }],
+        ['xstate.after.paymentTimeout.orderSaga.payment', { compensating: { refundingPayment: 'refunding' } }],
         ['PaymentRefunded', 'failed'],
       ]),
     );
@@ -152,10 +152,12 @@ describe('the saga inspector (a WebSocket client stands in for the Stately inspe
         () =>
           expect(transitionsOf(client.received, orderId).map(([, value]) => value)).toEqual([
             { payment: 'capturing' },
+            { payment: 'backingOff' },
             { payment: 'capturing' },
+            { payment: 'backingOff' },
             { payment: 'capturing' },
-            'inventory',
-            'shipping',
+            { inventory: 'reserving' },
+            { shipping: 'creating' },
             'completed',
           ]),
         { timeoutMs: 10_000 },

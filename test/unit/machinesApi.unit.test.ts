@@ -93,7 +93,12 @@ describe('GET /machines/:id/layout', () => {
     expect(layout.version).toBe(1);
     const byId = new Map(layout.states.map((s) => [s.id, s]));
     expect(layout.states.map((s) => s.name).sort()).toEqual(
-      ['', 'payment', 'payment.capturing', 'inventory', 'shipping', 'compensating', 'compensating.releasingStock', 'compensating.refundingPayment', 'completed', 'failed'].sort(),
+      [
+        ...['', 'payment', 'payment.capturing', 'payment.backingOff', 'inventory', 'inventory.reserving', 'inventory.backingOff'],
+        ...['shipping', 'shipping.creating', 'shipping.backingOff', 'compensating', 'completed', 'failed'],
+        ...['releasingStock.releasing', 'releasingStock.backingOff', 'releasingStock.parked', 'releasingStock'].map((s) => `compensating.${s}`),
+        ...['refundingPayment.refunding', 'refundingPayment.backingOff', 'refundingPayment.parked', 'refundingPayment'].map((s) => `compensating.${s}`),
+      ].sort(),
     );
     for (const state of layout.states) {
       expect(state.box.width).toBeGreaterThan(0);
@@ -104,7 +109,7 @@ describe('GET /machines/:id/layout', () => {
       expect(state.box.x + state.box.width).toBeLessThanOrEqual(parent.x + parent.width);
       expect(state.box.y + state.box.height).toBeLessThanOrEqual(parent.y + parent.height);
     }
-    expect(layout.transitions).toHaveLength(14);
+    expect(layout.transitions).toHaveLength(31);
     const drawn = layout.edges.filter((e) => e.transition !== null);
     expect(new Set(drawn.map((e) => e.transition))).toEqual(new Set(layout.transitions.map((t) => t.id)));
     for (const edge of drawn) {
@@ -114,12 +119,24 @@ describe('GET /machines/:id/layout', () => {
     const kinds = Object.fromEntries(layout.transitions.map((t) => [t.id, t.kind]));
     expect(kinds['orderSaga.payment#PaymentCaptured#0']).toBe('forward');
     expect(kinds['orderSaga.payment#PaymentFailed#0']).toBe('failure');
+    // Into the wait before the next attempt, and out of it again, by its timer or an operator.
     expect(kinds['orderSaga.payment.capturing#PaymentFailed#0']).toBe('retry');
+    expect(kinds['orderSaga.payment.backingOff#xstate.after.retryBackoff.orderSaga.payment.backingOff#0']).toBe('retry');
+    expect(kinds['orderSaga.payment.backingOff#RetryRequested#0']).toBe('retry');
+    expect(layout.states.filter((s) => s.attention).map((s) => s.name).sort()).toEqual(['compensating.refundingPayment.parked', 'compensating.releasingStock.parked']);
     expect(kinds['orderSaga.payment#xstate.after.paymentTimeout.orderSaga.payment#0']).toBe('compensation');
-    expect(kinds['orderSaga.shipping#ShipmentFailed#1']).toBe('compensation');
-    // Three initial arrows: into payment, into capturing, into releasingStock.
+    expect(kinds['orderSaga.shipping.creating#ShipmentFailed#1']).toBe('compensation');
+    // An initial arrow into every compound state's first child.
     expect(layout.edges.filter((e) => e.kind === 'initial').map((e) => e.target).sort()).toEqual(
-      ['orderSaga.compensating.releasingStock', 'orderSaga.payment', 'orderSaga.payment.capturing'].sort(),
+      [
+        'orderSaga.payment',
+        'orderSaga.payment.capturing',
+        'orderSaga.inventory.reserving',
+        'orderSaga.shipping.creating',
+        'orderSaga.compensating.releasingStock',
+        'orderSaga.compensating.releasingStock.releasing',
+        'orderSaga.compensating.refundingPayment.refunding',
+      ].sort(),
     );
   });
 });
@@ -153,11 +170,11 @@ describe('GET /machines/:id/sagas/:sagaId', () => {
     expect(body).toMatchObject({ streamId: ids.undeliverable, machineId: 'orderSaga', machineVersion: 1, version: 6, state: 'failed', status: 'done' });
     expect(body.steps.map((s) => [s.type, s.from, s.to])).toEqual([
       ['OrderPlaced', null, 'payment.capturing'],
-      ['PaymentCaptured', 'payment.capturing', 'inventory'],
-      ['StockReserved', 'inventory', 'shipping'],
-      ['ShipmentFailed', 'shipping', 'compensating.releasingStock'],
-      ['StockReleased', 'compensating.releasingStock', 'compensating.refundingPayment'],
-      ['PaymentRefunded', 'compensating.refundingPayment', 'failed'],
+      ['PaymentCaptured', 'payment.capturing', 'inventory.reserving'],
+      ['StockReserved', 'inventory.reserving', 'shipping.creating'],
+      ['ShipmentFailed', 'shipping.creating', 'compensating.releasingStock.releasing'],
+      ['StockReleased', 'compensating.releasingStock.releasing', 'compensating.refundingPayment.refunding'],
+      ['PaymentRefunded', 'compensating.refundingPayment.refunding', 'failed'],
     ]);
     expect(body.steps.map((s) => s.commands.map((c) => c.type))).toEqual([['CapturePayment'], ['ReserveStock'], ['CreateShipment'], ['ReleaseStock'], ['RefundPayment'], []]);
     // The ids the runtime gave these commands in the outbox.
@@ -167,11 +184,21 @@ describe('GET /machines/:id/sagas/:sagaId', () => {
     expect(body.takenTransitions).toEqual([
       'orderSaga.payment#PaymentCaptured#0',
       'orderSaga.inventory#StockReserved#0',
-      'orderSaga.shipping#ShipmentFailed#1',
+      'orderSaga.shipping.creating#ShipmentFailed#1',
       'orderSaga.compensating.releasingStock#StockReleased#0',
       'orderSaga.compensating.refundingPayment#PaymentRefunded#0',
     ]);
-    expect([...body.initialEntries].sort()).toEqual(['orderSaga.payment', 'orderSaga.payment.capturing']);
+    // Each compound state it entered, entered by its initial child.
+    expect([...body.initialEntries].sort()).toEqual(
+      [
+        'orderSaga.payment',
+        'orderSaga.payment.capturing',
+        'orderSaga.inventory.reserving',
+        'orderSaga.shipping.creating',
+        'orderSaga.compensating.releasingStock.releasing',
+        'orderSaga.compensating.refundingPayment.refunding',
+      ].sort(),
+    );
     expect(body.visitedStates).toContain('orderSaga.compensating');
     expect(body.visitedStates).not.toContain('orderSaga.completed');
   });
@@ -181,17 +208,24 @@ describe('GET /machines/:id/sagas/:sagaId', () => {
     expect(text).not.toContain('tok_flaky');
     const trace = JSON.parse(text) as SagaTrace;
     expect(trace.steps[0]!.data).toMatchObject({ order: { paymentToken: 'tok_****' } });
-    expect(trace.steps[1]!.commands[0]).toMatchObject({ type: 'CapturePayment', data: { paymentToken: 'tok_****' } });
+    expect(trace.steps[2]!.commands[0]).toMatchObject({ type: 'CapturePayment', data: { paymentToken: 'tok_****' } });
   });
 
-  it('traces retries as the self-transition they are, and a fired deadline as the delayed transition', async () => {
+  it('traces retries through their wait, and a fired deadline as the delayed transition', async () => {
     const flaky = (await get<SagaTrace>(`/machines/orderSaga/sagas/${ids.flaky}`)).body;
-    expect(flaky.steps.slice(1, 3).map((s) => s.transition)).toEqual(['orderSaga.payment.capturing#PaymentFailed#0', 'orderSaga.payment.capturing#PaymentFailed#0']);
-    expect(flaky.steps.slice(1, 3).map((s) => s.commands.map((c) => c.type))).toEqual([['CapturePayment'], ['CapturePayment']]);
+    const backoff = 'xstate.after.retryBackoff.orderSaga.payment.backingOff';
+    expect(flaky.steps.slice(1, 5).map((s) => s.transition)).toEqual([
+      'orderSaga.payment.capturing#PaymentFailed#0',
+      `orderSaga.payment.backingOff#${backoff}#0`,
+      'orderSaga.payment.capturing#PaymentFailed#0',
+      `orderSaga.payment.backingOff#${backoff}#0`,
+    ]);
+    expect(flaky.steps.slice(1, 5).map((s) => s.commands.map((c) => c.type))).toEqual([[], ['CapturePayment'], [], ['CapturePayment']]);
+    expect(flaky.steps[1]!.timersArmed.map((t) => t.event)).toEqual([backoff]);
     const timedOut = (await get<SagaTrace>(`/machines/orderSaga/sagas/${ids.timeout}`)).body;
     expect(timedOut.steps.map((s) => [s.type, s.event, s.to])).toEqual([
       ['OrderPlaced', 'OrderPlaced', 'payment.capturing'],
-      ['TimerFired', 'xstate.after.paymentTimeout.orderSaga.payment', 'compensating.refundingPayment'],
+      ['TimerFired', 'xstate.after.paymentTimeout.orderSaga.payment', 'compensating.refundingPayment.refunding'],
       ['PaymentRefunded', 'PaymentRefunded', 'failed'],
     ]);
     expect(timedOut.steps[1]!.transition).toBe('orderSaga.payment#xstate.after.paymentTimeout.orderSaga.payment#0');
