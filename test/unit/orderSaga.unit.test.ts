@@ -81,7 +81,6 @@ const ship: StepRecord = { step: 'shipping', action: 'ship' };
 const release: StepRecord = { step: 'inventory', action: 'release' };
 const refund: StepRecord = { step: 'payment', action: 'refund' };
 
-const repeat = <T>(times: number, item: T): T[] => Array.from({ length: times }, () => item);
 
 describe('order saga: happy path', () => {
   it('starts by capturing the total and arming the payment deadline', () => {
