@@ -20,7 +20,7 @@ async function start(env: Record<string, string>, clock: TestClock) {
   return { system, url: await system.listen(0) };
 }
 
-describe('retries that wait (test clock)', () => {
+describe('retries that wait (test clock)', { timeout: 120_000 }, () => {
   it('retries a refused compensation with backoff (about 20 attempts in 10 minutes), then completes it once the participant recovers', async () => {
     const clock = testClock(START);
     const { system } = await start({}, clock);
@@ -46,7 +46,7 @@ describe('retries that wait (test clock)', () => {
   });
 });
 
-describe('parking and operator actions (test clock)', () => {
+describe('parking and operator actions (test clock)', { timeout: 120_000 }, () => {
   it('parks a compensation past its limit, lists it for a human, refuses what does not fit, and resumes it', async () => {
     const clock = testClock(START);
     const { system, url } = await start({ XSAGA_PARK_AFTER_ATTEMPTS: '3' }, clock);
