@@ -7,7 +7,7 @@ import { createOrderService, type OrderService } from '../orders/orderService.ts
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
 import { startProjector } from '../orders/projector.ts';
 import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
-import { allTopics, topicsFor, type Topics } from '../orders/topics.ts';
+import { allTopics, consumerGroupsFor, topicsFor, type ConsumerGroups, type Topics } from '../orders/topics.ts';
 import { startParticipant } from '../participants/participant.ts';
 import { migrateParticipants } from '../participants/schema.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
@@ -25,8 +25,6 @@ import { sagaCatalog } from './sagaCatalog.ts';
 
 const ORDER_SAGA_ID = 'orderSaga';
 
-/** The consumer group of the saga workers: every worker process shares the inbox's partitions. */
-export const SAGA_WORKER_GROUP = 'xsaga-saga-worker';
 
 /** The adapters behind every port; embedded or production, the system is wired the same way. */
 export type SystemAdapters = Readonly<{
@@ -54,6 +52,7 @@ export type System = Readonly<{
   config: Config;
   adapters: SystemAdapters;
   topics: Topics;
+  groups: ConsumerGroups;
   definition: SagaDefinition;
   registry: MachineRegistry;
   runtime: SagaRuntime;
@@ -86,6 +85,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? ((message: string) => console.error(message));
   const topics = topicsFor(config.production?.topicPrefix);
+  const groups = consumerGroupsFor(config.production?.topicPrefix);
   const catalog = sagaCatalog(topics);
   const registry = catalog.registry;
   const definition = registry.latest(ORDER_SAGA_ID)!;
@@ -114,7 +114,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
 
   if (has('worker')) {
     const worker = await adapters.bus.subscribe({
-      group: SAGA_WORKER_GROUP,
+      group: groups.sagaWorker,
       topics: [topics.sagaInbox],
       maxBatchSize: 1000,
       handler: ({ messages }) => runtime.handle(messages),
@@ -126,12 +126,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   if (has('participants')) {
     const deps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random };
     for (const spec of catalog.participants) {
-      const subscription: Subscription = await startParticipant(spec, deps);
+      const subscription: Subscription = await startParticipant(spec, { ...deps, group: groups.participant(spec.name) });
       stops.push(() => subscription.stop());
     }
   }
   if (has('projector')) {
-    const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel });
+    const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel, group: groups.projector });
     stops.push(() => projector.stop());
   }
   if (has('relay')) {
@@ -169,6 +169,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     config,
     adapters,
     topics,
+    groups,
     definition,
     registry,
     runtime,

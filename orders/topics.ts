@@ -18,3 +18,14 @@ export function topicsFor(prefix = 'xsaga'): Topics {
 }
 
 export const allTopics = (topics: Topics): string[] => Object.values(topics);
+
+/** The consumer groups of a system: named after its topic prefix, so two systems on one cluster never share one. */
+export type ConsumerGroups = Readonly<{ sagaWorker: string; projector: string; participant(name: string): string }>;
+
+export function consumerGroupsFor(prefix = 'xsaga'): ConsumerGroups {
+  return {
+    sagaWorker: `${prefix}.saga-worker`,
+    projector: `${prefix}.projector`,
+    participant: (name) => `${prefix}.participant.${name}`,
+  };
+}

@@ -58,14 +58,11 @@ export type ParticipantDeps = Readonly<{
 export const orderIdOf = (command: Message): string => (command.data as { orderId: string }).orderId;
 const operationKey = (command: Message): string => `${orderIdOf(command)}\u0000${command.type}`;
 
-/** The consumer group of a participant's processes. */
-export const participantGroup = (spec: Pick<ParticipantSpec, 'name'>): string => `xsaga-${spec.name}`;
-
 /** Runs a participant: consumes its command topic, performs each effect at most once, replies on the saga inbox. */
-export async function startParticipant(spec: ParticipantSpec, deps: ParticipantDeps): Promise<Subscription> {
+export async function startParticipant(spec: ParticipantSpec, deps: ParticipantDeps & Readonly<{ group: string }>): Promise<Subscription> {
   const handleCommands = createCommandHandler(spec, deps);
   return deps.bus.subscribe({
-    group: participantGroup(spec),
+    group: deps.group,
     topics: [spec.commandTopic],
     maxBatchSize: 500,
     handler: async ({ messages }) => {

@@ -4,8 +4,7 @@ import { createPgliteClient } from '../../adapters/pglite/pgliteClient.ts';
 import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
 import { orderRequestFor, scenarioFor } from '../../app/orderMix.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
-import { SAGA_WORKER_GROUP, type System, type SystemAdapters } from '../../app/system.ts';
-import { participantGroup } from '../../participants/participant.ts';
+import type { System, SystemAdapters } from '../../app/system.ts';
 import { orderSagaDefinition } from '../../orders/orderSagaDefinition.ts';
 import { createOrderService } from '../../orders/orderService.ts';
 import { createMemoryOrderReadModel } from '../../adapters/memory/memoryOrderReadModel.ts';
@@ -118,7 +117,7 @@ describe('saga runtime on the embedded adapters', { timeout: 120_000 }, () => {
     const participants = sagaCatalog(system.topics).participants;
     const commands = outbox.rows.flatMap(({ topic, message }) => {
       const spec = participants.find((p) => p.commandTopic === topic);
-      return spec ? [{ group: participantGroup(spec), message }] : [];
+      return spec ? [{ group: system.groups.participant(spec.name), message }] : [];
     });
     expect(commands.map(({ message }) => message.type)).toEqual(['CapturePayment', 'ReserveStock', 'CreateShipment', 'ReleaseStock', 'RefundPayment']);
     // Every duplicate was handled: each command by its participant (once, and three times again), each
@@ -126,7 +125,7 @@ describe('saga runtime on the embedded adapters', { timeout: 120_000 }, () => {
     // the duplicate commands with their stored outcomes, under the same reply ids).
     await eventually(() => {
       for (const { group, message } of commands) expect(deliveries!.handled(group, message.metadata.messageId), message.type).toBe(4);
-      for (const { message } of replies) expect(deliveries!.handled(SAGA_WORKER_GROUP, message.metadata.messageId), message.type).toBe(7);
+      for (const { message } of replies) expect(deliveries!.handled(system.groups.sagaWorker, message.metadata.messageId), message.type).toBe(7);
     });
     await system.relay.publishPending();
     expect((await system.adapters.store.readStream(placed.orderId)).length).toBe(stream.length);
