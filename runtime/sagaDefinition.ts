@@ -1,6 +1,21 @@
 import type { AnyStateMachine, InputFrom, SnapshotFrom } from 'xstate';
 import type { Message } from './message.ts';
 
+/** What a saga accepts of one message type. */
+export type EventRule = Readonly<{
+  /** What is wrong with the message's data, or undefined when it has the event's shape. */
+  check(data: unknown): string | undefined;
+  /**
+   * The commands this event answers. Such a reply is a fact of the saga only when its causation id
+   * names one of these commands that the saga emitted and that no stored event has answered yet.
+   * Absent: the event answers no command (the start event, an operator's decision).
+   */
+  answers?: readonly string[];
+}>;
+
+/** The rules of every message type a saga accepts, by type. */
+export type EventRules = Readonly<Record<string, EventRule>>;
+
 /**
  * How the runtime hosts one machine version: how a stream starts, where its commands go and
  * what its read-model view looks like. Everything the runtime needs to know about a saga type.
@@ -12,6 +27,11 @@ export interface SagaDefinition<TMachine extends AnyStateMachine = AnyStateMachi
   /** The type of the first event of a stream (e.g. `OrderPlaced`); its data becomes the machine input. */
   readonly startEvent: string;
   input(start: Message): InputFrom<TMachine>;
+  /**
+   * Every message type the saga accepts, its start event included; any other message is
+   * dead-lettered and never moves a saga. Fired timers (`TimerFired`) follow the runtime's rules.
+   */
+  readonly events: EventRules;
   /** The topic a command goes to. */
   topicOf(command: Readonly<{ type: string }>): string;
   /** The saga's read-model document after an event; published to `factsTopic`. */

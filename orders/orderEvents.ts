@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import type { OrderSagaEvent } from '../machines/orderTypes.ts';
+import type { EventRule } from '../runtime/sagaDefinition.ts';
+
+/** `amount: must be …; items[0].sku: …`: every issue with its path, on one line. */
+function problemsOf(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('');
+      return `${path === '' ? 'data' : `data${path}`}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+const checkWith =
+  (schema: z.ZodType) =>
+  (data: unknown): string | undefined => {
+    const result = schema.safeParse(data);
+    return result.success ? undefined : problemsOf(result.error);
+  };
+
+/** A reply: a fact of the saga only as the answer to one of `commands` that it emitted and still awaits. */
+export const reply = (commands: readonly string[], data: z.ZodType): EventRule => ({ check: checkWith(data), answers: commands });
+
+/** An event that answers no command (the start event, an operator's decision): its shape is its only rule. */
+export const event = (data: z.ZodType): EventRule => ({ check: checkWith(data) });
+
+const text = z.string().min(1);
+const minorUnits = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const item = z.object({ sku: text, quantity: z.number().int().positive(), unitPrice: minorUnits });
+const address = z.object({ name: text, line1: text, line2: z.string().optional(), city: text, postalCode: text, country: text });
+
+const orderPlaced = z.object({
+  order: z.object({
+    orderId: text,
+    customerId: text,
+    currency: text,
+    items: z.array(item).min(1),
+    total: minorUnits,
+    paymentToken: text,
+    shippingAddress: address,
+    placedAt: z.iso.datetime(),
+  }),
+  settings: z.object({ paymentTimeoutMs: z.number().int().positive(), maxAttempts: z.number().int().positive() }),
+});
+
+const amount = z.object({ amount: minorUnits });
+const failure = z.object({ reason: text, retryable: z.boolean() });
+const nothing = z.object({});
+
+/**
+ * Every message the order saga accepts, by type, with the shape of its data (machines/orderTypes.ts,
+ * the participants' replies) and, for a reply, the commands it answers. Extra fields are let
+ * through: a participant may say more than the saga reads. The type makes every event of the
+ * machine need an entry here; an operator's event is added with `event(...)`.
+ */
+export const orderSagaEvents = {
+  OrderPlaced: event(orderPlaced),
+  PaymentCaptured: reply(['CapturePayment'], amount),
+  PaymentFailed: reply(['CapturePayment'], failure),
+  PaymentRefunded: reply(['RefundPayment'], amount),
+  PaymentRefundFailed: reply(['RefundPayment'], failure),
+  StockReserved: reply(['ReserveStock'], nothing),
+  StockReservationFailed: reply(['ReserveStock'], failure),
+  StockReleased: reply(['ReleaseStock'], nothing),
+  StockReleaseFailed: reply(['ReleaseStock'], failure),
+  ShipmentCreated: reply(['CreateShipment'], z.object({ shipmentId: text })),
+  ShipmentFailed: reply(['CreateShipment'], failure),
+} satisfies Record<OrderSagaEvent['type'] | 'OrderPlaced', EventRule>;
