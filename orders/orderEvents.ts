@@ -1,23 +1,7 @@
 import { z } from 'zod';
 import type { OrderSagaEvent } from '../machines/orderTypes.ts';
 import type { EventRule } from '../runtime/sagaDefinition.ts';
-
-/** `amount: must be …; items[0].sku: …`: every issue with its path, on one line. */
-function problemsOf(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const path = issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('');
-      return `${path === '' ? 'data' : `data${path}`}: ${issue.message}`;
-    })
-    .join('; ');
-}
-
-const checkWith =
-  (schema: z.ZodType) =>
-  (data: unknown): string | undefined => {
-    const result = schema.safeParse(data);
-    return result.success ? undefined : problemsOf(result.error);
-  };
+import { checkWith, minorUnits, orderItem, shippingAddress, text } from './orderSchemas.ts';
 
 /** A reply: a fact of the saga only as the answer to one of `commands` that it emitted and still awaits. */
 export const reply = (commands: readonly string[], data: z.ZodType): EventRule => ({ check: checkWith(data), answers: commands });
@@ -25,20 +9,15 @@ export const reply = (commands: readonly string[], data: z.ZodType): EventRule =
 /** An event that answers no command (the start event, an operator's decision): its shape is its only rule. */
 export const event = (data: z.ZodType): EventRule => ({ check: checkWith(data) });
 
-const text = z.string().min(1);
-const minorUnits = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const item = z.object({ sku: text, quantity: z.number().int().positive(), unitPrice: minorUnits });
-const address = z.object({ name: text, line1: text, line2: z.string().optional(), city: text, postalCode: text, country: text });
-
 const orderPlaced = z.object({
   order: z.object({
     orderId: text,
     customerId: text,
     currency: text,
-    items: z.array(item).min(1),
+    items: z.array(orderItem).min(1),
     total: minorUnits,
     paymentToken: text,
-    shippingAddress: address,
+    shippingAddress,
     placedAt: z.iso.datetime(),
   }),
   settings: z.object({ paymentTimeoutMs: z.number().int().positive(), maxAttempts: z.number().int().positive() }),

@@ -25,6 +25,8 @@ export type DeadLetterReason =
   | 'SCHEMA_VIOLATION'
   /** A reply to no command the saga emitted and still awaits. */
   | 'UNSOLICITED_REPLY'
+  /** A participant performs no command of this type. */
+  | 'UNEXPECTED_COMMAND'
   /** A guard, an action, a view or a participant threw on it. */
   | 'HANDLER_FAILED'
   /** The database refused a value it brings. */
@@ -55,6 +57,12 @@ export type DeadLetter = Readonly<{
   markApplied: boolean;
   envelope: Envelope;
 }>;
+
+/**
+ * Where a consumer that commits nothing to the event store (a participant, the projector) puts
+ * the messages it cannot handle: the store's `deadLetter`, then the outbox records published.
+ */
+export type DeadLetterSink = Readonly<{ topic: string; record(letters: readonly DeadLetter[]): Promise<void> }>;
 
 /** A dead letter as the store returns it; `message` is the JSON text when jsonb could not hold it. */
 export type StoredDeadLetter = Readonly<{
