@@ -32,6 +32,8 @@ export type Config = Readonly<{
   dataDir: string;
   paymentTimeoutMs: number;
   maxAttempts: number;
+  /** Attempts at an inbox message whose saga cannot be loaded before it is dead-lettered. */
+  poisonAttempts: number;
   snapshotEvery: number;
   actorCacheSize: number;
   partitions: number;
@@ -135,6 +137,7 @@ export function loadConfig(env: Env): Config {
     dataDir: read.text('XSAGA_DATA_DIR', './.xsaga'),
     paymentTimeoutMs: read.integer('XSAGA_PAYMENT_TIMEOUT_MS', 30_000, 1, 7 * 24 * 3600 * 1000),
     maxAttempts: read.integer('XSAGA_MAX_ATTEMPTS', 5, 1, 100),
+    poisonAttempts: read.integer('XSAGA_POISON_ATTEMPTS', 3, 1, 100),
     snapshotEvery: read.integer('XSAGA_SNAPSHOT_EVERY', 25, 1, 100_000),
     actorCacheSize: read.integer('XSAGA_ACTOR_CACHE_SIZE', 10_000, 0, 10_000_000),
     partitions: read.integer('XSAGA_PARTITIONS', 8, 1, 1024),

@@ -8,6 +8,7 @@ import { allTopics, topicsFor, type Topics } from '../orders/topics.ts';
 import { startParticipant } from '../participants/participant.ts';
 import { migrateParticipants } from '../participants/schema.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
+import type { DeadLetterSink } from '../runtime/deadLetter.ts';
 import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
 import { createOutboxRelay, type OutboxRelay } from '../runtime/outboxRelay.ts';
@@ -92,8 +93,19 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     snapshotEvery: config.snapshotEvery,
     // The writer publishes what it committed; the relay's sweep catches what a dead writer left.
     onCommitted: (outbox) => relay.dispatch(outbox),
+    deadLetterTopic: topics.deadLetters,
+    poisonAttempts: config.poisonAttempts,
+    clock,
     log,
   });
+  // Participants and the projector commit nothing to the event store but their dead letters.
+  const deadLetters: DeadLetterSink = {
+    topic: topics.deadLetters,
+    async record(letters) {
+      relay.dispatch(await adapters.store.deadLetter(letters));
+      for (const letter of letters) log(`dead-lettered ${letter.messageKey} of ${letter.streamId || '?'} in ${letter.consumer} (${letter.reason}): ${letter.error}`);
+    },
+  };
   const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: () => relay.wake(), log });
   const stops: (() => Promise<void>)[] = [];
 
@@ -115,14 +127,14 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     stops.push(() => worker.stop());
   }
   if (has('participants')) {
-    const deps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random };
+    const deps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random, deadLetters };
     for (const spec of catalog.participants) {
       const subscription: Subscription = await startParticipant(spec, deps);
       stops.push(() => subscription.stop());
     }
   }
   if (has('projector')) {
-    const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel });
+    const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel, deadLetters });
     stops.push(() => projector.stop());
   }
   if (has('relay')) {
