@@ -1,5 +1,7 @@
 import type { AnyStateMachine, InputFrom, SnapshotFrom } from 'xstate';
+import { XsagaError } from './errors.ts';
 import type { Message } from './message.ts';
+import { transitionsOf } from './safety/machineGraph.ts';
 
 /** What a saga accepts of one message type. */
 export type EventRule = Readonly<{
@@ -43,7 +45,14 @@ export interface SagaDefinition<TMachine extends AnyStateMachine = AnyStateMachi
 export class MachineRegistry {
   readonly #definitions = new Map<string, SagaDefinition>();
 
+  /** Refuses a definition whose machine listens for an event it has no rule for: every such message would be dead-lettered. */
   register(definition: SagaDefinition): this {
+    const unruled = [...new Set(transitionsOf(definition.machine).map((t) => t.eventType))].filter(
+      (type) => type !== '' && type !== '*' && !type.startsWith('xstate.') && !Object.hasOwn(definition.events, type),
+    );
+    if (unruled.length > 0) {
+      throw new XsagaError('CONFIG', `${definition.machine.id}@${definition.version} accepts ${unruled.join(', ')} but declares no rule for ${unruled.length > 1 ? 'them' : 'it'} in its events`);
+    }
     this.#definitions.set(keyOf(definition.machine.id, definition.version), definition);
     return this;
   }

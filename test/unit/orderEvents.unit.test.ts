@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
 import { orderSagaEvents } from '../../orders/orderEvents.ts';
+import { orderSagaDefinition } from '../../orders/orderSagaDefinition.ts';
+import { topicsFor } from '../../orders/topics.ts';
+import { MachineRegistry } from '../../runtime/sagaDefinition.ts';
 import { commandChecks } from '../../participants/commandSchemas.ts';
 import { replyMeanings } from '../../runtime/safety/participantContract.ts';
 
@@ -34,5 +37,11 @@ describe("the order saga's event rules", () => {
       for (const [command, contract] of Object.entries(participant.handles)) expect(contract.check, `${participant.name} ${command}`).toBe(commandChecks[command as keyof typeof commandChecks]);
     }
     expect(commandChecks.ReserveStock({ orderId: 'o', items: [{ sku: 'SKU-1', quantity: 0, unitPrice: 1 }], attempt: 1 })).toMatch(/^data\.items\[0\]\.quantity: /);
+  });
+
+  it('are required of every event the machine listens for: a definition without one is refused', () => {
+    const { ShipmentFailed: _dropped, ...incomplete } = orderSagaEvents;
+    const definition = { ...orderSagaDefinition(topicsFor()), events: incomplete };
+    expect(() => new MachineRegistry().register(definition)).toThrow(expect.objectContaining({ code: 'CONFIG', message: expect.stringContaining('accepts ShipmentFailed') }));
   });
 });
