@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isoNow, systemClock } from '../runtime/clock.ts';
 import { deadLetterOf, type DeadLetter, type DeadLetterReason, type DeadLetterSink } from '../runtime/deadLetter.ts';
-import { isXsagaError } from '../runtime/errors.ts';
+import { isXsagaError, XsagaError } from '../runtime/errors.ts';
 import { envelopeProblem, type Message } from '../runtime/message.ts';
 import { UNDECODABLE, type MessageBus, type Subscription, type UndecodableData } from '../runtime/messageBus.ts';
 import type { OrderReadModel, VersionedView } from './orderReadModel.ts';
@@ -100,7 +100,7 @@ export async function startProjector(options: {
       }
       if (latest.size > 0) await upsertIsolating([...latest.values()], letters);
       if (letters.length === 0) return;
-      if (!options.deadLetters) throw new Error(`the projector cannot project ${letters.length} fact(s) and has nowhere to put them: ${letters[0]!.error}`);
+      if (!options.deadLetters) throw new XsagaError('CONFIG', `the projector cannot project ${letters.length} fact(s) and has nowhere to put them: ${letters[0]!.error}`);
       await options.deadLetters.record(letters);
     },
   });

@@ -1,5 +1,6 @@
 import { isoNow, type Clock } from '../runtime/clock.ts';
 import { deadLetterOf, type DeadLetter, type DeadLetterReason, type DeadLetterSink } from '../runtime/deadLetter.ts';
+import { XsagaError } from '../runtime/errors.ts';
 import { isRejectedData } from '../runtime/failures.ts';
 import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
 import { envelopeProblem, isStorableText, replyTo, type Message } from '../runtime/message.ts';
@@ -225,7 +226,7 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
     if (toPerform.length > 0) for (const [command, reply] of await performIsolating(toPerform, letters)) answers.set(command, reply);
 
     if (letters.length > 0) {
-      if (!deps.deadLetters) throw new Error(`${spec.name} cannot perform ${letters.length} command(s) and has nowhere to put them: ${letters[0]!.error}`);
+      if (!deps.deadLetters) throw new XsagaError('CONFIG', `${spec.name} cannot perform ${letters.length} command(s) and has nowhere to put them: ${letters[0]!.error}`);
       await deps.deadLetters.record([...new Map(letters.map((letter) => [letter.id, letter])).values()]);
     }
     const now = isoNow(deps.clock);
