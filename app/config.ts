@@ -39,6 +39,8 @@ export type Config = Readonly<{
   retryMaxMs: number;
   /** A compensation that failed this many times in a row parks for a human. */
   parkAfterAttempts: number;
+  /** Attempts at an inbox message whose saga cannot be loaded before it is dead-lettered. */
+  poisonAttempts: number;
   snapshotEvery: number;
   actorCacheSize: number;
   partitions: number;
@@ -215,6 +217,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     retryBaseMs: read.integer('XSAGA_RETRY_BASE_MS', 200, 1, 3_600_000),
     retryMaxMs: read.integer('XSAGA_RETRY_MAX_MS', 60_000, 1, 7 * 24 * 3600 * 1000),
     parkAfterAttempts: read.integer('XSAGA_PARK_AFTER_ATTEMPTS', 50, 1, 100_000),
+    poisonAttempts: read.integer('XSAGA_POISON_ATTEMPTS', 3, 1, 100),
     snapshotEvery: read.integer('XSAGA_SNAPSHOT_EVERY', 25, 1, 100_000),
     actorCacheSize: read.integer('XSAGA_ACTOR_CACHE_SIZE', 10_000, 0, 10_000_000),
     partitions: read.integer('XSAGA_PARTITIONS', 8, 1, 1024),

@@ -1,22 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import { Router } from 'express';
+import { deadLetterAdminRouter } from '../api/admin/deadLetterAdminRouter.ts';
 import { sagaAdminRouter } from '../api/admin/sagaAdminRouter.ts';
 import { createApi } from '../api/createApi.ts';
 import { createHttpServer } from '../api/httpServer.ts';
 import { createOrderService, type OrderService } from '../orders/orderService.ts';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
-import { startProjector } from '../orders/projector.ts';
+import { PROJECTOR, startProjector } from '../orders/projector.ts';
 import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
 import { allTopics, consumerGroupsFor, topicsFor, type ConsumerGroups, type Topics } from '../orders/topics.ts';
 import { startParticipant } from '../participants/participant.ts';
 import { migrateParticipants } from '../participants/schema.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
+import type { DeadLetterSink } from '../runtime/deadLetter.ts';
 import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
 import { createOperatorActions, type OperatorActions } from '../runtime/operatorActions.ts';
 import { createOutboxRelay, type OutboxRelay } from '../runtime/outboxRelay.ts';
 import type { MachineRegistry, SagaDefinition } from '../runtime/sagaDefinition.ts';
-import { createSagaRuntime, type SagaRuntime } from '../runtime/sagaRuntime.ts';
+import { createSagaRuntime, SAGA_WORKER, type SagaRuntime } from '../runtime/sagaRuntime.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
 import type { SqlClient } from '../runtime/sqlClient.ts';
 import { createTimerScheduler, type TimerScheduler } from '../runtime/timerScheduler.ts';
@@ -101,8 +104,19 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     snapshotEvery: config.snapshotEvery,
     // The writer publishes what it committed; the relay's sweep catches what a dead writer left.
     onCommitted: (outbox) => relay.dispatch(outbox),
+    deadLetterTopic: topics.deadLetters,
+    poisonAttempts: config.poisonAttempts,
+    clock,
     log,
   });
+  // Participants and the projector commit nothing to the event store but their dead letters.
+  const deadLetters: DeadLetterSink = {
+    topic: topics.deadLetters,
+    async record(letters) {
+      relay.dispatch(await adapters.store.deadLetter(letters));
+      for (const letter of letters) log(`dead-lettered ${letter.messageKey} of ${letter.streamId || '?'} in ${letter.consumer} (${letter.reason}): ${letter.error}`);
+    },
+  };
   const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: () => relay.wake(), log });
   const stops: (() => Promise<void>)[] = [];
 
@@ -124,14 +138,14 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     stops.push(() => worker.stop());
   }
   if (has('participants')) {
-    const deps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random };
+    const deps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random, deadLetters };
     for (const spec of catalog.participants) {
       const subscription: Subscription = await startParticipant(spec, { ...deps, group: groups.participant(spec.name) });
       stops.push(() => subscription.stop());
     }
   }
   if (has('projector')) {
-    const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel, group: groups.projector });
+    const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel, group: groups.projector, deadLetters });
     stops.push(() => projector.stop());
   }
   if (has('relay')) {
@@ -162,6 +176,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     minVersionWaitMs: config.minVersionWaitMs,
   });
 
+  // Where each consumer reads what it may have dead-lettered: a replay goes back there.
+  const replayTopicOf = (consumer: string): string | undefined =>
+    consumer === SAGA_WORKER ? topics.sagaInbox : consumer === PROJECTOR ? topics.orderEvents : catalog.participants.find((spec) => spec.name === consumer)?.commandTopic;
   const operatorActions = createOperatorActions({ runtime, store: adapters.store, clock, newId: randomUUID });
 
   let server: Server | undefined;
@@ -186,7 +203,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
         store: adapters.store,
         readModels,
         apiKeys: config.apiKeys,
-        admin: sagaAdminRouter({ actions: operatorActions, readModels }),
+        admin: Router().use(
+          sagaAdminRouter({ actions: operatorActions, readModels, store: adapters.store }),
+          deadLetterAdminRouter({ store: adapters.store, topicOf: replayTopicOf, publish: (envelopes) => adapters.bus.publish(envelopes) }),
+        ),
         log,
         health: async () => {
           await adapters.sql.query('select 1');

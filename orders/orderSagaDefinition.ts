@@ -2,6 +2,7 @@ import { ORDER_SAGA_VERSION, orderSaga, type OrderSagaMachine } from '../machine
 import type { OrderSagaInput } from '../machines/orderTypes.ts';
 import type { Message } from '../runtime/message.ts';
 import type { SagaDefinition } from '../runtime/sagaDefinition.ts';
+import { orderSagaEvents } from './orderEvents.ts';
 import { orderView, type OrderView } from './orderView.ts';
 import type { Topics } from './topics.ts';
 
@@ -17,6 +18,7 @@ export function orderSagaDefinition(topics: Topics): SagaDefinition<OrderSagaMac
     version: ORDER_SAGA_VERSION,
     startEvent: ORDER_PLACED,
     input: (start) => start.data as OrderSagaInput,
+    events: orderSagaEvents,
     topicOf(command) {
       switch (command.type) {
         case 'CapturePayment':

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { OrderSagaInput, SagaSettings } from '../machines/orderTypes.ts';
 import { isoNow, type Clock } from '../runtime/clock.ts';
+import { POISON_MESSAGE } from '../runtime/deadLetter.ts';
 import { isXsagaError, XsagaError } from '../runtime/errors.ts';
 import { createMessage, type Message } from '../runtime/message.ts';
 import type { SagaDefinition } from '../runtime/sagaDefinition.ts';
@@ -79,6 +80,29 @@ export function createOrderService(deps: {
     }
   }
 
+  async function viewOf(orderId: string, minVersion: number | undefined): Promise<OrderView | undefined> {
+    if (minVersion !== undefined) return readOwnWrite(orderId, minVersion);
+    const projected = await deps.readModel.get(orderId);
+    if (projected) return projected;
+    const live = await deps.runtime.hydrate(orderId);
+    if (!live) return undefined;
+    const events = await deps.store.readStream(orderId, live.version);
+    return orderView({
+      context: live.snapshot.context,
+      value: live.snapshot.value,
+      version: live.version,
+      updatedAt: events.at(-1)?.message.metadata.occurredAt ?? live.snapshot.context.order.placedAt,
+    });
+  }
+
+  /** A message of the order that nobody could handle (dead-lettered, not replayed) needs a human too. */
+  async function withPoisonAttention(view: OrderView): Promise<OrderView> {
+    if (view.attention) return view;
+    const [letter] = await deps.store.deadLetters({ streamId: view.orderId, unreplayed: true, limit: 1 });
+    if (!letter) return view;
+    return { ...view, attention: { reason: POISON_MESSAGE, since: letter.createdAt, attempts: letter.attempts, lastError: letter.error } };
+  }
+
   return {
     async placeOrder(request, idempotencyKey) {
       const hash = requestHash(request);
@@ -107,18 +131,8 @@ export function createOrderService(deps: {
     },
 
     async getOrder(orderId, options = {}) {
-      if (options.minVersion !== undefined) return readOwnWrite(orderId, options.minVersion);
-      const projected = await deps.readModel.get(orderId);
-      if (projected) return projected;
-      const live = await deps.runtime.hydrate(orderId);
-      if (!live) return undefined;
-      const events = await deps.store.readStream(orderId, live.version);
-      return orderView({
-        context: live.snapshot.context,
-        value: live.snapshot.value,
-        version: live.version,
-        updatedAt: events.at(-1)?.message.metadata.occurredAt ?? live.snapshot.context.order.placedAt,
-      });
+      const view = await viewOf(orderId, options.minVersion);
+      return view && withPoisonAttention(view);
     },
 
     async history(orderId) {

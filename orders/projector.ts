@@ -1,27 +1,107 @@
-import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
+import { z } from 'zod';
+import { isoNow, systemClock } from '../runtime/clock.ts';
+import { deadLetterOf, type DeadLetter, type DeadLetterReason, type DeadLetterSink } from '../runtime/deadLetter.ts';
+import { isXsagaError, XsagaError } from '../runtime/errors.ts';
+import { envelopeProblem, type Message } from '../runtime/message.ts';
+import { UNDECODABLE, type MessageBus, type Subscription, type UndecodableData } from '../runtime/messageBus.ts';
 import type { OrderReadModel, VersionedView } from './orderReadModel.ts';
+import { checkWith, minorUnits, orderItem, text } from './orderSchemas.ts';
 import type { OrderView } from './orderView.ts';
 
 type SagaViewUpdated = { streamId: string; version: number; view: OrderView };
 
+const version = z.number().int().positive();
+
+/** A view fact as the read model indexes it: the order's view at the version the fact names. */
+const checkViewFact = checkWith(
+  z
+    .object({
+      streamId: text,
+      version,
+      view: z.object({
+        orderId: text,
+        customerId: text,
+        status: z.enum(['PENDING', 'COMPLETED', 'FAILED']),
+        state: text,
+        failureReason: z.string().nullable(),
+        total: minorUnits,
+        currency: text,
+        items: z.array(orderItem),
+        steps: z.array(z.object({ step: text, action: text })),
+        attempts: z.record(z.string(), z.number().int().nonnegative()),
+        version,
+        placedAt: text,
+        updatedAt: z.string(),
+      }),
+    })
+    .refine((fact) => fact.view.orderId === fact.streamId && fact.view.version === fact.version, 'the view must be of the stream and version it names'),
+);
+
+/** The read model refused documents for what they hold (a mapping conflict), not for being unreachable. */
+const refusedByReadModel = (error: unknown): boolean => isXsagaError(error, 'UNAVAILABLE') && !error.retryable;
+
+export const PROJECTOR = 'projector';
+
 /**
  * Keeps the read model up to date from `order-events`: each fact carries the whole view at a
- * version, so applying facts is idempotent and order-safe without reading the old document.
+ * version, so applying facts is idempotent and order-safe without reading the old document. A
+ * fact that is no view, or whose view the read model refuses, is dead-lettered; the others are
+ * written (a refused batch is split down to the view at fault).
  */
-export async function startProjector(options: { bus: MessageBus; topic: string; readModel: OrderReadModel; group?: string }): Promise<Subscription> {
+export async function startProjector(options: {
+  bus: MessageBus;
+  topic: string;
+  readModel: OrderReadModel;
+  group?: string;
+  /** Where the facts it cannot project go; without one, such a fact fails its batch and the bus delivers it again. */
+  deadLetters?: DeadLetterSink;
+}): Promise<Subscription> {
+  const letterOptions = { consumer: PROJECTOR, topic: options.deadLetters?.topic ?? '', markApplied: false, now: () => isoNow(systemClock) };
+  const letterOf = (message: unknown, reason: DeadLetterReason, error: unknown) => deadLetterOf({ message, reason, error, attempts: 1 }, letterOptions);
+
+  async function upsertIsolating(views: readonly { view: VersionedView; cause: Message }[], letters: DeadLetter[]): Promise<void> {
+    try {
+      await options.readModel.upsert(views.map((v) => v.view));
+    } catch (error) {
+      if (!refusedByReadModel(error)) throw error;
+      if (views.length === 1) return void letters.push(letterOf(views[0]!.cause, 'READ_MODEL_REJECTED', error));
+      const half = Math.ceil(views.length / 2);
+      await upsertIsolating(views.slice(0, half), letters);
+      await upsertIsolating(views.slice(half), letters);
+    }
+  }
+
   return options.bus.subscribe({
     group: options.group ?? 'xsaga-projector',
     topics: [options.topic],
     maxBatchSize: 2000,
     handler: async ({ messages }) => {
-      const latest = new Map<string, VersionedView>();
+      const letters: DeadLetter[] = [];
+      const latest = new Map<string, { view: VersionedView; cause: Message }>();
       for (const message of messages) {
+        if (message?.type === UNDECODABLE && envelopeProblem(message) === undefined) {
+          letters.push(letterOf(message, 'UNDECODABLE', (message.data as UndecodableData).error));
+          continue;
+        }
+        const envelope = envelopeProblem(message);
+        if (envelope !== undefined) {
+          letters.push(letterOf(message, 'MALFORMED', envelope));
+          continue;
+        }
         if (message.type !== 'SagaViewUpdated') continue;
-        const { streamId, version, view } = message.data as SagaViewUpdated;
+        const problem = checkViewFact(message.data);
+        if (problem !== undefined) {
+          letters.push(letterOf(message, 'SCHEMA_VIOLATION', `SagaViewUpdated: ${problem}`));
+          continue;
+        }
+        const { streamId, version: at, view } = message.data as SagaViewUpdated;
         const seen = latest.get(streamId);
-        if (!seen || seen.version < version) latest.set(streamId, { id: streamId, version, view });
+        if (!seen || seen.view.version < at) latest.set(streamId, { view: { id: streamId, version: at, view }, cause: message });
       }
-      if (latest.size > 0) await options.readModel.upsert([...latest.values()]);
+      if (latest.size > 0) await upsertIsolating([...latest.values()], letters);
+      if (letters.length === 0) return;
+      if (!options.deadLetters) throw new XsagaError('CONFIG', `the projector cannot project ${letters.length} fact(s) and has nowhere to put them: ${letters[0]!.error}`);
+      await options.deadLetters.record(letters);
     },
   });
 }

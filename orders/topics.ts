@@ -5,6 +5,8 @@ export type Topics = Readonly<{
   inventoryCommands: string;
   shippingCommands: string;
   orderEvents: string;
+  /** Every message a consumer could not handle, with the error, its stream and its original headers. */
+  deadLetters: string;
 }>;
 
 export function topicsFor(prefix = 'xsaga'): Topics {
@@ -14,6 +16,7 @@ export function topicsFor(prefix = 'xsaga'): Topics {
     inventoryCommands: `${prefix}.inventory-commands`,
     shippingCommands: `${prefix}.shipping-commands`,
     orderEvents: `${prefix}.order-events`,
+    deadLetters: `${prefix}.dead-letters`,
   };
 }
 

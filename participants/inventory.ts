@@ -1,5 +1,6 @@
 import type { OrderItem, OrderSagaCommand } from '../machines/orderTypes.ts';
 import type { SqlQueryable } from '../runtime/sqlClient.ts';
+import { commandChecks } from './commandSchemas.ts';
 import { final, orderIdOf, type ParticipantSpec, type Performed } from './participant.ts';
 
 /** A SKU that is always out of stock. */
@@ -49,8 +50,8 @@ export function inventoryParticipant(commandTopic: string): ParticipantSpec {
     name: 'inventory',
     commandTopic,
     handles: {
-      ReserveStock: { done: ['StockReserved'], failed: ['StockReservationFailed'] },
-      ReleaseStock: { done: ['StockReleased'], failed: ['StockReleaseFailed'], undoes: 'ReserveStock' },
+      ReserveStock: { done: ['StockReserved'], failed: ['StockReservationFailed'], check: commandChecks.ReserveStock },
+      ReleaseStock: { done: ['StockReleased'], failed: ['StockReleaseFailed'], undoes: 'ReserveStock', check: commandChecks.ReleaseStock },
     },
     outcomeTable: 'inventory_reservations',
     outcomeColumns: { items: 'jsonb' },

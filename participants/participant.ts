@@ -1,7 +1,10 @@
 import { isoNow, type Clock } from '../runtime/clock.ts';
+import { deadLetterOf, type DeadLetter, type DeadLetterReason, type DeadLetterSink } from '../runtime/deadLetter.ts';
+import { XsagaError } from '../runtime/errors.ts';
+import { isRejectedData } from '../runtime/failures.ts';
 import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
-import { replyTo, type Message } from '../runtime/message.ts';
-import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
+import { envelopeProblem, isStorableText, replyTo, type Message } from '../runtime/message.ts';
+import { UNDECODABLE, type MessageBus, type Subscription, type UndecodableData } from '../runtime/messageBus.ts';
 import type { CommandContract } from '../runtime/safety/participantContract.ts';
 import type { SqlClient, SqlQueryable } from '../runtime/sqlClient.ts';
 
@@ -53,7 +56,18 @@ export type ParticipantDeps = Readonly<{
   chaos?: Chaos;
   random?: () => number;
   guardTtlMs?: number;
+  /** Where the commands it cannot perform go; without one, such a command fails its batch and the bus delivers it again. */
+  deadLetters?: DeadLetterSink;
 }>;
+
+/** A participant's own code threw on a command (not its database): the command's fault, however often it comes. */
+class PerformFailed extends Error {
+  readonly failure: unknown;
+  constructor(failure: unknown) {
+    super(failure instanceof Error ? failure.message : String(failure));
+    this.failure = failure;
+  }
+}
 
 export const orderIdOf = (command: Message): string => (command.data as { orderId: string }).orderId;
 const operationKey = (command: Message): string => `${orderIdOf(command)}\u0000${command.type}`;
@@ -77,7 +91,10 @@ export async function startParticipant(spec: ParticipantSpec, deps: ParticipantD
 /**
  * The at-most-once core of a participant, without the bus: commands in, replies out. A batch costs
  * a fixed number of statements: one read of stored outcomes, the participant's own, one insert.
- * If anything fails, nothing of the batch is kept and the bus delivers it again.
+ * A command it cannot perform (not its own, not of the command's shape, or on which its code or
+ * its database's checks fail) is dead-lettered and answered with nothing; the batch is split down
+ * to it so that the others are performed. Any other failure keeps nothing of the batch, and the
+ * bus delivers it again.
  */
 export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDeps): (commands: readonly Message[]) => Promise<Message[]> {
   const chaos = deps.chaos ?? noChaos;
@@ -85,6 +102,20 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
   const ttlMs = deps.guardTtlMs ?? 24 * 3600 * 1000;
   const guardKey = (command: Message) => `${spec.name}:${orderIdOf(command)}:${command.type}`;
   const extraColumns = Object.entries(spec.outcomeColumns);
+  const letterOptions = { consumer: spec.name, topic: deps.deadLetters?.topic ?? '', markApplied: false, now: () => isoNow(deps.clock) };
+  const letterOf = (command: unknown, reason: DeadLetterReason, error: unknown) => deadLetterOf({ message: command, reason, error, attempts: 1 }, letterOptions);
+
+  function problemOf(command: Message): [DeadLetterReason, unknown] | undefined {
+    if (command?.type === UNDECODABLE && envelopeProblem(command) === undefined) return ['UNDECODABLE', (command.data as UndecodableData).error];
+    const envelope = envelopeProblem(command);
+    if (envelope !== undefined) return ['MALFORMED', envelope];
+    const contract = Object.hasOwn(spec.handles, command.type) ? spec.handles[command.type] : undefined;
+    if (!contract) return ['UNEXPECTED_COMMAND', `${spec.name} performs no ${command.type}`];
+    const orderId = (command.data as { orderId?: unknown } | null)?.orderId;
+    if (typeof orderId !== 'string' || orderId === '' || !isStorableText(orderId)) return ['SCHEMA_VIOLATION', `${command.type}: data.orderId must be a non-empty string`];
+    const problem = contract.check?.(command.data);
+    return problem === undefined ? undefined : ['SCHEMA_VIOLATION', `${command.type}: ${problem}`];
+  }
 
   async function storedOutcomes(tx: SqlQueryable, commands: readonly Message[]): Promise<Map<string, Reply>> {
     const stored = await tx.query<{ order_id: string; operation: string; outcome: Reply }>(
@@ -114,7 +145,74 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
     );
   }
 
-  return async (commands) => {
+  /** The participant's `perform`, with what its own code throws told apart from what its database does. */
+  async function perform(tx: SqlQueryable, commands: readonly Message[]): Promise<Performed[]> {
+    const fromStore = new WeakSet<object>();
+    const tracked: SqlQueryable = {
+      query: <TRow>(text: string, params?: readonly unknown[]) =>
+        tx.query<TRow>(text, params).catch((error: unknown) => {
+          if (typeof error === 'object' && error !== null) fromStore.add(error);
+          throw error;
+        }),
+    };
+    try {
+      return await spec.perform(tracked, commands);
+    } catch (error) {
+      if (typeof error === 'object' && error !== null && fromStore.has(error)) throw error;
+      throw new PerformFailed(error);
+    }
+  }
+
+  /** Performs the commands never performed before in one transaction; what each is answered with. */
+  async function performBatch(commands: readonly Message[]): Promise<Map<Message, Reply | undefined>> {
+    const finals: { command: Message; performed: Performed & { kind: 'final' } }[] = [];
+    const results = await deps.sql.transaction(async (tx) => {
+      const stored = await storedOutcomes(tx, commands);
+      const fresh = new Map<string, Message>();
+      for (const command of commands) if (!stored.has(operationKey(command)) && !fresh.has(operationKey(command))) fresh.set(operationKey(command), command);
+      const performed = await perform(tx, [...fresh.values()]);
+      const byKey = new Map<string, Performed>([...stored].map(([key, reply]) => [key, { kind: 'final', reply }]));
+      [...fresh.values()].forEach((command, i) => {
+        const result = performed[i]!;
+        byKey.set(operationKey(command), result);
+        if (result.kind === 'final') finals.push({ command, performed: result });
+      });
+      await storeOutcomes(tx, finals);
+      return byKey;
+    });
+    await Promise.all(finals.map((f) => deps.guard.remember(guardKey(f.command), JSON.stringify(f.performed.reply), ttlMs)));
+    const answers = new Map<Message, Reply | undefined>();
+    for (const command of commands) {
+      const result = results.get(operationKey(command))!;
+      answers.set(command, result.kind === 'silent' ? undefined : result.reply);
+    }
+    return answers;
+  }
+
+  /** `performBatch`, split in halves down to the command at fault when one brings what the code or the database refuses. */
+  async function performIsolating(commands: readonly Message[], refused: DeadLetter[]): Promise<Map<Message, Reply | undefined>> {
+    try {
+      return await performBatch(commands);
+    } catch (error) {
+      if (!(error instanceof PerformFailed) && !isRejectedData(error)) throw error;
+      if (commands.length === 1) {
+        refused.push(error instanceof PerformFailed ? letterOf(commands[0], 'HANDLER_FAILED', error.failure) : letterOf(commands[0], 'STORE_REJECTED', error));
+        return new Map();
+      }
+      const half = Math.ceil(commands.length / 2);
+      const first = await performIsolating(commands.slice(0, half), refused);
+      return new Map([...first, ...(await performIsolating(commands.slice(half), refused))]);
+    }
+  }
+
+  return async (batch) => {
+    const letters: DeadLetter[] = [];
+    const commands: Message[] = [];
+    for (const command of batch) {
+      const problem = problemOf(command);
+      if (problem) letters.push(letterOf(command, ...problem));
+      else commands.push(command);
+    }
     const answers = new Map<Message, Reply | undefined>();
     const remembered = await Promise.all(commands.map((command) => deps.guard.recall(guardKey(command))));
     const toPerform: Message[] = [];
@@ -125,28 +223,11 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
       else toPerform.push(command);
     });
     if (chaos.latencyMs > 0 && toPerform.length > 0) await new Promise((resolve) => setTimeout(resolve, chaos.latencyMs));
+    if (toPerform.length > 0) for (const [command, reply] of await performIsolating(toPerform, letters)) answers.set(command, reply);
 
-    const finals: { command: Message; performed: Performed & { kind: 'final' } }[] = [];
-    if (toPerform.length > 0) {
-      const results = await deps.sql.transaction(async (tx) => {
-        const stored = await storedOutcomes(tx, toPerform);
-        const fresh = new Map<string, Message>();
-        for (const command of toPerform) if (!stored.has(operationKey(command)) && !fresh.has(operationKey(command))) fresh.set(operationKey(command), command);
-        const performed = await spec.perform(tx, [...fresh.values()]);
-        const byKey = new Map<string, Performed>([...stored].map(([key, reply]) => [key, { kind: 'final', reply }]));
-        [...fresh.values()].forEach((command, i) => {
-          const result = performed[i]!;
-          byKey.set(operationKey(command), result);
-          if (result.kind === 'final') finals.push({ command, performed: result });
-        });
-        await storeOutcomes(tx, finals);
-        return byKey;
-      });
-      for (const command of toPerform) {
-        const result = results.get(operationKey(command))!;
-        answers.set(command, result.kind === 'silent' ? undefined : result.reply);
-      }
-      await Promise.all(finals.map((f) => deps.guard.remember(guardKey(f.command), JSON.stringify(f.performed.reply), ttlMs)));
+    if (letters.length > 0) {
+      if (!deps.deadLetters) throw new XsagaError('CONFIG', `${spec.name} cannot perform ${letters.length} command(s) and has nowhere to put them: ${letters[0]!.error}`);
+      await deps.deadLetters.record([...new Map(letters.map((letter) => [letter.id, letter])).values()]);
     }
     const now = isoNow(deps.clock);
     return commands.flatMap((command) => {

@@ -1,5 +1,6 @@
 import type { OrderSagaCommand } from '../machines/orderTypes.ts';
 import type { Message } from '../runtime/message.ts';
+import { commandChecks } from './commandSchemas.ts';
 import { final, orderIdOf, type ParticipantSpec, type Performed } from './participant.ts';
 
 /** Payment tokens that make the payment provider misbehave on purpose. */
@@ -22,8 +23,8 @@ export function paymentParticipant(commandTopic: string): ParticipantSpec {
     name: 'payment',
     commandTopic,
     handles: {
-      CapturePayment: { done: ['PaymentCaptured'], failed: ['PaymentFailed'] },
-      RefundPayment: { done: ['PaymentRefunded'], failed: ['PaymentRefundFailed'], undoes: 'CapturePayment' },
+      CapturePayment: { done: ['PaymentCaptured'], failed: ['PaymentFailed'], check: commandChecks.CapturePayment },
+      RefundPayment: { done: ['PaymentRefunded'], failed: ['PaymentRefundFailed'], undoes: 'CapturePayment', check: commandChecks.RefundPayment },
     },
     outcomeTable: 'payment_ledger',
     outcomeColumns: { amount: 'bigint' },

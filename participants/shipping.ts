@@ -1,4 +1,5 @@
 import type { OrderSagaCommand } from '../machines/orderTypes.ts';
+import { commandChecks } from './commandSchemas.ts';
 import { final, type ParticipantSpec, type Performed } from './participant.ts';
 
 /** A country code no carrier delivers to. */
@@ -11,7 +12,7 @@ export function shippingParticipant(commandTopic: string): ParticipantSpec {
   return {
     name: 'shipping',
     commandTopic,
-    handles: { CreateShipment: { done: ['ShipmentCreated'], failed: ['ShipmentFailed'] } },
+    handles: { CreateShipment: { done: ['ShipmentCreated'], failed: ['ShipmentFailed'], check: commandChecks.CreateShipment } },
     outcomeTable: 'shipping_shipments',
     outcomeColumns: { shipment_id: 'text' },
     transientFailure: () => ({ type: 'ShipmentFailed', data: { reason: 'CARRIER_UNAVAILABLE', retryable: true } }),

@@ -52,3 +52,37 @@ export function replyTo<TType extends string, TData>(command: Message, type: TTy
     occurredAt,
   });
 }
+
+/** Text PostgreSQL can keep in a text column: no NUL, no lone surrogate. */
+export function isStorableText(value: string): boolean {
+  return !value.includes('\u0000') && value.isWellFormed();
+}
+
+/** `value` made storable: NULs and lone surrogates become U+FFFD, and it is cut at `max` characters. */
+export function storableText(value: string, max = MAX_ID_LENGTH): string {
+  return value.replaceAll('\u0000', '\uFFFD').toWellFormed().slice(0, max);
+}
+
+/** The longest id a message may have: ids are keys of indexed columns. */
+export const MAX_ID_LENGTH = 512;
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * What keeps `value` from being a message any consumer can handle, or undefined: a type, three
+ * ids and a time that the store can keep (a consumer marks ids applied and groups by correlation).
+ */
+export function envelopeProblem(value: unknown): string | undefined {
+  if (!isRecord(value)) return 'a message must be an object';
+  const { type, metadata } = value;
+  if (typeof type !== 'string' || type === '' || type.length > MAX_ID_LENGTH || !isStorableText(type)) return 'type must be a non-empty string the store can keep';
+  if (!isRecord(metadata)) return 'metadata must be an object';
+  for (const field of ['messageId', 'correlationId', 'causationId'] as const) {
+    const id = metadata[field];
+    if (typeof id !== 'string' || id === '' || id.length > MAX_ID_LENGTH || !isStorableText(id)) {
+      return `metadata.${field} must be a non-empty string of at most ${MAX_ID_LENGTH} characters without NUL or lone surrogates`;
+    }
+  }
+  if (typeof metadata.occurredAt !== 'string' || Number.isNaN(Date.parse(metadata.occurredAt))) return 'metadata.occurredAt must be an ISO-8601 time';
+  return undefined;
+}

@@ -32,6 +32,23 @@ export interface MessageBus {
   close(): Promise<void>;
 }
 
+/**
+ * The type of the message a bus hands over in place of a record it could not decode (not JSON,
+ * not a message): its consumer dead-letters it, where the bus would otherwise skip it or loop on it.
+ */
+export const UNDECODABLE = 'xsaga.Undecodable';
+
+/** The record as it was: raw key and value in base64, headers as text, and why decoding failed. */
+export type UndecodableData = Readonly<{
+  topic: string;
+  partition: number;
+  offset: string;
+  error: string;
+  key: string | null;
+  value: string | null;
+  headers: Readonly<Record<string, string>>;
+}>;
+
 /** A stable, well-spread hash of a key onto a partition. */
 export function partitionOf(key: string, partitions: number): number {
   let hash = 2166136261;

@@ -1,22 +1,20 @@
-import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
+import { awaitedAfter, noAwaitedCommands } from './awaitedCommands.ts';
+import { isoNow, systemClock, type Clock } from './clock.ts';
+import { asText, deadLetterOf, type DeadLetter, type DeadLetterReason } from './deadLetter.ts';
+import { collectEffects, noEffects } from './effects.ts';
 import { isXsagaError, XsagaError } from './errors.ts';
+import { isRejectedData } from './failures.ts';
 import { createGroupCommit } from './groupCommit.ts';
-import { collectEffects, noEffects, type Effects } from './effects.ts';
 import { LruCache } from './lruCache.ts';
 import { stepperFor } from './machineStepper.ts';
-import { toMachineEvent } from './machineEvent.ts';
-import type { Envelope, Message } from './message.ts';
+import { envelopeProblem, type Message } from './message.ts';
+import { UNDECODABLE, type UndecodableData } from './messageBus.ts';
+import { createPoisonIsolation, type Held } from './poisonIsolation.ts';
 import type { MachineRegistry, SagaDefinition } from './sagaDefinition.ts';
+import { foldMessages, machineOf, replayStream, toChange, viewFactOf, type LiveSaga } from './sagaFold.ts';
 import type { LoadedStream, OutboxRecord, SagaStore, StreamChange } from './sagaStore.ts';
 
-/** A hydrated saga: the machine snapshot at a stream version. */
-export type LiveSaga = Readonly<{
-  streamId: string;
-  definition: SagaDefinition;
-  snapshot: AnyMachineSnapshot;
-  version: number;
-  eventsSinceSnapshot: number;
-}>;
+export { replayStream, type LiveSaga } from './sagaFold.ts';
 
 export type SagaRuntimeOptions = Readonly<{
   store: SagaStore;
@@ -27,6 +25,16 @@ export type SagaRuntimeOptions = Readonly<{
   snapshotEvery?: number;
   /** Called with the outbox records of every commit that wrote some, for the writer to publish them at once. */
   onCommitted?: (outbox: readonly OutboxRecord[]) => void;
+  /** Where dead letters are announced (`<prefix>.dead-letters`). */
+  deadLetterTopic?: string;
+  /**
+   * Attempts at a message whose saga cannot be loaded (its machine version is not registered, its
+   * stream does not replay) before it is dead-lettered. Deterministic failures are not retried.
+   */
+  poisonAttempts?: number;
+  /** The wait before the n-th retry of such a message is n times this. */
+  poisonRetryDelayMs?: number;
+  clock?: Clock;
   log?: (message: string) => void;
 }>;
 
@@ -35,7 +43,11 @@ export type StartResult = Readonly<{ streamId: string; version: number }>;
 export type SagaRuntime = Readonly<{
   /** Starts a saga from its first event, in one transaction with the commands it emits. */
   start(definition: SagaDefinition, startMessage: Message, options?: { idempotencyKey?: { key: string; requestHash: string } }): Promise<StartResult>;
-  /** Applies a batch of inbox messages, possibly for many sagas, in one transaction. */
+  /**
+   * Applies a batch of inbox messages, possibly for many sagas, in one transaction. A message that
+   * cannot be handled is dead-lettered, the others commit; it rejects only when the store fails
+   * (the bus then delivers the batch again).
+   */
   handle(messages: readonly Message[]): Promise<void>;
   /** The saga as of its latest committed version (cache or store). */
   hydrate(streamId: string): Promise<LiveSaga | undefined>;
@@ -43,129 +55,123 @@ export type SagaRuntime = Readonly<{
   evict(streamIds?: readonly string[]): void;
 }>;
 
+/** The consumer name of the saga worker in dead letters. */
+export const SAGA_WORKER = 'saga-worker';
+
 const MAX_CONCURRENCY_RETRIES = 5;
 
-/** Folds a stored stream through its machine; replay executes nothing. */
-export function replayStream(definition: SagaDefinition, loaded: LoadedStream): LiveSaga {
-  const { machine } = definition;
-  const stepper = stepperFor(machine);
-  let snapshot: AnyMachineSnapshot | undefined;
-  if (loaded.snapshot && loaded.snapshot.machineVersion === definition.version) {
-    snapshot = machine.resolveState(loaded.snapshot.state as Parameters<AnyStateMachine['resolveState']>[0]);
-  } else if (loaded.snapshot) {
-    throw new XsagaError('MACHINE_NOT_REGISTERED', `Snapshot of ${loaded.head.streamId} is of machine version ${loaded.snapshot.machineVersion}`);
-  }
-  for (const event of loaded.events) {
-    if (!snapshot) {
-      snapshot = stepper.initial(definition.input(event.message))[0];
-    } else {
-      snapshot = stepper.next(snapshot, toMachineEvent(event.message))[0];
-    }
-  }
-  if (!snapshot) throw new XsagaError('NOT_FOUND', `Stream ${loaded.head.streamId} has no events`);
-  return {
-    streamId: loaded.head.streamId,
-    definition,
-    snapshot,
-    version: loaded.head.version,
-    eventsSinceSnapshot: loaded.events.length,
-  };
-}
+/** A saga that could not be brought to life; its messages wait for another attempt. */
+type Unloadable = Omit<Held, 'message'>;
 
 export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   const { store, registry } = options;
   const cache = new LruCache<string, LiveSaga>(options.cacheSize ?? 10_000);
   const snapshotEvery = options.snapshotEvery ?? 25;
+  const clock = options.clock ?? systemClock;
   const log = options.log ?? (() => undefined);
-  const commitAndHandOver = async (changes: readonly StreamChange[]) => {
-    const outbox = await store.commit(changes);
+  const deadLetterOptions = { consumer: SAGA_WORKER, topic: options.deadLetterTopic ?? 'xsaga.dead-letters', markApplied: true, now: () => isoNow(clock) };
+  const commitAndHandOver = async (changes: readonly StreamChange[], letters: readonly DeadLetter[] = []) => {
+    const outbox = await store.commit(changes, letters);
+    for (const letter of letters) log(`dead-lettered ${letter.messageKey} of ${letter.streamId || '?'} (${letter.reason}, ${letter.attempts} attempt(s)): ${letter.error}`);
     if (outbox.length > 0) options.onCommitted?.(outbox);
   };
-  const commitStart = createGroupCommit<StreamChange>(commitAndHandOver);
+  const commitStart = createGroupCommit<StreamChange>((changes) => commitAndHandOver(changes));
 
-  async function hydrate(streamId: string): Promise<LiveSaga | undefined> {
-    return (await hydrateMany([streamId]))[0];
+  const letterOf = (message: unknown, reason: DeadLetterReason, error: unknown, tries: number, machine?: string, headers?: Record<string, string>) =>
+    deadLetterOf({ message, reason, error, attempts: tries, machine, headers }, deadLetterOptions);
+
+  /** Dead letters alone; JSON that jsonb unexpectedly refuses is written again as text. */
+  async function commitLetters(letters: readonly DeadLetter[]): Promise<void> {
+    try {
+      await commitAndHandOver([], letters);
+    } catch (error) {
+      if (!isRejectedData(error)) throw error;
+      await commitAndHandOver([], letters.map(asText));
+    }
   }
 
-  /** Cached sagas as they are; the others loaded together, in a fixed number of queries, and replayed. */
-  async function hydrateMany(streamIds: readonly string[]): Promise<(LiveSaga | undefined)[]> {
-    const found = new Map<string, LiveSaga>();
+  async function hydrate(streamId: string): Promise<LiveSaga | undefined> {
+    const found = (await hydrateMany([streamId])).get(streamId);
+    if (found && 'error' in found) throw found.error;
+    return found;
+  }
+
+  /** Cached sagas as they are; the others loaded together, in a fixed number of queries, and replayed one by one. */
+  async function hydrateMany(streamIds: readonly string[]): Promise<Map<string, LiveSaga | Unloadable>> {
+    const found = new Map<string, LiveSaga | Unloadable>();
+    const missing: string[] = [];
     for (const streamId of streamIds) {
       const cached = cache.get(streamId);
       if (cached) found.set(streamId, cached);
+      else missing.push(streamId);
     }
-    const missing = streamIds.filter((streamId) => !found.has(streamId));
-    if (missing.length > 0) {
-      for (const loaded of (await store.loadMany(missing)).values()) {
-        const live = await revive(loaded);
-        cache.set(live.streamId, live);
-        found.set(live.streamId, live);
-      }
+    if (missing.length === 0) return found;
+    for (const loaded of (await store.loadMany(missing)).values()) {
+      const live = await revive(loaded);
+      if ('snapshot' in live) cache.set(live.streamId, live);
+      found.set(loaded.head.streamId, live);
     }
-    return streamIds.map((streamId) => found.get(streamId));
+    return found;
   }
 
-  async function revive(loaded: LoadedStream): Promise<LiveSaga> {
-    if (loaded.snapshot && loaded.snapshot.machineVersion !== loaded.head.machineVersion) {
-      // A snapshot is a cache: one taken by another machine version is ignored, the events are the truth.
-      loaded = { head: loaded.head, snapshot: undefined, events: await store.readStream(loaded.head.streamId, 1) };
+  /** The saga of a loaded stream; what keeps it from being replayed is the saga's problem, a store failure is thrown. */
+  async function revive(loaded: LoadedStream): Promise<LiveSaga | Unloadable> {
+    const { head } = loaded;
+    if (loaded.snapshot && (loaded.snapshot.machineVersion !== head.machineVersion || loaded.snapshot.awaiting === undefined)) {
+      // A snapshot is a cache: one of another machine version, or without the awaited commands, is ignored; the events are the truth.
+      loaded = { head, snapshot: undefined, events: await store.readStream(head.streamId, 1) };
     }
-    const definition = registry.get(loaded.head.machineId, loaded.head.machineVersion);
+    const machine = `${head.machineId}@${head.machineVersion}`;
+    const definition = registry.get(head.machineId, head.machineVersion);
     if (!definition) {
-      throw new XsagaError('MACHINE_NOT_REGISTERED', `Machine ${loaded.head.machineId}@${loaded.head.machineVersion} is not registered`);
+      return { reason: 'MACHINE_NOT_REGISTERED', error: new XsagaError('MACHINE_NOT_REGISTERED', `Machine ${machine} is not registered`), machine };
     }
-    return replayStream(definition, loaded);
-  }
-
-  function viewFact(live: LiveSaga, updatedAt: string, cause: Message): Envelope {
-    const { definition } = live;
-    const view = definition.view({ streamId: live.streamId, version: live.version, snapshot: live.snapshot, updatedAt });
-    return {
-      topic: definition.factsTopic,
-      key: live.streamId,
-      message: {
-        type: 'SagaViewUpdated',
-        data: { streamId: live.streamId, machineId: definition.machine.id, version: live.version, view },
-        metadata: { messageId: `${live.streamId}/${live.version}/view`, correlationId: live.streamId, causationId: cause.metadata.messageId, occurredAt: updatedAt },
-      },
-    };
-  }
-
-  function toChange(before: LiveSaga | undefined, after: LiveSaga, events: Message[], effects: Effects, applied: string[]): StreamChange {
-    const takeSnapshot = events.length > 0 && after.eventsSinceSnapshot >= snapshotEvery;
-    return {
-      streamId: after.streamId,
-      machineId: after.definition.machine.id,
-      machineVersion: after.definition.version,
-      expectedVersion: before?.version ?? 0,
-      events,
-      status: after.snapshot.status === 'active' ? 'active' : 'done',
-      snapshot: takeSnapshot
-        ? { version: after.version, machineVersion: after.definition.version, state: after.definition.machine.getPersistedSnapshot(after.snapshot) }
-        : undefined,
-      outbox: effects.outbox,
-      timersArmed: [...effects.timersArmed.values()],
-      timersCancelled: [...effects.timersCancelled],
-      appliedMessageIds: applied,
-    };
+    try {
+      return replayStream(definition, loaded);
+    } catch (error) {
+      return { reason: 'REPLAY_FAILED', error, machine };
+    }
   }
 
   async function start(definition: SagaDefinition, startMessage: Message, startOptions: { idempotencyKey?: { key: string; requestHash: string } } = {}) {
     const streamId = startMessage.metadata.correlationId;
+    const rule = definition.events[definition.startEvent];
+    const problem =
+      startMessage.type !== definition.startEvent
+        ? `a saga of ${machineOf(definition)} starts with ${definition.startEvent}, not ${startMessage.type}`
+        : (envelopeProblem(startMessage) ?? (rule ? rule.check(startMessage.data) : `${machineOf(definition)} declares no rule for its start event`));
+    if (problem !== undefined) throw new XsagaError('VALIDATION', `${startMessage.type} of ${streamId}: ${problem}`);
     const [snapshot, actions] = stepperFor(definition.machine).initial(definition.input(startMessage));
-    const live: LiveSaga = { streamId, definition, snapshot, version: 1, eventsSinceSnapshot: 1 };
+    const awaiting = awaitedAfter(noAwaitedCommands, startMessage, definition.events, { actions, streamId, version: 1 });
+    const live: LiveSaga = { streamId, definition, snapshot, version: 1, eventsSinceSnapshot: 1, awaiting };
     const effects = collectEffects(actions, { streamId, version: 1, cause: startMessage, topicOf: definition.topicOf }, noEffects());
-    effects.outbox.push(viewFact(live, startMessage.metadata.occurredAt, startMessage));
-    const change = toChange(undefined, live, [startMessage], effects, [startMessage.metadata.messageId]);
+    effects.outbox.push(viewFactOf(live, startMessage));
+    const change = toChange(undefined, live, { events: [startMessage], effects, applied: [startMessage.metadata.messageId] }, snapshotEvery);
     await commitStart({ ...change, idempotencyKey: startOptions.idempotencyKey });
     cache.set(streamId, live);
     return { streamId, version: 1 };
   }
 
-  async function processBatch(messages: readonly Message[]): Promise<void> {
+  /**
+   * One batch, one commit: every saga's messages folded, and the messages that are no fact of
+   * their saga dead-lettered in the same commit. Messages of a saga that cannot be loaded are
+   * held back and returned; a failure of the store is thrown.
+   */
+  async function processBatch(messages: readonly Message[]): Promise<Held[]> {
+    const letters: DeadLetter[] = [];
     const unique = new Map<string, Message>();
-    for (const message of messages) if (!unique.has(message.metadata.messageId)) unique.set(message.metadata.messageId, message);
-    const alreadyApplied = await store.appliedAmong([...unique.keys()]);
+    for (const message of messages) {
+      if (message?.type === UNDECODABLE && envelopeProblem(message) === undefined) {
+        const data = message.data as UndecodableData;
+        letters.push(letterOf(message, 'UNDECODABLE', data.error, 1, undefined, { ...data.headers }));
+        continue;
+      }
+      const problem = envelopeProblem(message);
+      if (problem !== undefined) letters.push(letterOf(message, 'MALFORMED', problem, 1));
+      else if (!unique.has(message.metadata.messageId)) unique.set(message.metadata.messageId, message);
+    }
+    const alreadyApplied = await store.appliedAmong([...unique.keys(), ...letters.map((letter) => letter.messageKey)]);
+    const deadLetters = letters.filter((letter, i) => !alreadyApplied.has(letter.messageKey) && letters.findIndex((l) => l.id === letter.id) === i);
     const byStream = new Map<string, Message[]>();
     for (const message of unique.values()) {
       if (alreadyApplied.has(message.metadata.messageId)) continue;
@@ -173,54 +179,60 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       if (list) list.push(message);
       else byStream.set(message.metadata.correlationId, [message]);
     }
-    if (byStream.size === 0) return;
+    if (byStream.size === 0 && deadLetters.length === 0) return [];
 
-    const streamIds = [...byStream.keys()];
-    const hydrated = await hydrateMany(streamIds);
+    const hydrated = await hydrateMany([...byStream.keys()]);
     const changes: StreamChange[] = [];
     const updated: LiveSaga[] = [];
-    streamIds.forEach((streamId, i) => {
-      const before = hydrated[i];
+    const held: Held[] = [];
+    for (const [streamId, list] of byStream) {
+      const before = hydrated.get(streamId);
       if (!before) {
-        log(`dropping ${byStream.get(streamId)!.length} message(s) for unknown saga ${streamId}`);
-        return;
+        for (const message of list) deadLetters.push(letterOf(message, 'UNKNOWN_STREAM', `no saga ${streamId}`, 1));
+        continue;
       }
-      let live = before;
-      const events: Message[] = [];
-      const applied: string[] = [];
-      const effects = noEffects();
-      for (const message of byStream.get(streamId)!) {
-        applied.push(message.metadata.messageId);
-        const event = toMachineEvent(message);
-        // A late or duplicate reply the current state does not accept is not a fact of this saga.
-        if (!live.snapshot.can(event)) continue;
-        const [snapshot, actions] = stepperFor(live.definition.machine).next(live.snapshot, event);
-        const version = live.version + 1;
-        collectEffects(actions, { streamId, version, cause: message, topicOf: live.definition.topicOf }, effects);
-        live = { ...live, snapshot, version, eventsSinceSnapshot: live.eventsSinceSnapshot + 1 };
-        events.push(message);
+      if (!('snapshot' in before)) {
+        for (const message of list) held.push({ message, ...before });
+        continue;
       }
-      if (events.length > 0) effects.outbox.push(viewFact(live, events.at(-1)!.metadata.occurredAt, events.at(-1)!));
-      const change = toChange(before, live, events, effects, applied);
+      const folded = foldMessages(before, list);
+      for (const { message, reason, error } of folded.refused) deadLetters.push(letterOf(message, reason, error, 1, machineOf(before.definition)));
+      if (folded.applied.length === 0) continue;
+      let live = folded.live;
+      const change = toChange(before, live, folded, snapshotEvery);
       if (change.snapshot) live = { ...live, eventsSinceSnapshot: 0 };
       changes.push(change);
       updated.push(live);
-    });
-    await commitAndHandOver(changes);
+    }
+    await commitAndHandOver(changes, deadLetters);
     for (const live of updated) cache.set(live.streamId, live);
+    return held;
   }
 
-  async function handle(messages: readonly Message[]): Promise<void> {
+  async function withConcurrencyRetries(messages: readonly Message[]): Promise<Held[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await processBatch(messages);
       } catch (error) {
         if (!isXsagaError(error, 'CONCURRENCY') || attempt >= MAX_CONCURRENCY_RETRIES) throw error;
         // Another writer moved one of these streams: forget what we cached and read them again.
-        for (const message of messages) cache.delete(message.metadata.correlationId);
+        for (const message of messages) if (typeof message?.metadata?.correlationId === 'string') cache.delete(message.metadata.correlationId);
       }
     }
   }
+
+  const handle = createPoisonIsolation({
+    process: withConcurrencyRetries,
+    commitLetters,
+    letterOf: (message, reason, error, tries, machine) => letterOf(message, reason, error, tries, machine),
+    machineOf: (message) => {
+      const live = typeof message?.metadata?.correlationId === 'string' ? cache.get(message.metadata.correlationId) : undefined;
+      return live ? machineOf(live.definition) : undefined;
+    },
+    attempts: options.poisonAttempts ?? 3,
+    retryDelayMs: options.poisonRetryDelayMs ?? 100,
+    log,
+  });
 
   return {
     start,

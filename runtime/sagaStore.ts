@@ -1,3 +1,4 @@
+import type { DeadLetter, SagaAttention, StoredDeadLetter } from './deadLetter.ts';
 import type { Envelope, Message } from './message.ts';
 
 export type StreamStatus = 'active' | 'done';
@@ -5,7 +6,11 @@ export type StreamStatus = 'active' | 'done';
 /** A stored event and its position in its stream (1-based). */
 export type StoredEvent = Readonly<{ version: number; message: Message }>;
 
-export type StoredSnapshot = Readonly<{ version: number; machineVersion: number; state: unknown }>;
+/**
+ * A cache of the fold at `version`: the machine's persisted snapshot and the commands it awaits
+ * (id → type). A snapshot stored without `awaiting` (before replies were checked) is not used.
+ */
+export type StoredSnapshot = Readonly<{ version: number; machineVersion: number; state: unknown; awaiting?: readonly (readonly [string, string])[] }>;
 
 export type StreamHead = Readonly<{
   streamId: string;
@@ -49,10 +54,11 @@ export type IdempotencyRecord = Readonly<{ streamId: string; requestHash: string
  */
 export interface SagaStore {
   /**
-   * Applies the changes of a batch in one transaction; throws CONCURRENCY if any stream moved.
-   * Resolves to the outbox records it wrote, in commit order, for the writer to publish at once.
+   * Applies the changes of a batch, and the dead letters it produced, in one transaction; throws
+   * CONCURRENCY if any stream moved or a message was applied meanwhile. Resolves to the outbox
+   * records it wrote (the changes' in order, then the dead letters'), for the writer to publish at once.
    */
-  commit(changes: readonly StreamChange[]): Promise<readonly OutboxRecord[]>;
+  commit(changes: readonly StreamChange[], deadLetters?: readonly DeadLetter[]): Promise<readonly OutboxRecord[]>;
   load(streamId: string): Promise<LoadedStream | undefined>;
   /** `load` for many streams at once, in a fixed number of queries; unknown streams are absent. */
   loadMany(streamIds: readonly string[]): Promise<ReadonlyMap<string, LoadedStream>>;
@@ -69,5 +75,16 @@ export interface SagaStore {
   fireDueTimers(now: string, limit: number, toEnvelope: (streamId: string, timer: DurableTimer) => Envelope): Promise<number>;
   nextTimerDue(): Promise<string | undefined>;
   listStreams(options: { afterStreamId?: string; limit: number }): Promise<readonly StreamHead[]>;
+  /**
+   * Dead letters of a consumer that commits nothing else here (participants, the projector): the
+   * rows and their outbox messages in one transaction; a letter already recorded is left as it is.
+   */
+  deadLetter(letters: readonly DeadLetter[]): Promise<readonly OutboxRecord[]>;
+  /** Dead letters, newest first; of one stream with `streamId`. */
+  deadLetters(query: { streamId?: string; id?: string; unreplayed?: boolean; limit: number }): Promise<readonly StoredDeadLetter[]>;
+  /** The streams among `streamIds` that have dead letters nobody replayed: they need a person. */
+  attention(streamIds: readonly string[]): Promise<ReadonlyMap<string, SagaAttention>>;
+  /** Records that these dead letters were dealt with (replayed, or dismissed): their sagas no longer need attention for them. */
+  markDeadLettersReplayed(ids: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }

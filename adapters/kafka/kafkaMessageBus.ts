@@ -2,6 +2,7 @@ import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatc
 import type { Envelope, Message } from '../../runtime/message.ts';
 import type { MessageBus, PartitionBatch, SubscribeOptions, Subscription } from '../../runtime/messageBus.ts';
 import { coalesceCalls } from './coalesceCalls.ts';
+import { decodeRecord } from './recordDecoding.ts';
 import { createOffsetCommitter } from './offsetCommitter.ts';
 import { applyKafkajsIdleLoopFix } from './kafkajsIdleLoopFix.ts';
 
@@ -85,14 +86,10 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
     return admin;
   }
 
-  function decode(message: KafkaMessage, where: string): Message | undefined {
-    try {
-      return JSON.parse(message.value!.toString('utf8')) as Message;
-    } catch {
-      // Not written by this bus, so no saga is waiting for it; redelivering it forever would block the partition.
-      log(`kafka bus: skipping undecodable record ${where}@${message.offset}`);
-      return undefined;
-    }
+  function decode(record: KafkaMessage, topic: string, partition: number): Message {
+    const { message, problem } = decodeRecord(record, topic, partition);
+    if (problem) log(`kafka bus: ${topic}[${partition}]@${record.offset} holds no message (${problem}); handed over for dead-lettering`);
+    return message;
   }
 
   async function subscribe(subscription: SubscribeOptions): Promise<Subscription> {
@@ -147,7 +144,7 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
       for (let start = 0; start < batch.messages.length; start += maxBatchSize) {
         if (stopping || !isRunning() || isStale()) return;
         const records = batch.messages.slice(start, start + maxBatchSize);
-        const messages = records.map((record) => decode(record, `${topic}[${partition}]`)).filter((m) => m !== undefined);
+        const messages = records.map((record) => decode(record, topic, partition));
         const last = records.at(-1)!;
         const isLastChunk = start + maxBatchSize >= batch.messages.length;
         try {

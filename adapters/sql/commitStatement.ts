@@ -1,3 +1,4 @@
+import type { DeadLetter } from '../../runtime/deadLetter.ts';
 import type { StreamChange } from '../../runtime/sagaStore.ts';
 
 /** SQLSTATEs the commit statement raises through `xsaga_expect_rows` when a check fails. */
@@ -23,9 +24,10 @@ export const EXPECT_ROWS_FUNCTION = `create or replace function xsaga_expect_row
  * transaction: each table's rows are one data-modifying CTE (a multi-row insert from arrays), and
  * the final select checks the row counts that must match (heads moved from the expected version,
  * idempotency keys taken) and raises, undoing everything, when one does not. It returns the ids of
- * the outbox rows written, in the order of the changes' envelopes (column `outbox_ids`).
+ * the outbox rows written, in the order of the changes' envelopes then the dead letters' (column
+ * `outbox_ids`).
  */
-export function commitStatement(changes: readonly StreamChange[]): { text: string; values: unknown[] } {
+export function commitStatement(changes: readonly StreamChange[], deadLetters: readonly DeadLetter[] = []): { text: string; values: unknown[] } {
   const { values, param } = parameters();
   const ctes: string[] = [];
   const selected: string[] = [];
@@ -68,13 +70,21 @@ export function commitStatement(changes: readonly StreamChange[]): { text: strin
   const snapshots = changes.filter((c) => c.snapshot);
   if (snapshots.length > 0) {
     ctes.push(`snapshots as (
-      insert into xsaga_snapshots (stream_id, version, machine_version, state)
-      select s, v, mv, st::jsonb from unnest(${param(snapshots.map((c) => c.streamId), 'text[]')}, ${param(snapshots.map((c) => c.snapshot!.version), 'int[]')}, ${param(snapshots.map((c) => c.snapshot!.machineVersion), 'int[]')}, ${param(snapshots.map((c) => JSON.stringify(c.snapshot!.state)), 'text[]')}) as u(s, v, mv, st)
-      on conflict (stream_id) do update set version = excluded.version, machine_version = excluded.machine_version, state = excluded.state
+      insert into xsaga_snapshots (stream_id, version, machine_version, state, awaiting)
+      select s, v, mv, st::jsonb, aw::jsonb from unnest(${param(snapshots.map((c) => c.streamId), 'text[]')}, ${param(snapshots.map((c) => c.snapshot!.version), 'int[]')}, ${param(snapshots.map((c) => c.snapshot!.machineVersion), 'int[]')}, ${param(snapshots.map((c) => JSON.stringify(c.snapshot!.state)), 'text[]')}, ${param(snapshots.map((c) => (c.snapshot!.awaiting ? JSON.stringify(c.snapshot!.awaiting) : null)), 'text[]')}) as u(s, v, mv, st, aw)
+      on conflict (stream_id) do update set version = excluded.version, machine_version = excluded.machine_version, state = excluded.state, awaiting = excluded.awaiting
       where xsaga_snapshots.version < excluded.version)`);
   }
 
-  const outbox = changes.flatMap((c) => c.outbox.map((envelope) => ({ streamId: c.streamId, envelope })));
+  if (deadLetters.length > 0) {
+    // A letter the same consumer wrote before is kept as it was; its applied id (below) still guards against a second one.
+    ctes.push(`dead as (${deadLetterRows(deadLetters, param)})`);
+  }
+
+  const outbox = [
+    ...changes.flatMap((c) => c.outbox.map((envelope) => ({ streamId: c.streamId, envelope }))),
+    ...deadLetters.map((letter) => ({ streamId: letter.streamId, envelope: letter.envelope })),
+  ];
   if (outbox.length > 0) {
     ctes.push(`outbox as (${outboxRows(outbox, param)} returning id)`);
     selected.push('array(select id from outbox order by id) as outbox_ids');
@@ -96,7 +106,10 @@ export function commitStatement(changes: readonly StreamChange[]): { text: strin
       on conflict (stream_id, timer_id) do update set due_at = excluded.due_at, armed_version = excluded.armed_version, event = excluded.event)`);
   }
 
-  const applied = changes.flatMap((c) => c.appliedMessageIds.map((id) => ({ id, streamId: c.streamId })));
+  const applied = [
+    ...changes.flatMap((c) => c.appliedMessageIds.map((id) => ({ id, streamId: c.streamId }))),
+    ...deadLetters.filter((letter) => letter.markApplied).map((letter) => ({ id: letter.messageKey, streamId: letter.streamId })),
+  ];
   if (applied.length > 0) {
     ctes.push(`applied as (
       insert into xsaga_applied_messages (message_id, stream_id)
@@ -119,6 +132,15 @@ export function parameters(): { values: unknown[]; param: Param } {
       return `$${values.length}::${type}`;
     },
   };
+}
+
+/** An insert of dead-letter rows that leaves one already there as it is. */
+export function deadLetterRows(letters: readonly DeadLetter[], param: Param): string {
+  const column = <T>(pick: (letter: DeadLetter) => T, type: string) => param(letters.map(pick), type);
+  return `insert into xsaga_dead_letters (id, consumer, stream_id, machine, message_key, message, message_text, error, reason, attempts)
+    select id, c, s, mc, k, case when j then m::jsonb end, case when j then null else m end, e, r, a
+      from unnest(${column((l) => l.id, 'text[]')}, ${column((l) => l.consumer, 'text[]')}, ${column((l) => l.streamId, 'text[]')}, ${column((l) => l.machine ?? null, 'text[]')}, ${column((l) => l.messageKey, 'text[]')}, ${column((l) => l.messageJson, 'text[]')}, ${column((l) => l.storableAsJsonb, 'boolean[]')}, ${column((l) => l.error, 'text[]')}, ${column((l) => l.reason, 'text[]')}, ${column((l) => l.attempts, 'int[]')}) as u(id, c, s, mc, k, m, j, e, r, a)
+    on conflict (id) do nothing`;
 }
 
 /** An insert of outbox rows keeping the given order in their ids (the relay publishes by id). */

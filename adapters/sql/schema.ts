@@ -54,6 +54,24 @@ const statements = [
      key text primary key,
      stream_id text not null,
      request_hash text not null)`,
+  // The commands the fold awaited at the snapshot's version; a snapshot without them is replayed from the events.
+  `alter table xsaga_snapshots add column if not exists awaiting jsonb`,
+  // Messages taken out of the flow; `message` is null and `message_text` holds the JSON when jsonb refused it.
+  `create table if not exists xsaga_dead_letters (
+     id text primary key,
+     consumer text not null,
+     stream_id text not null,
+     machine text,
+     message_key text not null,
+     message jsonb,
+     message_text text,
+     error text not null,
+     reason text not null,
+     attempts integer not null,
+     created_at timestamptz not null default now(),
+     replayed_at timestamptz)`,
+  `create index if not exists xsaga_dead_letters_stream on xsaga_dead_letters (stream_id, created_at)`,
+  `create index if not exists xsaga_dead_letters_created on xsaga_dead_letters (created_at)`,
   EXPECT_ROWS_FUNCTION,
 ];
 

@@ -1,3 +1,4 @@
+import type { DeadLetter } from '../../runtime/deadLetter.ts';
 import { XsagaError } from '../../runtime/errors.ts';
 import type { Envelope, Message } from '../../runtime/message.ts';
 import type {
@@ -12,13 +13,13 @@ import type {
 } from '../../runtime/sagaStore.ts';
 import { sqlStateOf, UNIQUE_VIOLATION, type SqlClient, type SqlQueryable } from '../../runtime/sqlClient.ts';
 import { COMMIT_FAILURES, commitStatement, outboxRows, parameters } from './commitStatement.ts';
+import { isoOf, sqlDeadLetters } from './sqlDeadLetters.ts';
 import { migrateSagaStore } from './schema.ts';
 
 type HeadRow = { stream_id: string; machine_id: string; machine_version: number; version: number; status: StreamStatus };
 type EventRow = { version: number; type: string; data: unknown; metadata: Message['metadata'] };
 type OutboxRow = { id: string; topic: string; key: string; message: Message };
 type TimerRow = { stream_id: string; timer_id: string; due_at: Date | string; armed_version: number; event: unknown };
-
 const toHead = (row: HeadRow): StreamHead => ({
   streamId: row.stream_id,
   machineId: row.machine_id,
@@ -32,7 +33,6 @@ const toOutboxRecord = (row: OutboxRow): OutboxRecord => ({
   envelope: { topic: row.topic, key: row.key, message: row.message },
 });
 
-const isoOf = (value: Date | string): string => (value instanceof Date ? value.toISOString() : new Date(value).toISOString());
 
 /**
  * The event store on any PostgreSQL dialect (PGlite embedded, PostgreSQL in production).
@@ -42,13 +42,13 @@ const isoOf = (value: Date | string): string => (value instanceof Date ? value.t
 export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: boolean } = {}): Promise<SagaStore> {
   if (options.migrate !== false) await migrateSagaStore(sql);
 
-  async function commit(changes: readonly StreamChange[]): Promise<readonly OutboxRecord[]> {
-    if (changes.length === 0) return [];
-    const statement = commitStatement(changes);
+  async function commit(changes: readonly StreamChange[], deadLetters: readonly DeadLetter[] = []): Promise<readonly OutboxRecord[]> {
+    if (changes.length === 0 && deadLetters.length === 0) return [];
+    const statement = commitStatement(changes, deadLetters);
     try {
       const result = await sql.query<{ outbox_ids?: (string | number)[] }>(statement.text, statement.values);
       const ids = result.rows[0]?.outbox_ids ?? [];
-      const envelopes = changes.flatMap((c) => c.outbox);
+      const envelopes = [...changes.flatMap((c) => c.outbox), ...deadLetters.map((letter) => letter.envelope)];
       return envelopes.map((envelope, i) => ({ id: String(ids[i]), envelope }));
     } catch (error) {
       const state = sqlStateOf(error);
@@ -66,8 +66,10 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
   async function loadMany(streamIds: readonly string[]): Promise<ReadonlyMap<string, LoadedStream>> {
     const loaded = new Map<string, LoadedStream>();
     if (streamIds.length === 0) return loaded;
-    const heads = await sql.query<HeadRow & { snapshot_version: number | null; snapshot_machine_version: number | null; snapshot_state: unknown }>(
-      `select s.*, sn.version as snapshot_version, sn.machine_version as snapshot_machine_version, sn.state as snapshot_state
+    const heads = await sql.query<
+      HeadRow & { snapshot_version: number | null; snapshot_machine_version: number | null; snapshot_state: unknown; snapshot_awaiting: [string, string][] | null }
+    >(
+      `select s.*, sn.version as snapshot_version, sn.machine_version as snapshot_machine_version, sn.state as snapshot_state, sn.awaiting as snapshot_awaiting
          from xsaga_streams s left join xsaga_snapshots sn on sn.stream_id = s.stream_id
         where s.stream_id = any($1::text[])`,
       [streamIds],
@@ -89,7 +91,14 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
     }
     for (const row of heads.rows) {
       const snapshot =
-        row.snapshot_version === null ? undefined : { version: row.snapshot_version, machineVersion: row.snapshot_machine_version!, state: row.snapshot_state };
+        row.snapshot_version === null
+          ? undefined
+          : {
+              version: row.snapshot_version,
+              machineVersion: row.snapshot_machine_version!,
+              state: row.snapshot_state,
+              ...(row.snapshot_awaiting === null ? {} : { awaiting: row.snapshot_awaiting }),
+            };
       const streamEvents = eventsOf.get(row.stream_id) ?? [];
       // The head is read separately from the events: the stream's version is what the events say.
       const version = streamEvents.at(-1)?.version ?? snapshot?.version ?? row.version;
@@ -189,6 +198,8 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
       );
       return result.rows.map(toHead);
     },
+
+    ...sqlDeadLetters(sql),
 
     close: () => sql.close(),
   };

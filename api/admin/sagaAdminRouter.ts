@@ -1,8 +1,11 @@
 import { Router, type Request, type Response } from 'express';
 import type { OrderQuery, OrderReadModel } from '../../orders/orderReadModel.ts';
+import type { OrderView } from '../../orders/orderView.ts';
 import { validationError, type FieldError } from '../../runtime/errors.ts';
 import type { OperatorActions, OperatorOutcome } from '../../runtime/operatorActions.ts';
 import type { OperatorAction } from '../../runtime/sagaDefinition.ts';
+import type { SagaStore } from '../../runtime/sagaStore.ts';
+import { POISON_MESSAGE } from '../../runtime/deadLetter.ts';
 import { callerOf } from '../identifyCaller.ts';
 import { pathId } from '../pathId.ts';
 import { sendProblem } from '../problem.ts';
@@ -14,11 +17,14 @@ export const BULK_LIMIT = 500;
 
 export type SagaAdminDeps = Readonly<{
   actions: OperatorActions;
+  /** Dead letters nobody replayed also make their sagas need a human. */
+  store: Pick<SagaStore, 'deadLetters'>;
   /** Which read model holds the views of which machine's sagas, by machine id. */
   readModels: Readonly<Record<string, OrderReadModel>>;
 }>;
 
 type Filter = Readonly<{ machine?: string; query: OrderQuery }>;
+type Found = { total: number; items: (OrderView & { machine: string })[] };
 
 function filterOf(source: Record<string, unknown>, errors: FieldError[], readModels: SagaAdminDeps['readModels'], prefix = ''): Filter {
   const text = (name: string) => {
@@ -90,12 +96,31 @@ export function sagaAdminRouter(deps: SagaAdminDeps): Router {
   const router = Router();
   const machinesOf = (filter: Filter) => (filter.machine ? [filter.machine] : Object.keys(deps.readModels));
 
-  async function find(filter: Filter, limit: number, offset: number) {
+  async function find(filter: Filter, limit: number, offset: number): Promise<Found> {
     const results = await Promise.all(machinesOf(filter).map(async (machine) => ({ machine, found: await deps.readModels[machine]!.search({ ...filter.query, limit, offset }) })));
-    return {
+    const found: Found = {
       total: results.reduce((sum, r) => sum + r.found.total, 0),
       items: results.flatMap((r) => r.found.items.map((view) => ({ machine: r.machine, ...view }))),
     };
+    return filter.query.attention === true && offset === 0 ? withPoisoned(filter, found, limit) : found;
+  }
+
+  /** Sagas with dead letters nobody replayed need a human too, whatever their state: they come first, oldest first. */
+  async function withPoisoned(filter: Filter, found: Found, limit: number): Promise<Found> {
+    const letters = [...(await deps.store.deadLetters({ unreplayed: true, limit: BULK_LIMIT }))].reverse();
+    const listed = new Set(found.items.map((item) => item.orderId));
+    const extra = [];
+    for (const letter of letters) {
+      if (listed.has(letter.streamId)) continue;
+      listed.add(letter.streamId);
+      for (const machine of machinesOf(filter)) {
+        const view = await deps.readModels[machine]!.get(letter.streamId);
+        if (!view || (filter.query.state !== undefined && view.state !== filter.query.state)) continue;
+        const attention = { reason: POISON_MESSAGE, since: letter.createdAt, attempts: letter.attempts, lastError: letter.error };
+        extra.push({ machine, ...view, attention });
+      }
+    }
+    return { total: found.total + extra.length, items: [...extra, ...found.items].slice(0, limit) };
   }
 
   router.get('/sagas', async (req, res) => {

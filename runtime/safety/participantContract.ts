@@ -9,6 +9,8 @@ export type CommandContract = Readonly<{
   failed: readonly string[];
   /** For a compensation: the command whose effect it undoes. */
   undoes?: string;
+  /** What is wrong with a command's data, or undefined: a command that fails it is dead-lettered, never performed. */
+  check?: (data: unknown) => string | undefined;
 }>;
 
 /** A participant as the saga checks see it: its name and the commands it performs. */

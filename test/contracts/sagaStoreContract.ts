@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deadLetterOf, POISON_MESSAGE, type DeadLetter } from '../../runtime/deadLetter.ts';
 import { isXsagaError } from '../../runtime/errors.ts';
 import { timerFiredEnvelope } from '../../runtime/machineEvent.ts';
 import type { SagaStore, StreamChange } from '../../runtime/sagaStore.ts';
@@ -19,6 +20,12 @@ const change = (streamId: string, expectedVersion: number, overrides: Partial<St
   appliedMessageIds: [],
   ...overrides,
 });
+
+const letter = (message: unknown, consumer = 'saga-worker', markApplied = true): DeadLetter =>
+  deadLetterOf(
+    { message, reason: 'SCHEMA_VIOLATION', error: new Error('data.amount: expected number'), attempts: 1, machine: 'machine@1' },
+    { consumer, topic: 'dead-letters', markApplied, now: () => '2026-01-01T00:00:00.000Z' },
+  );
 
 /** The behaviour every SagaStore must have, run against each implementation. */
 export function sagaStoreContract(name: string, factory: Factory): void {
@@ -154,6 +161,76 @@ export function sagaStoreContract(name: string, factory: Factory): void {
       const first = await store.listStreams({ limit: 2 });
       expect(first.map((h) => h.streamId)).toEqual(['a', 'b']);
       expect((await store.listStreams({ afterStreamId: 'b', limit: 2 })).map((h) => h.streamId)).toEqual(['c']);
+    });
+
+    it('keeps the commands a snapshot awaits with it, and loads a snapshot without them as one', async () => {
+      const awaiting = [['s1/2/0', 'CapturePayment']] as const;
+      await store.commit([change('s1', 0, { events: [testMessage('A', 's1'), testMessage('B', 's1')], snapshot: { version: 2, machineVersion: 1, state: { at: 2 }, awaiting } })]);
+      await store.commit([change('s2', 0, { snapshot: { version: 1, machineVersion: 1, state: { at: 1 } } })]);
+      expect((await store.load('s1'))?.snapshot?.awaiting).toEqual(awaiting);
+      expect((await store.load('s2'))?.snapshot).toBeDefined();
+      expect((await store.load('s2'))?.snapshot?.awaiting).toBeUndefined();
+    });
+
+    it('writes dead letters with a batch: their rows, their messages on the dead-letter topic after the batch\'s, their ids applied', async () => {
+      const poison = testMessage('PaymentCaptured', 's1', { amount: 'lots' });
+      const records = await store.commit([change('s1', 0, { outbox: [testEnvelope('t', 's1', 'First')] })], [letter(poison)]);
+      expect(records.map((r) => [r.envelope.topic, r.envelope.message.type])).toEqual([
+        ['t', 'First'],
+        ['dead-letters', 'MessageDeadLettered'],
+      ]);
+      expect(await store.pendingOutbox(10)).toEqual(records);
+      expect(records[1]!.envelope).toMatchObject({
+        key: 's1',
+        message: {
+          data: {
+            reason: 'SCHEMA_VIOLATION',
+            streamId: 's1',
+            error: 'Error: data.amount: expected number',
+            message: poison,
+            headers: { messageId: poison.metadata.messageId, correlationId: 's1', type: 'PaymentCaptured' },
+          },
+        },
+      });
+      expect((await store.appliedAmong([poison.metadata.messageId])).size).toBe(1);
+      const [stored] = await store.deadLetters({ streamId: 's1', limit: 10 });
+      expect(stored).toMatchObject({ id: `saga-worker:${poison.metadata.messageId}`, consumer: 'saga-worker', streamId: 's1', machine: 'machine@1', message: poison, reason: 'SCHEMA_VIOLATION', attempts: 1, replayedAt: null });
+      // Applied means applied: the same dead letter in a later commit is a concurrent write.
+      await expect(store.commit([], [letter(poison)])).rejects.toSatisfy((e) => isXsagaError(e, 'CONCURRENCY'));
+    });
+
+    it('keeps a message that jsonb refuses as its JSON text, and its id usable', async () => {
+      const poison = testMessage('ShipmentCreated', 's1', { shipmentId: 'shp\u0000' });
+      const refused = letter(poison);
+      expect(refused.storableAsJsonb).toBe(false);
+      const [record] = await store.commit([], [refused]);
+      expect(record!.envelope.message.data).toMatchObject({ messageText: JSON.stringify(poison) });
+      const [stored] = await store.deadLetters({ limit: 10 });
+      expect(stored!.message).toBe(JSON.stringify(poison));
+      expect(JSON.parse(stored!.message as string)).toEqual(poison);
+    });
+
+    it('flags the streams with dead letters nobody replayed, until they are', async () => {
+      const first = letter(testMessage('X', 's1'));
+      await store.commit([], [first, letter(testMessage('Y', 's1')), letter(testMessage('Z', 's2'))]);
+      const flagged = await store.attention(['s1', 's2', 's3']);
+      expect([...flagged.keys()].sort()).toEqual(['s1', 's2']);
+      expect(flagged.get('s1')).toMatchObject({ reason: POISON_MESSAGE, deadLetters: 2, since: expect.any(String) });
+      await store.markDeadLettersReplayed([first.id]);
+      expect((await store.attention(['s1'])).get('s1')?.deadLetters).toBe(1);
+      expect((await store.deadLetters({ streamId: 's1', limit: 10 })).find((d) => d.id === first.id)?.replayedAt).toEqual(expect.any(String));
+      expect((await store.deadLetters({ limit: 1 })).length).toBe(1);
+      expect((await store.attention([])).size).toBe(0);
+    });
+
+    it("writes a consumer's dead letters once, however often it writes them", async () => {
+      const poison = letter(testMessage('CapturePayment', 's1', null), 'payment', false);
+      const first = await store.deadLetter([poison]);
+      expect(first.map((r) => r.envelope.message.type)).toEqual(['MessageDeadLettered']);
+      expect(await store.deadLetter([poison])).toEqual([]);
+      expect(await store.deadLetters({ streamId: 's1', limit: 10 })).toHaveLength(1);
+      expect((await store.appliedAmong([poison.messageKey])).size).toBe(0);
+      expect(await store.pendingOutbox(10)).toEqual(first);
     });
 
     it('writes a batch of many streams in one commit', async () => {

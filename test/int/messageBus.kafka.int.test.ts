@@ -2,7 +2,7 @@ import { Kafka, logLevel, Partitioners, type Admin, type KafkaMessage } from 'ka
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
 import type { Message } from '../../runtime/message.ts';
-import type { MessageBus, PartitionBatch } from '../../runtime/messageBus.ts';
+import { UNDECODABLE, type MessageBus, type PartitionBatch, type UndecodableData } from '../../runtime/messageBus.ts';
 import { messageBusContract } from '../contracts/messageBusContract.ts';
 import { eventually } from '../support/eventually.ts';
 import { TEST_KAFKA_BROKERS } from '../support/kafka.ts';
@@ -100,6 +100,46 @@ describe('Kafka message bus', () => {
     failing = false;
     await eventually(() => expect(handled).toEqual([0, 1, 2, 3, 4, 5]), { timeoutMs: 15_000 });
     await eventually(async () => expect(await committed()).toBe(6), { timeoutMs: 5_000 });
+    await sub.stop();
+  });
+
+  it('hands a record that holds no message to the handler as xsaga.Undecodable, with its raw bytes, key and headers, and goes on', async () => {
+    const group = `${topic}-undecodable`;
+    const partition = JAVA_PARTITION['order-1']!;
+    const producer = raw.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    try {
+      await producer.send({
+        topic,
+        messages: [
+          { key: 'order-1', value: Buffer.from('not json {'), headers: { source: 'legacy' } },
+          { key: 'order-1', value: JSON.stringify({ hello: 'world' }) },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    await bus.publish([testEnvelope(topic, 'order-1', 'Numbered', { seq: 1 })]);
+    const received: Message[] = [];
+    const sub = await bus.subscribe({ group, topics: [topic], handler: async (batch) => void received.push(...batch.messages) });
+    await eventually(() => expect(received).toHaveLength(3), { timeoutMs: 15_000 });
+    const base64 = (text: string) => Buffer.from(text).toString('base64');
+    expect(received[0]).toMatchObject({
+      type: UNDECODABLE,
+      data: { topic, partition, offset: '0', key: base64('order-1'), value: base64('not json {'), headers: { source: 'legacy' } },
+      metadata: { messageId: `undecodable/${topic}/${partition}/0`, correlationId: 'order-1' },
+    });
+    expect((received[0]!.data as UndecodableData).error).toMatch(/^not JSON/);
+    expect((received[1]!.data as UndecodableData).error).toMatch(/^not a message: type must be/);
+    expect(received[2]!.type).toBe('Numbered');
+    // Handled like any batch: committed past all three, never delivered again.
+    await eventually(
+      async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        expect(Number(offsets!.partitions.find((p) => p.partition === partition)!.offset)).toBe(3);
+      },
+      { timeoutMs: 5_000 },
+    );
     await sub.stop();
   });
 

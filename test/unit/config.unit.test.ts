@@ -28,13 +28,13 @@ const production = {
 describe('configuration', () => {
   it('defaults to the embedded mode with every role', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ mode: 'embedded', port: 3000, dataDir: './.xsaga', paymentTimeoutMs: 30_000, roles: [...ROLES] });
+    expect(config).toMatchObject({ mode: 'embedded', port: 3000, dataDir: './.xsaga', paymentTimeoutMs: 30_000, poisonAttempts: 3, roles: [...ROLES] });
     expect(config.production).toBeUndefined();
   });
 
   it('names every bad variable in one error', () => {
-    const error = failureOf({ PORT: 'eighty', XSAGA_PAYMENT_TIMEOUT_MS: '0', XSAGA_CHAOS_FAILURE_RATE: '2', XSAGA_ROLES: 'api,cook' });
-    expect(error.fieldErrors.map((e) => e.field).sort()).toEqual(['PORT', 'XSAGA_CHAOS_FAILURE_RATE', 'XSAGA_PAYMENT_TIMEOUT_MS', 'XSAGA_ROLES']);
+    const error = failureOf({ PORT: 'eighty', XSAGA_PAYMENT_TIMEOUT_MS: '0', XSAGA_CHAOS_FAILURE_RATE: '2', XSAGA_ROLES: 'api,cook', XSAGA_POISON_ATTEMPTS: '0' });
+    expect(error.fieldErrors.map((e) => e.field).sort()).toEqual(['PORT', 'XSAGA_CHAOS_FAILURE_RATE', 'XSAGA_PAYMENT_TIMEOUT_MS', 'XSAGA_POISON_ATTEMPTS', 'XSAGA_ROLES']);
     expect(error.message).toContain('PORT must be a whole number from 0 to 65535, got "eighty"');
   });
 

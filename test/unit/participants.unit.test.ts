@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryIdempotencyGuard } from '../../adapters/memory/memoryIdempotencyGuard.ts';
 import { createMemoryMessageBus } from '../../adapters/memory/memoryMessageBus.ts';
+import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
 import { inventoryParticipant, SOLD_OUT_SKU } from '../../participants/inventory.ts';
 import { createCommandHandler, type ParticipantSpec } from '../../participants/participant.ts';
 import { paymentParticipant } from '../../participants/payment.ts';
+import { shippingParticipant } from '../../participants/shipping.ts';
 import { migrateParticipants } from '../../participants/schema.ts';
 import { systemClock } from '../../runtime/clock.ts';
+import type { DeadLetterSink } from '../../runtime/deadLetter.ts';
 import type { Message } from '../../runtime/message.ts';
 import { freshPglite } from '../support/pglite.ts';
 
@@ -79,5 +82,57 @@ describe('participants', () => {
     expect(stock.rows[0]!.initial - stock.rows[0]!.available).toBe(3);
     const [late] = await handle([command('ReserveStock', 'never-reserved', { items, attempt: 1 })]);
     expect(late).toMatchObject({ type: 'StockReservationFailed', data: { reason: 'RESERVATION_CANCELLED' } });
+  });
+});
+
+describe('a participant meeting a command it cannot perform', () => {
+  async function withDeadLetters(spec: ParticipantSpec) {
+    const sql = await freshPglite();
+    await migrateParticipants(sql);
+    const store = await createSqlSagaStore(sql);
+    const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
+    const handle = createCommandHandler(spec, { sql, bus: createMemoryMessageBus(), guard: createMemoryIdempotencyGuard(), clock: systemClock, replyTopic: 'inbox', deadLetters });
+    const reasons = async () => Object.fromEntries((await store.deadLetters({ limit: 20 })).map((d) => [d.streamId, d.reason]));
+    return { sql, store, handle, reasons };
+  }
+  const items = [{ sku: 'SKU-7', quantity: 1, unitPrice: 1 }];
+
+  it('dead-letters it, performs the others of its batch and answers them', async () => {
+    const { sql, handle, reasons } = await withDeadLetters(inventoryParticipant('inventory'));
+    const replies = await handle([
+      command('ReserveStock', 'ok-1', { items, attempt: 1 }),
+      command('ReserveStock', 'no-items', { items: null, attempt: 1 }),
+      command('ShipEverything', 'not-mine', { attempt: 1 }),
+      // PostgreSQL keeps no NUL in text: the SKU is refused when the stock is seeded.
+      command('ReserveStock', 'nul-sku', { items: [{ sku: 'SKU-\u0000', quantity: 1, unitPrice: 1 }], attempt: 1 }),
+      command('ReserveStock', 'ok-2', { items, attempt: 1 }),
+    ]);
+    expect(replies.map((r) => [r.metadata.correlationId, r.type])).toEqual([
+      ['ok-1', 'StockReserved'],
+      ['ok-2', 'StockReserved'],
+    ]);
+    expect(await reasons()).toEqual({ 'no-items': 'SCHEMA_VIOLATION', 'not-mine': 'UNEXPECTED_COMMAND', 'nul-sku': 'STORE_REJECTED' });
+    const reserved = await sql.query<{ order_id: string }>('select order_id from inventory_reservations order by order_id');
+    expect(reserved.rows.map((r) => r.order_id)).toEqual(['ok-1', 'ok-2']);
+  });
+
+  it('dead-letters a command its own code throws on, once however often it comes', async () => {
+    const shipping = shippingParticipant('shipping');
+    const fragile: ParticipantSpec = {
+      ...shipping,
+      perform: async (tx, commands) => {
+        if (commands.some((c) => c.metadata.correlationId === 'cursed')) throw new TypeError('cannot read the label of the cursed parcel');
+        return shipping.perform(tx, commands);
+      },
+    };
+    const { store, handle, reasons } = await withDeadLetters(fragile);
+    const address = { name: 'Ada', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' };
+    const cursed = command('CreateShipment', 'cursed', { address, items, attempt: 1 });
+    const replies = await handle([command('CreateShipment', 'fine', { address, items, attempt: 1 }), cursed]);
+    await handle([cursed]);
+    expect(replies.map((r) => r.metadata.correlationId)).toEqual(['fine']);
+    expect(await reasons()).toEqual({ cursed: 'HANDLER_FAILED' });
+    expect(await store.deadLetters({ streamId: 'cursed', limit: 5 })).toHaveLength(1);
+    expect((await store.deadLetters({ streamId: 'cursed', limit: 1 }))[0]!.error).toMatch(/TypeError: cannot read the label/);
   });
 });

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryMessageBus } from '../../adapters/memory/memoryMessageBus.ts';
+import { createMemoryOrderReadModel } from '../../adapters/memory/memoryOrderReadModel.ts';
+import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
+import type { VersionedView } from '../../orders/orderReadModel.ts';
+import { orderView } from '../../orders/orderView.ts';
+import { startProjector } from '../../orders/projector.ts';
+import type { DeadLetterSink } from '../../runtime/deadLetter.ts';
+import { XsagaError } from '../../runtime/errors.ts';
+import type { Message } from '../../runtime/message.ts';
+import { eventually } from '../support/eventually.ts';
+import { freshPglite } from '../support/pglite.ts';
+
+const viewOf = (orderId: string, version: number) =>
+  orderView({
+    context: {
+      order: {
+        orderId,
+        customerId: 'c',
+        currency: 'EUR',
+        items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 }],
+        total: 100,
+        paymentToken: 'tok_ok',
+        shippingAddress: { name: 'Ada', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' },
+        placedAt: '2026-01-01T00:00:00.000Z',
+      },
+      settings: { paymentTimeoutMs: 1000, maxAttempts: 3, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 50 },
+      attempts: { capture: 1, reserve: 0, ship: 0, release: 0, refund: 0 },
+      retryFrom: { capture: 0, reserve: 0, ship: 0, release: 0, refund: 0 },
+      backoffMs: 0,
+      steps: [],
+      failureReason: null,
+      attention: null,
+    },
+    value: { payment: 'capturing' },
+    version,
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  });
+
+const fact = (streamId: string, data: unknown): Message => ({
+  type: 'SagaViewUpdated',
+  data,
+  metadata: { messageId: `${streamId}/${Math.random()}/view`, correlationId: streamId, causationId: 'c', occurredAt: '2026-01-01T00:00:00.000Z' },
+});
+
+describe('the projector meeting a fact it cannot project', () => {
+  it('dead-letters a fact that is no view and a view the read model refuses, and projects the others', async () => {
+    const store = await createSqlSagaStore(await freshPglite());
+    const readModel = createMemoryOrderReadModel();
+    // A read model whose mapping refuses one order's document, as Elasticsearch does with a field of the wrong type.
+    const picky = {
+      ...readModel,
+      async upsert(views: readonly VersionedView[]) {
+        if (views.some((v) => v.id === 'refused')) throw new XsagaError('UNAVAILABLE', 'Elasticsearch rejected 1 write: refused: mapper_parsing_exception', { retryable: false });
+        return readModel.upsert(views);
+      },
+    };
+    const bus = createMemoryMessageBus({ partitions: 2, mergePartitions: true });
+    const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
+    const projector = await startProjector({ bus, topic: 'order-events', readModel: picky, deadLetters });
+    try {
+      const facts = [
+        fact('a', { streamId: 'a', version: 1, view: viewOf('a', 1) }),
+        fact('no-view', { streamId: 'no-view', version: 2, view: null }),
+        fact('refused', { streamId: 'refused', version: 1, view: viewOf('refused', 1) }),
+        fact('b', { streamId: 'b', version: 3, view: viewOf('b', 3) }),
+      ];
+      await bus.publish(facts.map((message) => ({ topic: 'order-events', key: message.metadata.correlationId, message })));
+      await eventually(async () => expect(await store.deadLetters({ limit: 10 })).toHaveLength(2), { timeoutMs: 10_000 });
+      const letters = Object.fromEntries((await store.deadLetters({ limit: 10 })).map((d) => [d.streamId, [d.consumer, d.reason]]));
+      expect(letters).toEqual({ 'no-view': ['projector', 'SCHEMA_VIOLATION'], refused: ['projector', 'READ_MODEL_REJECTED'] });
+      expect((await readModel.get('a'))?.version).toBe(1);
+      expect((await readModel.get('b'))?.version).toBe(3);
+      expect(await readModel.get('refused')).toBeUndefined();
+    } finally {
+      await projector.stop();
+      await bus.close();
+    }
+  });
+});
