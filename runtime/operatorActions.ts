@@ -1,6 +1,6 @@
 import type { Clock } from './clock.ts';
 import { isoNow } from './clock.ts';
-import { createMessage, type Message } from './message.ts';
+import { createMessage } from './message.ts';
 import type { OperatorAction } from './sagaDefinition.ts';
 import type { SagaRuntime } from './sagaRuntime.ts';
 import type { SagaStore } from './sagaStore.ts';
@@ -42,7 +42,8 @@ export function createOperatorActions(deps: { runtime: SagaRuntime; store: SagaS
     return runtime.hydrate(streamId);
   }
 
-  async function check(streamId: string, action: OperatorAction, expectedVersion?: number): Promise<OperatorOutcome | Message> {
+  /** The saga as stored now, and the event the action sends it if its state accepts it; a refusal otherwise. */
+  async function check(streamId: string, action: OperatorAction, expectedVersion?: number): Promise<OperatorOutcome | { eventType: string; version: number }> {
     const saga = await current(streamId);
     if (!saga) return { kind: 'refused', streamId, why: 'NOT_FOUND', detail: `No saga ${streamId}.` };
     const state = stateName(saga.snapshot.value);
@@ -54,12 +55,10 @@ export function createOperatorActions(deps: { runtime: SagaRuntime; store: SagaS
     if (expectedVersion !== undefined && expectedVersion !== saga.version) {
       return { kind: 'refused', streamId, why: 'MOVED_ON', detail: `Saga ${streamId} is at version ${saga.version}, not ${expectedVersion}: it moved on.`, ...at };
     }
-    const messageId = deps.newId();
-    const message = createMessage(eventType, { operator: '', reason: '' }, { messageId, correlationId: streamId, occurredAt: isoNow(deps.clock) });
-    if (saga.snapshot.status !== 'active' || !saga.snapshot.can({ type: eventType, data: message.data })) {
+    if (saga.snapshot.status !== 'active' || !saga.snapshot.can({ type: eventType, data: { operator: '', reason: '' } })) {
       return { kind: 'refused', streamId, why: 'NOT_ACCEPTED', detail: `Saga ${streamId} in state ${state} does not accept ${action}.`, ...at };
     }
-    return message;
+    return { eventType, version: saga.version };
   }
 
   return {
@@ -70,17 +69,21 @@ export function createOperatorActions(deps: { runtime: SagaRuntime; store: SagaS
     async act(request) {
       const checked = await check(request.streamId, request.action, request.expectedVersion);
       if ('kind' in checked) return checked;
-      const message: Message = { ...checked, data: { operator: request.operator, reason: request.reason } };
-      const before = (await current(request.streamId))!.version;
+      const message = createMessage(
+        checked.eventType,
+        { operator: request.operator, reason: request.reason },
+        { messageId: deps.newId(), correlationId: request.streamId, occurredAt: isoNow(deps.clock) },
+      );
       await runtime.handle([message]);
       // A saga that moved between the check and the commit takes the event as not accepted: applied, not appended.
+      const appended = (await store.readStream(request.streamId, checked.version + 1)).some((e) => e.message.metadata.messageId === message.metadata.messageId);
       const after = (await current(request.streamId))!;
-      if (!(await store.readStream(request.streamId)).some((e) => e.message.metadata.messageId === message.metadata.messageId)) {
+      if (!appended) {
         return {
           kind: 'refused',
           streamId: request.streamId,
           why: 'MOVED_ON',
-          detail: `Saga ${request.streamId} moved on (version ${before} → ${after.version}) before ${request.action} was applied; nothing was written.`,
+          detail: `Saga ${request.streamId} moved on (version ${checked.version} → ${after.version}) before ${request.action} was applied; nothing was written.`,
           version: after.version,
           state: stateName(after.snapshot.value),
         };
