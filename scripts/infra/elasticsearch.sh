@@ -8,6 +8,9 @@
 #
 # Environment:
 #   XSAGA_INFRA_DIR               work dir root (default: <repo>/.infra); ES uses ./elasticsearch in it
+#   XSAGA_ES_WORK                 a second, private node's own directory (data, logs, pid, tmp, home/config);
+#                                 the jars, the launcher and transport-netty4 stay shared under
+#                                 $XSAGA_INFRA_DIR/elasticsearch (default: that directory, the shared node)
 #   XSAGA_ES_PORT                 HTTP port on 127.0.0.1 (default 9200)
 #   XSAGA_ES_TRANSPORT_PORT       transport port (range) on 127.0.0.1 (default 9300-9399)
 #   XSAGA_ES_HEAP                 JVM heap, -Xms = -Xmx (default 512m; keep <= 1g)
@@ -29,11 +32,17 @@ MAIN_CLASS="xsaga.infra.elasticsearch.LocalNode"
 # Resolved, so that a linked work dir (several checkouts sharing one node) names the node's own files.
 INFRA_ROOT="$(realpath -m "${XSAGA_INFRA_DIR:-$REPO_ROOT/.infra}")"
 mkdir -p "$INFRA_ROOT"
-WORK="$(cd "$INFRA_ROOT" && pwd)/elasticsearch"
-LIB="$WORK/lib"
-CLASSES="$WORK/classes"
+# What every node shares (resolved once, read-only once resolved) and what each node owns.
+SHARED="$(cd "$INFRA_ROOT" && pwd)/elasticsearch"
+LIB="$SHARED/lib"
+CLASSES="$SHARED/classes"
+NETTY_MODULE="$SHARED/home/modules/transport-netty4"
+if [[ -n "${XSAGA_ES_WORK:-}" ]]; then
+  WORK="$(realpath -m "$XSAGA_ES_WORK")"
+else
+  WORK="$SHARED"
+fi
 ES_HOME="$WORK/home"
-NETTY_MODULE="$ES_HOME/modules/transport-netty4"
 DATA="$WORK/data"
 LOGS="$WORK/logs"
 LOGFILE="$LOGS/elasticsearch.log"
@@ -117,21 +126,21 @@ stamp_of() { cat "$@" | sha256sum | cut -c1-16; }
 resolve_jars() {
   local stamp
   stamp="$(stamp_of "$POM")"
-  if [[ -f "$WORK/.deps-stamp" && "$(cat "$WORK/.deps-stamp")" == "$stamp" ]] &&
+  if [[ -f "$SHARED/.deps-stamp" && "$(cat "$SHARED/.deps-stamp")" == "$stamp" ]] &&
     compgen -G "$LIB/elasticsearch-[0-9]*.jar" >/dev/null &&
     compgen -G "$NETTY_MODULE/transport-netty4-*.jar" >/dev/null; then
     return 0
   fi
   log "resolving jars from Maven Central (first run or pom changed)..."
-  rm -rf "$LIB" "$NETTY_MODULE" "$WORK/.deps-stamp" "$WORK/.build-stamp"
+  rm -rf "$LIB" "$NETTY_MODULE" "$SHARED/.deps-stamp" "$SHARED/.build-stamp"
   mkdir -p "$LOGS"
-  if ! mvn -B -q -f "$POM" -Des.work="$WORK" \
+  if ! mvn -B -q -f "$POM" -Des.work="$SHARED" \
     dependency:copy-dependencies@server-lib dependency:copy-dependencies@netty4-module \
     >"$LOGS/maven.log" 2>&1; then
     tail -n 40 "$LOGS/maven.log" >&2
     die "maven could not resolve the Elasticsearch jars (full log: $LOGS/maven.log)"
   fi
-  echo "$stamp" >"$WORK/.deps-stamp"
+  echo "$stamp" >"$SHARED/.deps-stamp"
 }
 
 # Compiles the launcher with plain javac (no compiler plugin downloads); rebuilt when its
@@ -140,7 +149,7 @@ build_launcher() {
   local sources stamp
   mapfile -t sources < <(find "$SRC_DIR/src/main/java" -name '*.java' | sort)
   stamp="$(stamp_of "$POM" "${sources[@]}")-$(java_major "$JDK")"
-  if [[ -f "$WORK/.build-stamp" && "$(cat "$WORK/.build-stamp")" == "$stamp" && -d "$CLASSES" ]]; then
+  if [[ -f "$SHARED/.build-stamp" && "$(cat "$SHARED/.build-stamp")" == "$stamp" && -d "$CLASSES" ]]; then
     return 0
   fi
   log "compiling launcher..."
@@ -148,7 +157,26 @@ build_launcher() {
   mkdir -p "$CLASSES"
   "$JDK/bin/javac" -nowarn --release "$MIN_JAVA" -encoding UTF-8 -cp "$LIB/*" -d "$CLASSES" "${sources[@]}" ||
     die "launcher compilation failed"
-  echo "$stamp" >"$WORK/.build-stamp"
+  echo "$stamp" >"$SHARED/.build-stamp"
+}
+
+# A private node's home: its own config and module descriptor (the launcher writes one), the
+# module's jars linked from the shared home.
+link_private_home() {
+  [[ "$WORK" == "$SHARED" ]] && return 0
+  local module="$ES_HOME/modules/transport-netty4" jar
+  rm -rf "$module"
+  mkdir -p "$module"
+  for jar in "$NETTY_MODULE"/*.jar; do ln -s "$jar" "$module/"; done
+}
+
+# Resolving and compiling write the shared files: one node at a time, whichever node it is for.
+prepare_shared() {
+  exec 8>"$SHARED/.prepare-lock"
+  flock -w $((START_TIMEOUT + 60)) 8 || die "could not lock $SHARED/.prepare-lock"
+  resolve_jars
+  build_launcher
+  exec 8>&-
 }
 
 # jvm.options: one option per line; only ${XSAGA_ES_WORK} and ${XSAGA_ES_HEAP} are expanded.
@@ -193,9 +221,9 @@ cmd_up() {
   port_open "$PORT" && die "port $PORT on $HOST is already in use by another process; set XSAGA_ES_PORT"
 
   require_tools
-  mkdir -p "$WORK" "$LOGS" "$DATA" "$WORK/tmp" "$ES_HOME/config"
-  resolve_jars
-  build_launcher
+  mkdir -p "$SHARED" "$WORK" "$LOGS" "$DATA" "$WORK/tmp" "$ES_HOME/config"
+  prepare_shared
+  link_private_home
   # config is copied on every start so edits in the repo take effect
   cp "$SRC_DIR/config/elasticsearch.yml" "$SRC_DIR/config/log4j2.properties" "$ES_HOME/config/"
   read_jvm_options

@@ -4,10 +4,13 @@
 #
 #   scripts/infra/kafka.sh up       start (idempotent) and wait until it serves metadata
 #   scripts/infra/kafka.sh down     stop the broker this script started
+#   scripts/infra/kafka.sh kill     SIGKILL it: a crash, no clean shutdown (for fault tests)
 #   scripts/infra/kafka.sh status   print running/stopped; exit 0 if running, 3 if not
 #
 # Environment:
 #   XSAGA_INFRA_DIR               work dir root (default: <repo>/.infra); Kafka uses ./kafka in it
+#   XSAGA_KAFKA_WORK              a private broker's own work dir (data, logs, pid, properties, probe)
+#                                 instead of $XSAGA_INFRA_DIR/kafka; the jars stay shared there
 #   XSAGA_KAFKA_PORT              client listener on 127.0.0.1 (default 9092)
 #   XSAGA_KAFKA_CONTROLLER_PORT   KRaft controller listener on 127.0.0.1 (default 9093)
 #   XSAGA_KAFKA_START_TIMEOUT     seconds `up` waits for readiness (default 90)
@@ -20,8 +23,10 @@ POM="$CONF_DIR/pom.xml"
 LOG4J_CONF="$CONF_DIR/log4j2.properties"
 
 # Resolved, so that a linked work dir (several checkouts sharing one broker) names the broker's own files.
-WORK="$(realpath -m "${XSAGA_INFRA_DIR:-$REPO_ROOT/.infra}")/kafka"
-LIB="$WORK/lib"
+SHARED="$(realpath -m "${XSAGA_INFRA_DIR:-$REPO_ROOT/.infra}")/kafka"
+# A private broker (its own data and ports, for faults that must not reach the shared one) downloads no jars of its own.
+WORK="$(realpath -m "${XSAGA_KAFKA_WORK:-$SHARED}")"
+LIB="$SHARED/lib"
 DATA="$WORK/data"
 LOGS="$WORK/logs"
 PROPS="$WORK/server.properties"
@@ -66,11 +71,18 @@ require_tools() {
 ensure_lib() {
   local hash
   hash="$(sha256sum "$POM" | cut -d' ' -f1)"
-  if [[ -f "$LIB/.pom.sha256" && "$(cat "$LIB/.pom.sha256")" == "$hash" ]]; then
+  lib_current() { [[ -f "$LIB/.pom.sha256" && "$(cat "$LIB/.pom.sha256")" == "$hash" ]]; }
+  lib_current && return 0
+  # Brokers with other work dirs share the jars: one download at a time, and the others reuse it.
+  mkdir -p "$SHARED"
+  exec 8>"$SHARED/.lib.lock"
+  flock 8
+  if lib_current; then
+    exec 8>&-
     return 0
   fi
   log "resolving Kafka jars from Maven Central (first run only)"
-  local tmp="$WORK/lib.tmp"
+  local tmp="$LIB.tmp"
   rm -rf "$tmp"
   # -B/-q: no progress noise; sed strips the bare colour-reset codes that
   # Debian's Maven prints even in batch mode.
@@ -81,6 +93,7 @@ ensure_lib() {
   # Swap in only a complete directory so an interrupted download is retried.
   rm -rf "$LIB"
   mv "$tmp" "$LIB"
+  exec 8>&-
 }
 
 write_server_properties() {
@@ -295,6 +308,23 @@ cmd_down() {
   log "stopped"
 }
 
+cmd_kill() {
+  mkdir -p "$WORK"
+  exec 9>"$WORK/.lock"
+  flock 9
+  local pid
+  if ! pid="$(running_pid)"; then
+    rm -f "$PIDFILE"
+    log "not running"
+    return 0
+  fi
+  log "killing pid $pid"
+  kill -KILL "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  rm -f "$PIDFILE"
+  log "killed"
+}
+
 cmd_status() {
   local pid
   if pid="$(running_pid)"; then
@@ -312,9 +342,10 @@ cmd_status() {
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
+  kill) cmd_kill ;;
   status) cmd_status ;;
   *)
-    echo "usage: $0 up|down|status" >&2
+    echo "usage: $0 up|down|kill|status" >&2
     exit 2
     ;;
 esac
