@@ -49,6 +49,23 @@ export type OutboxRecord = Readonly<{ id: string; envelope: Envelope }>;
 export type IdempotencyRecord = Readonly<{ streamId: string; requestHash: string }>;
 
 /**
+ * How long housekeeping rows are kept, and how many of each table one `prune` call deletes at most.
+ * Nothing of a saga still in flight is pruned, whatever its age.
+ */
+export type RetentionPolicy = Readonly<{
+  /** Published outbox rows, counted from their commit. */
+  publishedOutboxMs: number;
+  /** Applied message ids, counted from their commit: longer than the bus can deliver a message again. */
+  appliedMessageIdsMs: number;
+  /** Idempotency keys of finished sagas, counted from the request that used them first. */
+  idempotencyKeysMs: number;
+  batchSize: number;
+}>;
+
+/** The rows one `prune` call deleted, per table. */
+export type PrunedRows = Readonly<{ publishedOutbox: number; appliedMessageIds: number; idempotencyKeys: number }>;
+
+/**
  * The event store port: streams, snapshots, outbox, durable timers and applied message ids live
  * together because one saga step must write all of them in a single transaction.
  */
@@ -86,5 +103,11 @@ export interface SagaStore {
   attention(streamIds: readonly string[]): Promise<ReadonlyMap<string, SagaAttention>>;
   /** Records that these dead letters were dealt with (replayed, or dismissed): their sagas no longer need attention for them. */
   markDeadLettersReplayed(ids: readonly string[]): Promise<void>;
+  /**
+   * Deletes at most `policy.batchSize` rows of each housekeeping table that `policy` no longer keeps
+   * at `now` (ISO-8601), each table in a statement of its own so that no lock is held for long.
+   * The streams, their events and snapshots are the history and stay.
+   */
+  prune(policy: RetentionPolicy, now: string): Promise<PrunedRows>;
   close(): Promise<void>;
 }

@@ -72,6 +72,12 @@ const statements = [
      replayed_at timestamptz)`,
   `create index if not exists xsaga_dead_letters_stream on xsaga_dead_letters (stream_id, created_at)`,
   `create index if not exists xsaga_dead_letters_created on xsaga_dead_letters (created_at)`,
+  // Retention (sqlRetention.ts) prunes by age: rows written before these columns existed count from the upgrade.
+  `alter table xsaga_applied_messages add column if not exists created_at timestamptz not null default now()`,
+  `alter table xsaga_idempotency_keys add column if not exists created_at timestamptz not null default now()`,
+  `create index if not exists xsaga_outbox_published on xsaga_outbox (created_at) where published_at is not null`,
+  `create index if not exists xsaga_applied_messages_created on xsaga_applied_messages (created_at)`,
+  `create index if not exists xsaga_idempotency_keys_created on xsaga_idempotency_keys (created_at)`,
   EXPECT_ROWS_FUNCTION,
 ];
 

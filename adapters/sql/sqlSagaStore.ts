@@ -15,6 +15,7 @@ import { sqlStateOf, UNIQUE_VIOLATION, type SqlClient, type SqlQueryable } from 
 import { COMMIT_FAILURES, commitStatement, outboxRows, parameters } from './commitStatement.ts';
 import { isoOf, sqlDeadLetters } from './sqlDeadLetters.ts';
 import { migrateSagaStore } from './schema.ts';
+import { sqlRetention } from './sqlRetention.ts';
 
 type HeadRow = { stream_id: string; machine_id: string; machine_version: number; version: number; status: StreamStatus };
 type EventRow = { version: number; type: string; data: unknown; metadata: Message['metadata'] };
@@ -200,6 +201,7 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
     },
 
     ...sqlDeadLetters(sql),
+    ...sqlRetention(sql),
 
     close: () => sql.close(),
   };
