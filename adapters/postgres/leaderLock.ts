@@ -4,49 +4,73 @@ export type Leadership = Readonly<{ stop(): Promise<void> }>;
 
 /**
  * Runs `lead` in exactly one process at a time: the holder of a PostgreSQL session advisory lock.
- * If the holder's connection dies, PostgreSQL releases the lock and a standby takes over within
- * `retryMs`. Used for the outbox relay and the timer scheduler, whose order matters.
+ * If the holder's connection dies (a server restart ends every session, and with it the lock), the
+ * holder stops leading before it tries for the lock again, and whoever gets the lock first once the
+ * server is back leads: never two at once. A connection that dies without a word (a network gone
+ * quiet) is found by a check every `retryMs`, answered within `checkTimeoutMs` or given up.
+ * Used for the outbox relay and the timer scheduler, whose order matters.
  */
 export function startLeaderElection(options: {
   connectionString: string;
   lockKey: number;
   lead: () => Promise<() => Promise<void>>;
   retryMs?: number;
+  checkTimeoutMs?: number;
   log?: (message: string) => void;
 }): Leadership {
   const retryMs = options.retryMs ?? 1000;
+  const checkTimeoutMs = options.checkTimeoutMs ?? 5000;
   const log = options.log ?? (() => undefined);
   let running = true;
   let client: pg.Client | undefined;
   let stopLeading: (() => Promise<void>) | undefined;
   let lost: () => void = () => undefined;
+  const pause = (connectionLost: Promise<void>) => Promise.race([new Promise((resolve) => setTimeout(resolve, retryMs)), connectionLost]);
 
   const loop = (async () => {
+    let failures = 0;
     while (running) {
+      let connectionLost = Promise.resolve();
       try {
-        client = new pg.Client({ connectionString: options.connectionString });
-        const connectionLost = new Promise<void>((resolve) => {
+        const session = new pg.Client({ connectionString: options.connectionString, keepAlive: true, query_timeout: checkTimeoutMs, connectionTimeoutMillis: checkTimeoutMs });
+        client = session;
+        let ended = false;
+        connectionLost = new Promise<void>((resolve) => {
           lost = resolve;
-          client!.on('error', () => resolve());
-          client!.on('end', () => resolve());
+          // Listening for `error` also keeps a dying connection from crashing the process.
+          session.on('error', () => resolve());
+          session.on('end', () => resolve());
+        }).then(() => {
+          ended = true;
         });
-        await client.connect();
-        while (running) {
-          const result = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [options.lockKey]);
+        await session.connect();
+        while (running && !ended) {
+          const result = await session.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [options.lockKey]);
           if (result.rows[0]?.locked) break;
-          await Promise.race([new Promise((resolve) => setTimeout(resolve, retryMs)), connectionLost]);
+          await pause(connectionLost);
         }
-        if (!running) break;
-        stopLeading = await options.lead();
-        await connectionLost;
-        log(`leadership ${options.lockKey} lost with its connection`);
+        if (running && !ended) {
+          if (failures > 0) log(`leadership ${options.lockKey}: PostgreSQL answers again`);
+          failures = 0;
+          stopLeading = await options.lead();
+          while (running && !ended) {
+            await pause(connectionLost);
+            if (running && !ended) await session.query('select 1');
+          }
+          if (running) log(`leadership ${options.lockKey} lost with its connection; standing down`);
+        }
       } catch (error) {
-        log(`leader election ${options.lockKey}: ${(error as Error).message}`);
+        // Told once per outage: a server that is away fails every attempt until it is back.
+        if (failures++ === 0) log(`leadership ${options.lockKey}: ${(error as Error).message}; standing down and trying again every ${retryMs} ms`);
+      } finally {
+        const stop = stopLeading;
+        stopLeading = undefined;
+        // Stop leading before anything else: another process may take the lock as soon as this session is gone.
+        await stop?.();
+        await client?.end().catch(() => undefined);
+        lost();
+        await connectionLost;
       }
-      const stop = stopLeading;
-      stopLeading = undefined;
-      await stop?.();
-      await client?.end().catch(() => undefined);
       if (running) await new Promise((resolve) => setTimeout(resolve, retryMs));
     }
   })();
@@ -55,7 +79,6 @@ export function startLeaderElection(options: {
     async stop() {
       running = false;
       lost();
-      await client?.end().catch(() => undefined);
       await loop;
     },
   };

@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { SqlClient, SqlQueryable } from '../../runtime/sqlClient.ts';
+import { isXsagaError } from '../../runtime/errors.ts';
+import { asUnavailable, isConnectionFailure } from './connectionFailure.ts';
 
 export type PgClientOptions = Readonly<{
   connectionString: string;
   /** Tables live in this schema (created if missing), so tests and tenants do not collide. */
   schema?: string;
   maxConnections?: number;
+  /** Where the loss of an idle connection is told; a restart of the server ends every one of them. */
+  log?: (message: string) => void;
 }>;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -30,12 +34,44 @@ function prepared(text: string, params: readonly unknown[]): pg.QueryConfig {
 
 const wrap = (client: pg.Pool | pg.PoolClient): SqlQueryable => ({
   async query<TRow>(text: string, params: readonly unknown[] = []) {
-    const result = await client.query(prepared(text, params));
-    return { rows: result.rows as TRow[], rowCount: result.rowCount ?? 0 };
+    try {
+      const result = await client.query(prepared(text, params));
+      return { rows: result.rows as TRow[], rowCount: result.rowCount ?? 0 };
+    } catch (error) {
+      throw asUnavailable(error);
+    }
   },
 });
 
-/** PostgreSQL over the wire through a `pg` pool. */
+/**
+ * A pooled client for the length of `use`. A client that broke meanwhile is destroyed instead of
+ * going back to the pool. While it is out of the pool nobody listens for its `error` event, and a
+ * connection that dies between two statements (a server restart) would crash the process: the
+ * listener set here takes it, and the next statement on the client fails instead.
+ */
+async function withClient<T>(pool: pg.Pool, use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect().catch((error: unknown) => {
+    throw asUnavailable(error);
+  });
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken ??= error);
+  client.on('error', onError);
+  try {
+    return await use(client);
+  } catch (error) {
+    if (isXsagaError(error, 'UNAVAILABLE') && isConnectionFailure(error.cause)) broken ??= error;
+    throw error;
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}
+
+/**
+ * PostgreSQL over the wire through a `pg` pool. It rides out a restart of the server: the pool
+ * drops the connections that died (telling `log`, never crashing the process), statements fail
+ * with `UNAVAILABLE` while the server is away, and new connections are made once it is back.
+ */
 export async function createPgClient(options: PgClientOptions): Promise<SqlClient> {
   const schema = options.schema ?? 'public';
   if (!SCHEMA_NAME.test(schema)) throw new Error(`Invalid schema name: ${schema}`);
@@ -43,38 +79,45 @@ export async function createPgClient(options: PgClientOptions): Promise<SqlClien
     connectionString: options.connectionString,
     max: options.maxConnections ?? 8,
     options: `-c search_path=${schema}`,
+    // A server that takes no connections (stopped, not gone) fails a request instead of holding it.
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
   });
+  // An idle client's connection ended (a restart, an administrator): the pool has dropped it already.
+  pool.on('error', (error) => options.log?.(`PostgreSQL: an idle connection was lost (${error.message}); the pool reconnects on demand`));
   if (schema !== 'public') {
     // Processes starting together would race on `create schema`; the advisory lock serialises them.
-    const client = await pool.connect();
-    try {
-      await client.query('begin');
-      await client.query('select pg_advisory_xact_lock(7100000)');
-      await client.query(`create schema if not exists ${schema}`);
-      await client.query('commit');
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
-  return {
-    ...wrap(pool),
-    async transaction(work) {
-      const client = await pool.connect();
+    await withClient(pool, async (client) => {
       try {
         await client.query('begin');
-        const result = await work(wrap(client));
+        await client.query('select pg_advisory_xact_lock(7100000)');
+        await client.query(`create schema if not exists ${schema}`);
         await client.query('commit');
-        return result;
       } catch (error) {
         await client.query('rollback').catch(() => undefined);
         throw error;
-      } finally {
-        client.release();
       }
-    },
+    }).catch(async (error: unknown) => {
+      // Not started: nothing may stay open, so that the caller can try again.
+      await pool.end().catch(() => undefined);
+      throw error;
+    });
+  }
+  return {
+    ...wrap(pool),
+    transaction: (work) =>
+      withClient(pool, async (client) => {
+        const tx = wrap(client);
+        try {
+          await tx.query('begin');
+          const result = await work(tx);
+          await tx.query('commit');
+          return result;
+        } catch (error) {
+          await client.query('rollback').catch(() => undefined);
+          throw error;
+        }
+      }),
     close: () => pool.end(),
   };
 }
