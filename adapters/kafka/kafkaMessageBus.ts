@@ -2,9 +2,11 @@ import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatc
 import type { Envelope, Message } from '../../runtime/message.ts';
 import type { MessageBus, PartitionBatch, SubscribeOptions, Subscription } from '../../runtime/messageBus.ts';
 import { coalesceCalls } from './coalesceCalls.ts';
+import { KAFKA_GROUP_MEMBERSHIP } from './groupMembership.ts';
 import { decodeRecord } from './recordDecoding.ts';
 import { createOffsetCommitter } from './offsetCommitter.ts';
 import { applyKafkajsIdleLoopFix } from './kafkajsIdleLoopFix.ts';
+import { hasLostProducerState } from './lostProducerState.ts';
 
 export type KafkaMessageBusOptions = Readonly<{
   brokers: string[];
@@ -12,7 +14,7 @@ export type KafkaMessageBusOptions = Readonly<{
   /** Partitions of the topics `ensureTopics` creates. */
   partitions?: number;
   replicationFactor?: number;
-  /** Receives kafkajs warnings and errors, and handler failures. */
+  /** Receives kafkajs warnings and errors, handler failures, and the partitions each group join assigns. */
   log?: (message: string) => void;
   /** Partitions whose batches may be handled at the same time by one subscription. */
   partitionsConsumedConcurrently?: number;
@@ -26,9 +28,19 @@ export type KafkaMessageBusOptions = Readonly<{
   retryDelayMs?: number;
   /** Handled offsets are committed at most this often (0: after every batch), and always at stop and rebalance. */
   offsetCommitIntervalMs?: number;
+  /**
+   * Group membership (docs/decisions/0013): a member silent for `sessionTimeoutMs` is evicted and its
+   * partitions reassigned; a rebalance waits at most `rebalanceTimeoutMs` for members to rejoin. kafkajs
+   * heartbeats only between fetches and batch chunks, so one chunk must be handled within the session timeout.
+   */
+  sessionTimeoutMs?: number;
+  rebalanceTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
 }>;
 
+
 type TopicPartition = { topic: string; partition: number };
+type ProducerBatch = Parameters<Producer['sendBatch']>[0];
 
 const key = ({ topic, partition }: TopicPartition) => `${topic}|${partition}`;
 
@@ -57,6 +69,9 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
   });
   const subscriptions = new Set<Subscription>();
   let producer: Promise<Producer> | undefined;
+  // One send at a time: a failed send must discard its producer before the next one takes sequence numbers from
+  // it. kafkajs serialises the sends to one broker anyway (its idempotent producer locks each broker).
+  let sendings: Promise<unknown> = Promise.resolve();
   let admin: Promise<Admin> | undefined;
   let closed = false;
 
@@ -81,6 +96,40 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
     return producer;
   }
 
+  /** Forgets a producer; the next send connects a fresh one, with a new producer id and sequence numbers from 0. */
+  function discardProducer(stale: Promise<Producer>): void {
+    if (producer === stale) producer = undefined;
+    stale.then((client) => client.disconnect()).catch(() => undefined);
+  }
+
+  /**
+   * A producer whose send failed is not used again. kafkajs 2.2.4 takes back the sequence numbers of a whole
+   * failed request, even for partitions the broker appended (one partition refused, or the answer cut off by a
+   * broker restart): the next send then repeats those numbers, and the broker either refuses every send from
+   * then on (out of order) or, if the counts match, acknowledges it as a duplicate without appending it.
+   */
+  async function sendOnce(batch: ProducerBatch): Promise<void> {
+    const used = getProducer();
+    try {
+      await (await used).sendBatch(batch);
+    } catch (error) {
+      discardProducer(used);
+      throw error;
+    }
+  }
+
+  async function sendRecovering(batch: ProducerBatch): Promise<void> {
+    try {
+      await sendOnce(batch);
+    } catch (error) {
+      if (!hasLostProducerState(error)) throw error;
+      log(`kafka bus: the broker lost this producer's state (${(error as Error).message}); sending again with a new producer`);
+      // Resent once, whole: partitions the broker had appended then hold those records twice, which every consumer
+      // drops by message id (the worker's applied ids, participants' keys, the projector's versions).
+      await sendOnce(batch);
+    }
+  }
+
   function getAdmin(): Promise<Admin> {
     admin ??= connected(kafka.admin(), () => (admin = undefined));
     return admin;
@@ -102,8 +151,10 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
       // Like Java's fetch.max.wait.ms: an idle long poll must not hold up stop() and rebalances for 5 s.
       maxWaitTimeInMs: options.fetchMaxWaitMs ?? 500,
       minBytes: options.fetchMinBytes ?? 1,
+      sessionTimeout: options.sessionTimeoutMs ?? KAFKA_GROUP_MEMBERSHIP.sessionTimeoutMs,
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? KAFKA_GROUP_MEMBERSHIP.rebalanceTimeoutMs,
       // A member learns of a rebalance only from a heartbeat, and the whole group waits for the slowest to rejoin.
-      heartbeatInterval: 1000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? KAFKA_GROUP_MEMBERSHIP.heartbeatIntervalMs,
     });
     const retryTimers = new Set<NodeJS.Timeout>();
     const inFlight = new Set<Promise<void>>();
@@ -131,6 +182,9 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
       const kept = new Set(now.map(key));
       revoke(assigned.filter((tp) => !kept.has(key(tp))));
       assigned = now;
+      // Which process holds which partitions is otherwise invisible: every member of a group has the same client id.
+      const held = Object.entries(payload.memberAssignment).map(([topic, partitions]) => `${topic}[${[...partitions].sort((a, b) => a - b).join(',')}]`);
+      log(`kafka bus: ${group} member ${payload.memberId} holds ${held.join(' ') || 'nothing'}`);
     });
 
     // The partition batches of one fetch reach the handler as one batch.
@@ -245,8 +299,10 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
         if (!records) byTopic.set(topic, (records = []));
         records.push({ key: messageKey, value: JSON.stringify(message), headers: { messageId, correlationId, causationId, type: message.type } });
       }
-      const client = await getProducer();
-      await client.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      const batch: ProducerBatch = { acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) };
+      const sent = sendings.then(() => sendRecovering(batch));
+      sendings = sent.catch(() => undefined);
+      await sent;
     },
 
     subscribe,
