@@ -11,7 +11,8 @@ import { identifyCaller } from './identifyCaller.ts';
 import { machinesRouter } from './machines/machinesRouter.ts';
 import { ordersRouter } from './ordersRouter.ts';
 import { secretReplacer } from './maskSecrets.ts';
-import { problemMiddleware, sendProblem } from './problem.ts';
+import { problemDocument, problemMiddleware, sendProblem } from './problem.ts';
+import { checkReadiness, type ReadinessChecks } from './readiness.ts';
 import { requireRole } from './requireRole.ts';
 
 export type ApiDeps = Readonly<{
@@ -23,8 +24,10 @@ export type ApiDeps = Readonly<{
   store: SagaStore;
   /** Which read model holds the views of which machine's sagas, by machine id. */
   readModels: Readonly<Record<string, OrderReadModel>>;
-  /** Resolves when every dependency answers; throws otherwise. */
-  health: () => Promise<Record<string, string>>;
+  /** What `/readyz` checks: each dependency this process needs to serve, by name. */
+  readiness: ReadinessChecks;
+  /** How long `/readyz` waits for one dependency before it counts it down. */
+  readinessTimeoutMs?: number;
   /** The keys that may call the guarded routes; none: only the open routes answer. */
   apiKeys: readonly ApiKey[];
   /** Routes served under `/admin`, behind its guard (see `adminAccess`). */
@@ -56,12 +59,20 @@ export function createApi(deps: ApiDeps): Express {
 
   app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true, verify: refuseDuplicateJsonKeys }));
 
-  app.get('/healthz', async (_req, res) => {
-    try {
-      res.json({ status: 'ok', checks: await deps.health() });
-    } catch (error) {
-      sendProblem(res, { status: 503, detail: `unhealthy: ${(error as Error).message}` });
+  // Liveness: the process serves HTTP. Nothing else is checked: restarting it would not bring a dependency back.
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  // Readiness: whether each dependency this process serves from answers, in time.
+  app.get('/readyz', async (req, res) => {
+    const { ready, checks } = await checkReadiness(deps.readiness, deps.readinessTimeoutMs ?? 1000);
+    if (ready) {
+      res.json({ status: 'ready', checks });
+      return;
     }
+    const down = Object.keys(checks).filter((name) => checks[name] === 'down');
+    const problem = problemDocument({ status: 503, detail: `Not ready: ${down.join(', ')} down.`, instance: req.originalUrl });
+    res.status(503).set('Retry-After', '1').type('application/problem+json').json({ ...problem, checks });
   });
 
   app.get('/stats/orders', async (_req, res) => {

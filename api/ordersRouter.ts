@@ -10,6 +10,8 @@ import { singleParam, wholeNumberParam } from './queryParams.ts';
 
 const STATUSES: readonly OrderStatus[] = ['PENDING', 'COMPLETED', 'FAILED'];
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+/** Where `GET /orders/:id` read its answer: `read-model`, or `event-store` (not projected yet, or the read model is unavailable). */
+export const VIEW_SOURCE_HEADER = 'xsaga-view-source';
 
 function idempotencyKeyOf(req: Request): string | undefined {
   const key = req.get('Idempotency-Key');
@@ -68,12 +70,12 @@ export function ordersRouter(orders: OrderService): Router {
 
   router.get('/orders/:id', async (req, res) => {
     const orderId = pathId(req, 'id');
-    const view = await orders.getOrder(orderId, { minVersion: minVersionOf(req.query) });
-    if (!view) {
+    const found = await orders.getOrder(orderId, { minVersion: minVersionOf(req.query) });
+    if (!found) {
       sendProblem(res, { status: 404, detail: `No order ${orderId}.`, instance: req.originalUrl });
       return;
     }
-    res.json(view);
+    res.set(VIEW_SOURCE_HEADER, found.source).json(found.view);
   });
 
   router.get('/orders/:id/history', async (req, res) => {

@@ -1,3 +1,4 @@
+import { XsagaError } from '../runtime/errors.ts';
 import type { OrderStatus, OrderView } from './orderView.ts';
 
 export type OrderQuery = Readonly<{
@@ -33,6 +34,8 @@ export interface OrderReadModel {
   countByState(): Promise<Record<string, number>>;
   /** Per state, sorted by state name: what the dashboard shows on each node of the statechart. */
   statsByState(): Promise<readonly StateStats[]>;
+  /** Resolves when the read model can serve reads; rejects with why not (readiness). */
+  ping(): Promise<void>;
   /**
    * Fills a fresh copy of the read model with `fill`, then serves it in place of the current one
    * without downtime. Absent where the read model is rebuilt differently (the in-process one, at start).
@@ -40,3 +43,10 @@ export interface OrderReadModel {
   rebuild?(fill: (target: OrderReadModel) => Promise<void>): Promise<{ index: string; previous: string[] }>;
   close(): Promise<void>;
 }
+
+/**
+ * The read model cannot answer now (unreachable, too slow, not recovered): retryable, and the
+ * caller reads the event store instead or answers 503. Adapters throw it for their transient failures.
+ */
+export const readModelUnavailable = (what: string, cause?: unknown): XsagaError =>
+  new XsagaError('UNAVAILABLE', `The read model is unavailable (${what})`, { retryable: true, cause });

@@ -14,16 +14,22 @@ import { orderTotal, type PlaceOrderRequest } from './placeOrderRequest.ts';
 
 export type PlacedOrder = Readonly<{ orderId: string; version: number; status: 'PENDING'; replayed: boolean }>;
 
+/** An order's view and where it was read: the read model, or the event store when the read model has not got it or cannot answer. */
+export type SourcedView = Readonly<{ view: OrderView; source: 'read-model' | 'event-store' }>;
+
 export type OrderService = Readonly<{
   placeOrder(request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder>;
   /**
-   * The read model's view, or, before the projection has caught up, the view folded from the event
-   * store. With `minVersion`, waits (bounded) until the read model reflects at least that version.
+   * The read model's view, or, before the projection has caught up or while the read model is
+   * unavailable, the view folded from the event store. With `minVersion`, waits (bounded) until the
+   * read model reflects at least that version, or reads the store if the read model is unavailable.
    */
-  getOrder(orderId: string, options?: { minVersion?: number }): Promise<OrderView | undefined>;
+  getOrder(orderId: string, options?: { minVersion?: number }): Promise<SourcedView | undefined>;
   history(orderId: string): Promise<readonly StoredEvent[] | undefined>;
   search(query: OrderQuery): Promise<OrderSearchResult>;
 }>;
+
+const UNAVAILABLE = Symbol('read model unavailable');
 
 const requestHash = (request: PlaceOrderRequest): string => createHash('sha256').update(JSON.stringify(request)).digest('hex');
 
@@ -52,22 +58,52 @@ export function createOrderService(deps: {
     return { orderId: existing.streamId, version: 1, status: 'PENDING', replayed: true };
   }
 
-  async function readOwnWrite(orderId: string, minVersion: number): Promise<OrderView | undefined> {
+  /** The read model's view; `unavailable` when it cannot answer now, and the event store must. */
+  async function projectedView(orderId: string): Promise<OrderView | undefined | typeof UNAVAILABLE> {
+    try {
+      return await deps.readModel.get(orderId);
+    } catch (error) {
+      if (isXsagaError(error, 'UNAVAILABLE') && error.retryable) return UNAVAILABLE;
+      throw error;
+    }
+  }
+
+  /** The view folded from the event store: the truth, at the cost of a load and a fold. */
+  async function foldedView(orderId: string): Promise<OrderView | undefined> {
+    const live = await deps.runtime.hydrate(orderId);
+    if (!live) return undefined;
+    const events = await deps.store.readStream(orderId, live.version);
+    return orderView({
+      context: live.snapshot.context,
+      value: live.snapshot.value,
+      version: live.version,
+      updatedAt: events.at(-1)?.message.metadata.occurredAt ?? live.snapshot.context.order.placedAt,
+    });
+  }
+
+  const versionMissing = (orderId: string, head: number, minVersion: number) =>
+    new XsagaError('CONCURRENCY', `Order ${orderId} is at version ${head}; version ${minVersion} does not exist`, {
+      fieldErrors: [{ field: 'minVersion', detail: `must be at most ${head}` }],
+    });
+
+  async function readOwnWrite(orderId: string, minVersion: number): Promise<SourcedView | undefined> {
     const deadline = Date.now() + minVersionWaitMs;
     for (let pause = 5, headChecked = false; ; pause = Math.min(pause * 2, 100)) {
-      const projected = await deps.readModel.get(orderId);
-      if (projected && projected.version >= minVersion) return projected;
+      const projected = await projectedView(orderId);
+      if (projected === UNAVAILABLE) {
+        // The store has every version there is: waiting for a read model that is down would only end in a 503.
+        const folded = await foldedView(orderId);
+        if (folded && folded.version < minVersion) throw versionMissing(orderId, folded.version, minVersion);
+        return folded && { view: folded, source: 'event-store' };
+      }
+      if (projected && projected.version >= minVersion) return { view: projected, source: 'read-model' };
       // A version past the stream's head is not worth waiting for: without this look at the store,
       // `minVersion=99` on a projected order held the request for the whole wait and ended in a 503.
       if (!projected || !headChecked) {
         headChecked = true;
         const head = (await deps.store.load(orderId))?.head;
         if (!head && !projected) return undefined;
-        if (head && head.version < minVersion) {
-          throw new XsagaError('CONCURRENCY', `Order ${orderId} is at version ${head.version}; version ${minVersion} does not exist`, {
-            fieldErrors: [{ field: 'minVersion', detail: `must be at most ${head.version}` }],
-          });
-        }
+        if (head && head.version < minVersion) throw versionMissing(orderId, head.version, minVersion);
       }
       // The whole wait is given: giving up a pause early made the bound a matter of luck.
       const left = deadline - Date.now();
@@ -80,19 +116,12 @@ export function createOrderService(deps: {
     }
   }
 
-  async function viewOf(orderId: string, minVersion: number | undefined): Promise<OrderView | undefined> {
+  async function viewOf(orderId: string, minVersion: number | undefined): Promise<SourcedView | undefined> {
     if (minVersion !== undefined) return readOwnWrite(orderId, minVersion);
-    const projected = await deps.readModel.get(orderId);
-    if (projected) return projected;
-    const live = await deps.runtime.hydrate(orderId);
-    if (!live) return undefined;
-    const events = await deps.store.readStream(orderId, live.version);
-    return orderView({
-      context: live.snapshot.context,
-      value: live.snapshot.value,
-      version: live.version,
-      updatedAt: events.at(-1)?.message.metadata.occurredAt ?? live.snapshot.context.order.placedAt,
-    });
+    const projected = await projectedView(orderId);
+    if (projected && projected !== UNAVAILABLE) return { view: projected, source: 'read-model' };
+    const folded = await foldedView(orderId);
+    return folded && { view: folded, source: 'event-store' };
   }
 
   /** A message of the order that nobody could handle (dead-lettered, not replayed) needs a human too. */
@@ -131,8 +160,8 @@ export function createOrderService(deps: {
     },
 
     async getOrder(orderId, options = {}) {
-      const view = await viewOf(orderId, options.minVersion);
-      return view && withPoisonAttention(view);
+      const found = await viewOf(orderId, options.minVersion);
+      return found && { view: await withPoisonAttention(found.view), source: found.source };
     },
 
     async history(orderId) {

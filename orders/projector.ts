@@ -3,6 +3,7 @@ import { isoNow, systemClock } from '../runtime/clock.ts';
 import { deadLetterOf, type DeadLetter, type DeadLetterReason, type DeadLetterSink } from '../runtime/deadLetter.ts';
 import { isXsagaError, XsagaError } from '../runtime/errors.ts';
 import { envelopeProblem, type Message } from '../runtime/message.ts';
+import { wakeableSleep } from '../runtime/sleep.ts';
 import { UNDECODABLE, type MessageBus, type Subscription, type UndecodableData } from '../runtime/messageBus.ts';
 import type { OrderReadModel, VersionedView } from './orderReadModel.ts';
 import { checkWith, minorUnits, orderItem, text } from './orderSchemas.ts';
@@ -42,6 +43,12 @@ const refusedByReadModel = (error: unknown): boolean => isXsagaError(error, 'UNA
 
 export const PROJECTOR = 'projector';
 
+/** How long the projector waits before it hands a batch back, while the read model stays down. */
+export type OutageBackoff = Readonly<{ baseMs: number; maxMs: number }>;
+
+/** Below a Kafka session timeout (30 s), so that a waiting projector is not taken for a dead one. */
+const DEFAULT_OUTAGE_BACKOFF: OutageBackoff = { baseMs: 250, maxMs: 5_000 };
+
 /**
  * Keeps the read model up to date from `order-events`: each fact carries the whole view at a
  * version, so applying facts is idempotent and order-safe without reading the old document. A
@@ -55,7 +62,33 @@ export async function startProjector(options: {
   group?: string;
   /** Where the facts it cannot project go; without one, such a fact fails its batch and the bus delivers it again. */
   deadLetters?: DeadLetterSink;
+  /** The wait doubles with each batch the read model fails in a row, and starts over once one is written. */
+  outageBackoff?: OutageBackoff;
+  log?: (message: string) => void;
 }): Promise<Subscription> {
+  const backoff = options.outageBackoff ?? DEFAULT_OUTAGE_BACKOFF;
+  const log = options.log ?? (() => undefined);
+  let stopping = false;
+  let waiting: ReturnType<typeof wakeableSleep> | undefined;
+  let failuresInARow = 0;
+
+  /**
+   * A read model that is down is an outage, not a poison message: nothing is dead-lettered, the
+   * batch goes back to the bus after a wait that grows, so the projector neither spins nor gives up,
+   * and it catches up from its last committed offset once the read model answers.
+   */
+  async function waitOutOutage(error: unknown): Promise<never> {
+    failuresInARow += 1;
+    const waitMs = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (failuresInARow - 1));
+    if (failuresInARow === 1 || waitMs === backoff.maxMs) log(`projector: the read model failed ${failuresInARow} batch(es) in a row, retrying in ${waitMs} ms: ${(error as Error).message}`);
+    if (!stopping) {
+      waiting = wakeableSleep(waitMs);
+      await waiting.done;
+      waiting = undefined;
+    }
+    throw error;
+  }
+
   const letterOptions = { consumer: PROJECTOR, topic: options.deadLetters?.topic ?? '', markApplied: false, now: () => isoNow(systemClock) };
   const letterOf = (message: unknown, reason: DeadLetterReason, error: unknown) => deadLetterOf({ message, reason, error, attempts: 1 }, letterOptions);
 
@@ -71,7 +104,7 @@ export async function startProjector(options: {
     }
   }
 
-  return options.bus.subscribe({
+  const subscription = await options.bus.subscribe({
     group: options.group ?? 'xsaga-projector',
     topics: [options.topic],
     maxBatchSize: 2000,
@@ -98,10 +131,19 @@ export async function startProjector(options: {
         const seen = latest.get(streamId);
         if (!seen || seen.view.version < at) latest.set(streamId, { view: { id: streamId, version: at, view }, cause: message });
       }
-      if (latest.size > 0) await upsertIsolating([...latest.values()], letters);
+      if (latest.size > 0) await upsertIsolating([...latest.values()], letters).catch(waitOutOutage);
+      failuresInARow = 0;
       if (letters.length === 0) return;
       if (!options.deadLetters) throw new XsagaError('CONFIG', `the projector cannot project ${letters.length} fact(s) and has nowhere to put them: ${letters[0]!.error}`);
       await options.deadLetters.record(letters);
     },
   });
+  return {
+    async stop() {
+      // A batch waiting out an outage is handed back at once: stopping must not wait for the read model.
+      stopping = true;
+      waiting?.wake();
+      await subscription.stop();
+    },
+  };
 }

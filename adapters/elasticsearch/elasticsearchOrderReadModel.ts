@@ -1,5 +1,5 @@
 import { Client, errors, type estypes } from '@elastic/elasticsearch';
-import type { OrderQuery, OrderReadModel, OrderSearchResult, StateStats, VersionedView } from '../../orders/orderReadModel.ts';
+import { readModelUnavailable, type OrderQuery, type OrderReadModel, type OrderSearchResult, type StateStats, type VersionedView } from '../../orders/orderReadModel.ts';
 import type { OrderStatus } from '../../orders/orderView.ts';
 import { XsagaError } from '../../runtime/errors.ts';
 import { fromOrderDocument, orderIndexMappings, orderIndexSettings, toOrderDocument, type OrderDocument } from './orderIndexMapping.ts';
@@ -25,9 +25,19 @@ export type ElasticsearchOrderReadModelOptions = Readonly<{
   log?: (message: string) => void;
   /** How long to wait for the cluster to be at least yellow. */
   startupTimeoutMs?: number;
+  /**
+   * How long one read may take, with no retry: the caller bounds its wait itself (see
+   * `timeBoundReadModel`) and has somewhere else to read; this only ends a request it gave up on.
+   */
+  readTimeoutMs?: number;
 }>;
 
 type IndexReadModel = OrderReadModel & { refresh(): Promise<void>; idle(): Promise<void> };
+
+/** A read is answered now or not at all: the client's retries with backoff took 6-8 s on a node that was down. */
+type ReadOptions = Readonly<{ maxRetries: 0; requestTimeout: number }>;
+
+const DEFAULT_READ_TIMEOUT_MS = 5_000;
 
 const STATUSES: readonly OrderStatus[] = ['PENDING', 'COMPLETED', 'FAILED'];
 
@@ -51,7 +61,8 @@ export async function createElasticsearchOrderReadModel(options: ElasticsearchOr
     throw error;
   }
   const mirrors = new Set<string>();
-  const live = indexReadModel(client, alias, { viaAlias: true, mirrors });
+  const reads: ReadOptions = { maxRetries: 0, requestTimeout: options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS };
+  const live = indexReadModel(client, alias, { viaAlias: true, mirrors, reads });
   const { idle: _idle, ...port } = live;
   return {
     ...port,
@@ -63,7 +74,7 @@ export async function createElasticsearchOrderReadModel(options: ElasticsearchOr
       mirrors.add(index);
       let previous: string[];
       try {
-        await fill(indexReadModel(client, index, { viaAlias: false, mirrors: new Set() }));
+        await fill(indexReadModel(client, index, { viaAlias: false, mirrors: new Set(), reads }));
         await client.indices.putSettings({ index, settings: { refresh_interval: orderIndexSettings.refresh_interval } });
         await client.indices.refresh({ index });
         previous = Object.keys(await client.indices.getAlias({ name: alias }));
@@ -95,8 +106,19 @@ export async function createElasticsearchOrderReadModel(options: ElasticsearchOr
 }
 
 /** One implementation for the alias and for a rebuild's fresh index: only the target name differs. */
-function indexReadModel(client: Client, target: string, options: { viaAlias: boolean; mirrors: ReadonlySet<string> }): IndexReadModel {
+function indexReadModel(client: Client, target: string, options: { viaAlias: boolean; mirrors: ReadonlySet<string>; reads: ReadOptions }): IndexReadModel {
   const inFlight = new Set<Promise<unknown>>();
+  const { reads } = options;
+
+  /** A node that is down, slow or recovering is unavailable, not broken: callers read elsewhere or retry. */
+  async function read<T>(what: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      if (isTransient(error)) throw readModelUnavailable(`${what} on ${target}: ${(error as Error).message}`, error);
+      throw error;
+    }
+  }
 
   async function bulk(views: readonly VersionedView[]): Promise<void> {
     const operations: estypes.BulkRequest<OrderDocument>['operations'] = [];
@@ -119,7 +141,9 @@ function indexReadModel(client: Client, target: string, options: { viaAlias: boo
 
   async function countBy(field: 'status' | 'state'): Promise<Record<string, number>> {
     // Both fields take a handful of values (the statechart's states), far below 100.
-    const response = await client.search({ index: target, size: 0, track_total_hits: false, aggs: { counts: { terms: { field, size: 100 } } } });
+    const response = await read(`count by ${field}`, () =>
+      client.search({ index: target, size: 0, track_total_hits: false, aggs: { counts: { terms: { field, size: 100 } } } }, reads),
+    );
     const buckets = (response.aggregations?.counts as estypes.AggregationsStringTermsAggregate | undefined)?.buckets ?? [];
     const counts: Record<string, number> = {};
     for (const bucket of Object.values(buckets)) counts[String(bucket.key)] = bucket.doc_count;
@@ -139,7 +163,7 @@ function indexReadModel(client: Client, target: string, options: { viaAlias: boo
     },
     async get(orderId) {
       try {
-        const found = await client.get<OrderDocument>({ index: target, id: orderId });
+        const found = await read('get', () => client.get<OrderDocument>({ index: target, id: orderId }, reads));
         return found._source === undefined ? undefined : fromOrderDocument(found._source);
       } catch (error) {
         // A missing index is also a 404, but one that must not read as "no such order".
@@ -148,15 +172,20 @@ function indexReadModel(client: Client, target: string, options: { viaAlias: boo
       }
     },
     async search(query): Promise<OrderSearchResult> {
-      const response = await client.search<OrderDocument>({
-        index: target,
-        query: { bool: { filter: filtersOf(query) } },
-        // Newest first; what needs a human, longest waiting first.
-        sort: query.attention ? [{ updatedAt: 'asc' }, { orderId: 'asc' }] : [{ placedAt: 'desc' }, { orderId: 'asc' }],
-        from: query.offset ?? 0,
-        size: query.limit ?? 20,
-        track_total_hits: true,
-      });
+      const response = await read('search', () =>
+        client.search<OrderDocument>(
+          {
+            index: target,
+            query: { bool: { filter: filtersOf(query) } },
+            // Newest first; what needs a human, longest waiting first.
+            sort: query.attention ? [{ updatedAt: 'asc' }, { orderId: 'asc' }] : [{ placedAt: 'desc' }, { orderId: 'asc' }],
+            from: query.offset ?? 0,
+            size: query.limit ?? 20,
+            track_total_hits: true,
+          },
+          reads,
+        ),
+      );
       const { total, hits } = response.hits;
       const items = hits.flatMap((hit) => (hit._source === undefined ? [] : [fromOrderDocument(hit._source)]));
       return { total: typeof total === 'number' ? total : (total?.value ?? 0), items };
@@ -169,18 +198,28 @@ function indexReadModel(client: Client, target: string, options: { viaAlias: boo
       return countBy('state');
     },
     async statsByState() {
-      const response = await client.search({
-        index: target,
-        size: 0,
-        track_total_hits: false,
-        // `_key` order matches the in-memory model's sort; a statechart has far fewer than 100 states.
-        aggs: { states: { terms: { field: 'state', size: 100, order: { _key: 'asc' } }, aggs: { oldest: { min: { field: 'updatedAt' } } } } },
-      });
+      const response = await read('stats by state', () =>
+        client.search(
+          {
+            index: target,
+            size: 0,
+            track_total_hits: false,
+            // `_key` order matches the in-memory model's sort; a statechart has far fewer than 100 states.
+            aggs: { states: { terms: { field: 'state', size: 100, order: { _key: 'asc' } }, aggs: { oldest: { min: { field: 'updatedAt' } } } } },
+          },
+          reads,
+        ),
+      );
       type Bucket = estypes.AggregationsStringTermsBucket & { oldest: estypes.AggregationsMinAggregate };
       const buckets = ((response.aggregations?.states as estypes.AggregationsStringTermsAggregate | undefined)?.buckets ?? []) as Bucket[];
       return Object.values(buckets).map(
         (bucket): StateStats => ({ state: String(bucket.key), count: bucket.doc_count, oldestUpdatedAt: new Date(bucket.oldest.value ?? 0).toISOString() }),
       );
+    },
+    async ping() {
+      // The index behind the alias, not only the node: after a restart the node answers before its shards do.
+      const health = await read('health', () => client.cluster.health({ index: target }, reads));
+      if (health.status === 'red') throw readModelUnavailable(`${target} is red: ${health.unassigned_shards} shard(s) unassigned`);
     },
     async refresh() {
       await client.indices.refresh({ index: target });
@@ -226,10 +265,10 @@ async function waitForCluster(client: Client, timeoutMs: number): Promise<void> 
   }
 }
 
-/** Not reachable or not ready yet; a failed product check or a refused request will not get better by waiting. */
+/** Not reachable, overloaded or not ready yet; a failed product check or a refused request will not get better by waiting. */
 function isTransient(error: unknown): boolean {
   if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError || error instanceof errors.NoLivingConnectionsError) return true;
-  return error instanceof errors.ResponseError && (error.statusCode ?? 0) >= 500;
+  return error instanceof errors.ResponseError && ((error.statusCode ?? 0) >= 500 || error.statusCode === 429);
 }
 
 async function ensureAlias(client: Client, alias: string, log: (message: string) => void): Promise<void> {

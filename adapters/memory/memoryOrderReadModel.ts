@@ -61,6 +61,7 @@ export function createMemoryOrderReadModel(): OrderReadModel {
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([state, { count, oldest }]): StateStats => ({ state, count, oldestUpdatedAt: new Date(oldest).toISOString() }));
     },
+    async ping() {},
     async close() {
       views.clear();
     },

@@ -39,6 +39,10 @@ export function readModelContract(name: string, factory: Factory): void {
       await readModel.close();
     });
 
+    it('is ready to serve reads', async () => {
+      await expect(readModel.ping()).resolves.toBeUndefined();
+    });
+
     it('keeps the highest version of a document, whatever order versions arrive in', async () => {
       await readModel.upsert([{ id: 'o1', version: 3, view: viewOf('o1', 3, { state: 'shipping' }) }]);
       await readModel.upsert([{ id: 'o1', version: 2, view: viewOf('o1', 2, { state: 'inventory' }) }]);

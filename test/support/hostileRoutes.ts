@@ -150,6 +150,7 @@ export const HOSTILE_ROUTES: readonly HostileRoute[] = [
         .map(([target, headers]): HostileCase => ({ request: get(target, headers), expect: 'any', notServed: NOT_SERVED })),
   },
   { route: 'GET /healthz', runs: 20, cases: () => anyCase(query(['verbose']).map((params) => withQuery('/healthz', params))) },
+  { route: 'GET /readyz', runs: 20, cases: () => anyCase(query(['verbose']).map((params) => withQuery('/readyz', params))) },
   {
     route: 'no such route, odd targets',
     runs: 60,

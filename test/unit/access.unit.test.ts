@@ -150,7 +150,7 @@ describe('the API of a running system', () => {
       registry: system.registry,
       store: system.adapters.store,
       readModels: { orderSaga: readModel },
-      health: async () => ({}),
+      readiness: {},
       apiKeys: system.config.apiKeys,
       admin: routes,
       log: (line) => void logged.push(line),

@@ -78,3 +78,45 @@ describe('the projector meeting a fact it cannot project', () => {
     }
   });
 });
+
+describe('the projector while the read model is down', () => {
+  it('dead-letters nothing, waits longer after each failed batch, stops without waiting it out, and catches up', async () => {
+    const store = await createSqlSagaStore(await freshPglite());
+    const readModel = createMemoryOrderReadModel();
+    let down = true;
+    const attempts: number[] = [];
+    const unreachable = {
+      ...readModel,
+      async upsert(views: readonly VersionedView[]) {
+        if (!down) return readModel.upsert(views);
+        attempts.push(Date.now());
+        throw new Error('connect ECONNREFUSED 127.0.0.1:9200');
+      },
+    };
+    const bus = createMemoryMessageBus({ partitions: 1, retryDelayMs: 0 });
+    const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
+    const start = () => startProjector({ bus, topic: 'order-events', readModel: unreachable, deadLetters, outageBackoff: { baseMs: 40, maxMs: 60_000 } });
+    let projector = await start();
+    try {
+      await bus.publish([{ topic: 'order-events', key: 'a', message: fact('a', { streamId: 'a', version: 1, view: viewOf('a', 1) }) }]);
+      await eventually(() => expect(attempts.length).toBeGreaterThanOrEqual(4), { timeoutMs: 10_000 });
+      const gaps = attempts.slice(1, 4).map((at, i) => at - attempts[i]!);
+      // 40, 80, 160 ms: the bus redelivers at once, the projector is the one that waits.
+      expect(gaps[0]).toBeGreaterThanOrEqual(35);
+      expect(gaps[2]).toBeGreaterThan(gaps[0]!);
+
+      // The next wait is long now; stopping does not sit it out.
+      const stopping = Date.now();
+      await projector.stop();
+      expect(Date.now() - stopping).toBeLessThan(2_000);
+
+      down = false;
+      projector = await start();
+      await eventually(async () => expect((await readModel.get('a'))?.version).toBe(1), { timeoutMs: 10_000 });
+      expect(await store.deadLetters({ limit: 10 })).toEqual([]);
+    } finally {
+      await projector.stop();
+      await bus.close();
+    }
+  });
+});
