@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { API_ROLES, type ApiKey, type ApiRole } from '../api/apiKey.ts';
 import { XsagaError, type FieldError } from '../runtime/errors.ts';
+import { KAFKA_GROUP_MEMBERSHIP } from '../adapters/kafka/groupMembership.ts';
+import type { RetentionPolicy } from '../runtime/sagaStore.ts';
 
 export const ROLES = ['api', 'worker', 'participants', 'projector', 'relay'] as const;
 export type Role = (typeof ROLES)[number];
@@ -20,6 +22,11 @@ export type ProductionConfig = Readonly<{
   kafkaFetchMinBytes: number;
   /** Handled offsets are committed at most this often (0: after every batch); a crash redelivers at most that much. */
   kafkaCommitIntervalMs: number;
+  /** A consumer silent this long leaves its group and its partitions move (docs/decisions/0013). */
+  kafkaSessionTimeoutMs: number;
+  /** A rebalance waits this long for the members to rejoin. */
+  kafkaRebalanceTimeoutMs: number;
+  kafkaHeartbeatIntervalMs: number;
 }>;
 
 /** Everything xsaga reads from its environment, checked once at start-up. */
@@ -30,6 +37,8 @@ export type Config = Readonly<{
   production?: ProductionConfig;
   /** How long `GET /orders/:id?minVersion=` waits for the projection. */
   minVersionWaitMs: number;
+  /** How long a read of the read model may take before the API reads the event store or answers 503. */
+  readModelTimeoutMs: number;
   port: number;
   dataDir: string;
   paymentTimeoutMs: number;
@@ -50,6 +59,8 @@ export type Config = Readonly<{
    * production mode when the api role runs; the embedded `start` makes an operator key when empty.
    */
   apiKeys: readonly ApiKey[];
+  /** What the relay's leader prunes, and how often (`intervalMs` 0: never). */
+  retention: Readonly<{ policy: RetentionPolicy; intervalMs: number }>;
 }>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -177,6 +188,26 @@ function readApiKeys(read: Reader, errors: FieldError[]): ApiKey[] {
   return readKeyLines('XSAGA_API_KEYS_FILE', lines, errors);
 }
 
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/**
+ * Retention windows (docs/decisions/0015). Applied ids must outlive every redelivery: 15 days is
+ * Kafka's default retention plus the week a record may wait in its segment before that starts, and
+ * a minute is the longest offset-commit interval, the redelivery of a crash.
+ */
+function readRetention(read: Reader): Config['retention'] {
+  return {
+    policy: {
+      publishedOutboxMs: read.integer('XSAGA_RETAIN_PUBLISHED_OUTBOX_MS', 3_600_000, 0, 365 * DAY_MS),
+      appliedMessageIdsMs: read.integer('XSAGA_RETAIN_APPLIED_IDS_MS', 15 * DAY_MS, MINUTE_MS, 365 * DAY_MS),
+      idempotencyKeysMs: read.integer('XSAGA_RETAIN_IDEMPOTENCY_KEYS_MS', DAY_MS, 0, 365 * DAY_MS),
+      batchSize: read.integer('XSAGA_RETENTION_BATCH_SIZE', 1000, 1, 100_000),
+    },
+    intervalMs: read.integer('XSAGA_RETENTION_INTERVAL_MS', MINUTE_MS, 0, DAY_MS),
+  };
+}
+
 export type LoadConfigOptions = Readonly<{
   /** The roles this process runs when its command decides them (`xsaga worker`, `xsaga verify-replay`: none), instead of `XSAGA_ROLES`. */
   roles?: readonly Role[];
@@ -200,16 +231,24 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
           kafkaFetchMaxWaitMs: read.integer('XSAGA_KAFKA_FETCH_MAX_WAIT_MS', 500, 0, 60_000),
           kafkaFetchMinBytes: read.integer('XSAGA_KAFKA_FETCH_MIN_BYTES', 1, 1, 64 * 1024 * 1024),
           kafkaCommitIntervalMs: read.integer('XSAGA_KAFKA_COMMIT_INTERVAL_MS', 1000, 0, 60_000),
+          kafkaSessionTimeoutMs: read.integer('XSAGA_KAFKA_SESSION_TIMEOUT_MS', KAFKA_GROUP_MEMBERSHIP.sessionTimeoutMs, 1000, 1_800_000),
+          kafkaRebalanceTimeoutMs: read.integer('XSAGA_KAFKA_REBALANCE_TIMEOUT_MS', KAFKA_GROUP_MEMBERSHIP.rebalanceTimeoutMs, 1000, 1_800_000),
+          kafkaHeartbeatIntervalMs: read.integer('XSAGA_KAFKA_HEARTBEAT_INTERVAL_MS', KAFKA_GROUP_MEMBERSHIP.heartbeatIntervalMs, 100, 600_000),
         }
       : undefined;
   if (production && !NAME.test(production.pgSchema)) errors.push({ field: 'XSAGA_PG_SCHEMA', detail: `must be a lower-case SQL name, got "${production.pgSchema}"` });
   if (production && !NAME.test(production.ordersAlias)) errors.push({ field: 'XSAGA_ES_ALIAS', detail: `must be a lower-case index name, got "${production.ordersAlias}"` });
+  // Kafka's advice: a third of the session, so that a lost heartbeat or two do not end the membership.
+  if (production && production.kafkaHeartbeatIntervalMs * 3 > production.kafkaSessionTimeoutMs) {
+    errors.push({ field: 'XSAGA_KAFKA_HEARTBEAT_INTERVAL_MS', detail: `must be at most a third of XSAGA_KAFKA_SESSION_TIMEOUT_MS (${production.kafkaSessionTimeoutMs}), got ${production.kafkaHeartbeatIntervalMs}` });
+  }
   if (production && !NAME.test(production.topicPrefix)) errors.push({ field: 'XSAGA_TOPIC_PREFIX', detail: `must be a lower-case name, got "${production.topicPrefix}"` });
   const config: Config = {
     mode,
     roles: options.roles ? [...options.roles] : readRoles(read.text('XSAGA_ROLES', ROLES.join(',')), errors),
     production,
     minVersionWaitMs: read.integer('XSAGA_MIN_VERSION_WAIT_MS', 2000, 0, 60_000),
+    readModelTimeoutMs: read.integer('XSAGA_READ_MODEL_TIMEOUT_MS', 1000, 1, 60_000),
     port: read.integer('PORT', 3000, 0, 65535),
     dataDir: read.text('XSAGA_DATA_DIR', './.xsaga'),
     paymentTimeoutMs: read.integer('XSAGA_PAYMENT_TIMEOUT_MS', 30_000, 1, 7 * 24 * 3600 * 1000),
@@ -226,6 +265,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       latencyMs: read.integer('XSAGA_CHAOS_LATENCY_MS', 0, 0, 60_000),
     },
     apiKeys: readApiKeys(read, errors),
+    retention: readRetention(read),
   };
   // No open door by default: a production API without keys would serve its reads to anyone or to no one.
   if (mode === 'production' && config.roles.includes('api') && config.apiKeys.length === 0 && !errors.some((e) => e.field.startsWith('XSAGA_API_KEYS'))) {

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkInvariants, type InvariantReport } from '../orders/invariants.ts';
 import type { OrderView } from '../orders/orderView.ts';
+import type { PrunedRows } from '../runtime/sagaStore.ts';
 import type { Config } from './config.ts';
 import { createEmbeddedAdapters } from './embeddedAdapters.ts';
+import { countHousekeepingRows, formatHousekeepingRows, type HousekeepingRows } from './housekeepingRows.ts';
 import { orderRequestFor, scenarioFor } from './orderMix.ts';
 import { quantile } from './stats.ts';
 import { startSystem } from './system.ts';
@@ -17,6 +19,9 @@ export type DemoResult = Readonly<{
   sagasPerSecond: number;
   latencyMs: Readonly<{ p50: number; p99: number }>;
   invariants: InvariantReport;
+  /** What the housekeeping tables hold at the end, and what retention deleted during the run. */
+  housekeeping: HousekeepingRows;
+  pruned: PrunedRows;
 }>;
 
 let lastTenth = -1;
@@ -78,12 +83,15 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
     const views = (await Promise.all(ids.map((id) => system.adapters.readModel.get(id)))).filter((v): v is OrderView => v !== undefined);
     const latencies = views.filter((v) => v.status !== 'PENDING').map((v) => Date.parse(v.updatedAt) - Date.parse(v.placedAt));
     const invariants = await checkInvariants({ sql: system.adapters.sql, store: system.adapters.store, readModel: system.adapters.readModel });
+    await system.relay.idle();
     return {
       orders: options.orders,
       seconds,
       sagasPerSecond: finished / seconds,
       latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) },
       invariants,
+      housekeeping: await countHousekeepingRows(system.adapters.sql),
+      pruned: system.retention.totals(),
     };
   } finally {
     await system.stop();
@@ -102,6 +110,8 @@ export function formatDemoResult(result: DemoResult): string {
     `pending      ${invariants.pending}`,
     `throughput   ${result.sagasPerSecond.toFixed(0)} sagas/s`,
     `latency      p50 ${result.latencyMs.p50.toFixed(0)} ms, p99 ${result.latencyMs.p99.toFixed(0)} ms (accepted → terminal)`,
+    `housekeeping ${formatHousekeepingRows(result.housekeeping)}`,
+    `pruned       outbox ${result.pruned.publishedOutbox}, applied ids ${result.pruned.appliedMessageIds}, idempotency keys ${result.pruned.idempotencyKeys} (retention during the run)`,
     invariants.violations.length === 0
       ? 'invariants   all hold (terminal once, charged/reserved/shipped once, reverse compensation, stock conserved, read model converged)'
       : `invariants   ${invariants.violations.length} VIOLATED:\n  ${invariants.violations.slice(0, 20).join('\n  ')}`,

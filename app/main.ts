@@ -11,7 +11,7 @@ import { createAdapters } from './createAdapters.ts';
 import { formatDemoResult, runDemo } from './demo.ts';
 import { inspectOptionsFrom, inspectSystem } from './inspect.ts';
 import { describeOperatorKey, ensureOperatorKey } from './operatorKey.ts';
-import { startSystem } from './system.ts';
+import { startSystem, type System, type SystemAdapters } from './system.ts';
 
 const USAGE = `usage: xsaga <command> [options]
 
@@ -37,11 +37,31 @@ environment: see README.md (XSAGA_MODE, PORT, XSAGA_DATA_DIR, XSAGA_PG_URL, XSAG
 
 const log = (message: string) => console.error(`[xsaga ${new Date().toISOString()}] ${message}`);
 
+/**
+ * Starts the roles; in production mode, a server that does not answer yet (a broker restarting, a
+ * database in recovery) is waited for, with backoff, instead of leaving a process half started.
+ * A configuration error is not worth waiting for.
+ */
+async function startOnceServersAnswer(config: Config): Promise<System> {
+  for (let attempt = 1, waitMs = 1000; ; attempt++, waitMs = Math.min(waitMs * 2, 10_000)) {
+    let adapters: SystemAdapters | undefined;
+    try {
+      adapters = await createAdapters(config, log);
+      return await startSystem({ config, adapters, log });
+    } catch (error) {
+      await adapters?.close().catch(() => undefined);
+      if (config.mode !== 'production' || isXsagaError(error, 'CONFIG')) throw error;
+      log(`could not start (attempt ${attempt}): ${(error as Error).message}; trying again in ${waitMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+}
+
 async function run(configured: Config, args: readonly string[] = []): Promise<void> {
   // Production mode refuses to start an API without keys (config.ts); the embedded default makes its own.
   const operator = configured.mode === 'embedded' && configured.roles.includes('api') && configured.apiKeys.length === 0 ? await ensureOperatorKey(configured.dataDir) : undefined;
   const config = operator ? { ...configured, apiKeys: [operator.entry] } : configured;
-  const system = await startSystem({ config, adapters: await createAdapters(config, log), log });
+  const system = await startOnceServersAnswer(config);
   const where = config.mode === 'production' ? 'production' : `embedded, data in ${config.dataDir}`;
   if (config.roles.includes('api')) {
     const url = await system.listen();

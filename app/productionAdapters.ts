@@ -20,16 +20,28 @@ export async function createProductionAdapters(
   config: ProductionConfig & { partitions: number },
   log: (message: string) => void,
 ): Promise<SystemAdapters> {
-  const sql = await createPgClient({ connectionString: config.pgUrl, schema: config.pgSchema, maxConnections: 10 });
-  const store = await createSqlSagaStore(sql);
+  const sql = await createPgClient({ connectionString: config.pgUrl, schema: config.pgSchema, maxConnections: 10, log });
   const bus = createKafkaMessageBus({ brokers: [...config.kafkaBrokers], clientId: 'xsaga', partitions: config.partitions,
     fetchMaxWaitMs: config.kafkaFetchMaxWaitMs,
     fetchMinBytes: config.kafkaFetchMinBytes,
     offsetCommitIntervalMs: config.kafkaCommitIntervalMs,
+    sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+    rebalanceTimeoutMs: config.kafkaRebalanceTimeoutMs,
+    heartbeatIntervalMs: config.kafkaHeartbeatIntervalMs,
     log,
   });
-  const readModel = await createElasticsearchOrderReadModel({ node: config.elasticsearchUrl, alias: config.ordersAlias, log });
-  const guard = createRedisIdempotencyGuard({ url: config.redisUrl, keyPrefix: `xsaga:${config.pgSchema}:` });
+  // Only participants ask the guard, and it connects on first use: the other roles never connect to Redis.
+  const guard = createRedisIdempotencyGuard({ url: config.redisUrl, keyPrefix: `xsaga:${config.pgSchema}:`, log });
+  let store: Awaited<ReturnType<typeof createSqlSagaStore>>;
+  let readModel: Awaited<ReturnType<typeof createElasticsearchOrderReadModel>>;
+  try {
+    store = await createSqlSagaStore(sql);
+    readModel = await createElasticsearchOrderReadModel({ node: config.elasticsearchUrl, alias: config.ordersAlias, log });
+  } catch (error) {
+    // A server that did not answer: what was opened is closed, so that the caller can try again.
+    await Promise.allSettled([bus.close(), guard.close(), sql.close()]);
+    throw error;
+  }
   const connectionString = `${config.pgUrl}${config.pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${config.pgSchema}`)}`;
   return {
     sql,
@@ -39,7 +51,12 @@ export async function createProductionAdapters(
     guard,
     volatileBus: false,
     async runSingleton(name, start) {
-      const leadership = startLeaderElection({ connectionString, lockKey: lockKeyOf(`${config.pgSchema}:${name}`), lead: start, log });
+      const lead = () => {
+        // Operators (and the chaos run) tell the leader from its standbys by this line.
+        log(`leading ${name}`);
+        return start();
+      };
+      const leadership = startLeaderElection({ connectionString, lockKey: lockKeyOf(`${config.pgSchema}:${name}`), lead, log });
       return () => leadership.stop();
     },
     close: () => closePorts({ bus, readModel, guard, sql }),

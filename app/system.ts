@@ -9,6 +9,7 @@ import { createOrderService, type OrderService } from '../orders/orderService.ts
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
 import { PROJECTOR, startProjector } from '../orders/projector.ts';
 import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
+import { timeBoundReadModel } from '../orders/timeBoundReadModel.ts';
 import { allTopics, consumerGroupsFor, topicsFor, type ConsumerGroups, type Topics } from '../orders/topics.ts';
 import { startParticipant } from '../participants/participant.ts';
 import { migrateParticipants } from '../participants/schema.ts';
@@ -18,6 +19,7 @@ import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
 import { createOperatorActions, type OperatorActions } from '../runtime/operatorActions.ts';
 import { createOutboxRelay, type OutboxRelay } from '../runtime/outboxRelay.ts';
+import { createRetentionJob, type RetentionJob } from '../runtime/retentionJob.ts';
 import type { MachineRegistry, SagaDefinition } from '../runtime/sagaDefinition.ts';
 import { createSagaRuntime, SAGA_WORKER, type SagaRuntime } from '../runtime/sagaRuntime.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
@@ -62,6 +64,8 @@ export type System = Readonly<{
   orders: OrderService;
   relay: OutboxRelay;
   scheduler: TimerScheduler;
+  /** Prunes the housekeeping tables; runs beside the relay, in its leader. */
+  retention: RetentionJob;
   /** Retry, resume and cancel, as the admin routes and the CLI use them. */
   operatorActions: OperatorActions;
   /** Starts the HTTP API (role `api`) and resolves to its URL. */
@@ -118,53 +122,64 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     },
   };
   const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: () => relay.wake(), log });
+  const retention = createRetentionJob({ store: adapters.store, policy: config.retention.policy, clock, intervalMs: config.retention.intervalMs, log });
   const stops: (() => Promise<void>)[] = [];
 
-  if (adapters.volatileBus) {
-    await rebuildReadModel(adapters.store, registry, adapters.readModel);
-    const unfinished = await adapters.store.outboxOfActiveStreams();
-    await adapters.bus.publish(unfinished.map((record) => record.envelope));
-  }
-
-  if (has('worker')) {
-    const worker = await adapters.bus.subscribe({
-      group: groups.sagaWorker,
-      topics: [topics.sagaInbox],
-      maxBatchSize: 1000,
-      handler: ({ messages }) => runtime.handle(messages),
-      // Another worker may now own these sagas: cached actors would be stale, so drop them.
-      onRevoked: () => runtime.evict(),
-    });
-    stops.push(() => worker.stop());
-  }
-  if (has('participants')) {
-    const deps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random, deadLetters };
-    for (const spec of catalog.participants) {
-      const subscription: Subscription = await startParticipant(spec, { ...deps, group: groups.participant(spec.name) });
-      stops.push(() => subscription.stop());
+  try {
+    if (adapters.volatileBus) {
+      await rebuildReadModel(adapters.store, registry, adapters.readModel);
+      const unfinished = await adapters.store.outboxOfActiveStreams();
+      await adapters.bus.publish(unfinished.map((record) => record.envelope));
     }
-  }
-  if (has('projector')) {
-    const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel, group: groups.projector, deadLetters });
-    stops.push(() => projector.stop());
-  }
-  if (has('relay')) {
-    const stopSingleton = await adapters.runSingleton('relay', async () => {
-      const relayLoop = relay.start();
-      const schedulerLoop = scheduler.start();
-      return async () => {
-        await schedulerLoop.stop();
-        await relayLoop.stop();
-      };
-    });
-    stops.push(stopSingleton);
+
+    if (has('worker')) {
+      const worker = await adapters.bus.subscribe({
+        group: groups.sagaWorker,
+        topics: [topics.sagaInbox],
+        maxBatchSize: 1000,
+        handler: ({ messages }) => runtime.handle(messages),
+        // Another worker may now own these sagas: cached actors would be stale, so drop them.
+        onRevoked: () => runtime.evict(),
+      });
+      stops.push(() => worker.stop());
+    }
+    if (has('participants')) {
+      const deps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random, deadLetters };
+      for (const spec of catalog.participants) {
+        const subscription: Subscription = await startParticipant(spec, { ...deps, group: groups.participant(spec.name) });
+        stops.push(() => subscription.stop());
+      }
+    }
+    if (has('projector')) {
+      const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel, group: groups.projector, deadLetters, log });
+      stops.push(() => projector.stop());
+    }
+    if (has('relay')) {
+      const stopSingleton = await adapters.runSingleton('relay', async () => {
+        const relayLoop = relay.start();
+        const schedulerLoop = scheduler.start();
+        const retentionLoop = config.retention.intervalMs > 0 ? retention.start() : undefined;
+        return async () => {
+          await retentionLoop?.stop();
+          await schedulerLoop.stop();
+          await relayLoop.stop();
+        };
+      });
+      stops.push(stopSingleton);
+    }
+  } catch (error) {
+    // A role that did not start leaves nothing running (no subscription, no leader election): the caller may try again.
+    for (const stop of [...stops].reverse()) await stop().catch(() => undefined);
+    throw error;
   }
 
+  // What the API reads answers in time or not at all: reads by id fall back to the event store, listings answer 503.
+  const reads = timeBoundReadModel(adapters.readModel, { timeoutMs: config.readModelTimeoutMs });
   const orders = createOrderService({
     runtime,
     store: adapters.store,
     definition,
-    readModel: adapters.readModel,
+    readModel: reads,
     clock,
     settings: {
       paymentTimeoutMs: config.paymentTimeoutMs,
@@ -193,12 +208,13 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     orders,
     relay,
     scheduler,
+    retention,
     operatorActions,
     async listen(port = config.port) {
-      const readModels = { [definition.machine.id]: adapters.readModel };
+      const readModels = { [definition.machine.id]: reads };
       const api = createApi({
         orders,
-        readModel: adapters.readModel,
+        readModel: reads,
         registry,
         store: adapters.store,
         readModels,
@@ -208,10 +224,11 @@ export async function startSystem(options: SystemOptions): Promise<System> {
           deadLetterAdminRouter({ store: adapters.store, topicOf: replayTopicOf, publish: (envelopes) => adapters.bus.publish(envelopes) }),
         ),
         log,
-        health: async () => {
-          await adapters.sql.query('select 1');
-          return { eventStore: 'ok' };
+        readiness: {
+          eventStore: async () => void (await adapters.sql.query('select 1')),
+          readModel: () => reads.ping(),
         },
+        readinessTimeoutMs: config.readModelTimeoutMs,
       });
       server = await new Promise<Server>((resolve, reject) => {
         const s = createHttpServer(api).listen(port, '127.0.0.1', () => resolve(s));

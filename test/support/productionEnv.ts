@@ -9,18 +9,22 @@ import { TEST_REDIS_URL } from './redis.ts';
  * The environment of xsaga in production mode on the test servers, with a schema, topic prefix and
  * index alias of its own; `dispose` drops the schema and the indices.
  */
-export async function productionEnv(prefix: string): Promise<{ name: string; env: Record<string, string>; sql: SqlClient; dispose: () => Promise<void> }> {
+export async function productionEnv(
+  prefix: string,
+): Promise<{ name: string; topicPrefix: string; env: Record<string, string>; sql: SqlClient; dispose: () => Promise<void> }> {
   const name = uniqueName(prefix).toLowerCase();
+  const topicPrefix = name.replaceAll('_', '-');
   const pg = await freshPgSchema(`xsaga_${prefix}`);
   return {
     name,
+    topicPrefix,
     sql: pg.sql,
     env: {
       XSAGA_MODE: 'production',
       XSAGA_PG_URL: TEST_PG_URL,
       XSAGA_PG_SCHEMA: pg.schema,
       XSAGA_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
-      XSAGA_TOPIC_PREFIX: name.replaceAll('_', '-'),
+      XSAGA_TOPIC_PREFIX: topicPrefix,
       XSAGA_ES_URL: TEST_ES_URL,
       XSAGA_ES_ALIAS: name,
       XSAGA_REDIS_URL: TEST_REDIS_URL,

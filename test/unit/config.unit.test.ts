@@ -49,9 +49,48 @@ describe('configuration', () => {
     expect(config.production).toMatchObject({ kafkaBrokers: ['127.0.0.1:9092', '127.0.0.1:9094'], ordersAlias: 'orders', pgSchema: 'public', topicPrefix: 'xsaga' });
   });
 
+  it('reads the Kafka group membership settings, a heartbeat at most a third of the session', () => {
+    const worker = { ...production, XSAGA_ROLES: 'worker' };
+    expect(loadConfig(worker).production).toMatchObject({ kafkaSessionTimeoutMs: 10_000, kafkaRebalanceTimeoutMs: 20_000, kafkaHeartbeatIntervalMs: 1_000 });
+    const tuned = loadConfig({ ...worker, XSAGA_KAFKA_SESSION_TIMEOUT_MS: '6000', XSAGA_KAFKA_REBALANCE_TIMEOUT_MS: '15000', XSAGA_KAFKA_HEARTBEAT_INTERVAL_MS: '2000' });
+    expect(tuned.production).toMatchObject({ kafkaSessionTimeoutMs: 6000, kafkaRebalanceTimeoutMs: 15_000, kafkaHeartbeatIntervalMs: 2000 });
+    expect(failureOf({ ...worker, XSAGA_KAFKA_HEARTBEAT_INTERVAL_MS: '4000' }).fieldErrors.map((e) => e.field)).toEqual(['XSAGA_KAFKA_HEARTBEAT_INTERVAL_MS']);
+  });
+
   it('rejects an unknown mode and unsafe names', () => {
     expect(failureOf({ XSAGA_MODE: 'cloud' }).fieldErrors[0]?.field).toBe('XSAGA_MODE');
     expect(failureOf({ ...production, XSAGA_PG_SCHEMA: 'x; drop table' }).fieldErrors[0]?.field).toBe('XSAGA_PG_SCHEMA');
+  });
+});
+
+describe('retention', () => {
+  it('keeps published outbox rows an hour, applied ids 15 days, idempotency keys a day, and prunes every minute', () => {
+    expect(loadConfig({}).retention).toEqual({
+      policy: { publishedOutboxMs: 3_600_000, appliedMessageIdsMs: 15 * 86_400_000, idempotencyKeysMs: 86_400_000, batchSize: 1000 },
+      intervalMs: 60_000,
+    });
+  });
+
+  it('reads the windows, the interval (0: never) and the batch size', () => {
+    const config = loadConfig({
+      XSAGA_RETAIN_PUBLISHED_OUTBOX_MS: '0',
+      XSAGA_RETAIN_APPLIED_IDS_MS: '60000',
+      XSAGA_RETAIN_IDEMPOTENCY_KEYS_MS: '5000',
+      XSAGA_RETENTION_INTERVAL_MS: '0',
+      XSAGA_RETENTION_BATCH_SIZE: '50',
+    });
+    expect(config.retention).toEqual({ policy: { publishedOutboxMs: 0, appliedMessageIdsMs: 60_000, idempotencyKeysMs: 5000, batchSize: 50 }, intervalMs: 0 });
+  });
+
+  it('refuses an applied-id window shorter than a redelivery after a crash, and other bad values', () => {
+    const error = failureOf({ XSAGA_RETAIN_APPLIED_IDS_MS: '59999', XSAGA_RETAIN_PUBLISHED_OUTBOX_MS: '-1', XSAGA_RETENTION_BATCH_SIZE: '0', XSAGA_RETENTION_INTERVAL_MS: 'often' });
+    expect(error.fieldErrors.map((e) => e.field).sort()).toEqual([
+      'XSAGA_RETAIN_APPLIED_IDS_MS',
+      'XSAGA_RETAIN_PUBLISHED_OUTBOX_MS',
+      'XSAGA_RETENTION_BATCH_SIZE',
+      'XSAGA_RETENTION_INTERVAL_MS',
+    ]);
+    expect(error.message).toContain('XSAGA_RETAIN_APPLIED_IDS_MS must be a whole number from 60000 to 31536000000, got "59999"');
   });
 });
 
