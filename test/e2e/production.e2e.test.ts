@@ -5,15 +5,24 @@ import { orderRequestFor, scenarioFor } from '../../app/orderMix.ts';
 import { quantile } from '../../app/stats.ts';
 import { checkInvariants } from '../../orders/invariants.ts';
 import type { OrderView } from '../../orders/orderView.ts';
+import { consumerGroupsFor, topicsFor } from '../../orders/topics.ts';
 import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
 import { TEST_ES_URL } from '../support/elasticsearch.ts';
 import { eventually } from '../support/eventually.ts';
+import { createKafkaInspector, type PartitionOffsets } from '../support/kafkaInspector.ts';
+import { lastHeldPartitions, partitionOfKey } from '../support/partitionOwnership.ts';
 import { startNodeProcess, type RunningProcess } from '../support/processes.ts';
 import { productionEnv } from '../support/productionEnv.ts';
 
 const ORDERS = 2000;
 const CONCURRENCY = 32;
 const KILL_AFTER = 700;
+const PARTITIONS = 8;
+
+const maxOf = (a: bigint, b: bigint) => (a > b ? a : b);
+
+/** What the killed worker left behind: the inbox partitions it held and how far it had committed them. */
+type Kill = Readonly<{ memberId: string; partitions: readonly number[]; endBeforeKill: PartitionOffsets; committedAtKill: PartitionOffsets; killedAt: string }>;
 
 describe('xsaga in production mode, as separate processes on PostgreSQL, Kafka, Elasticsearch and Redis', () => {
   const processes: RunningProcess[] = [];
@@ -27,7 +36,11 @@ describe('xsaga in production mode, as separate processes on PostgreSQL, Kafka, 
     const production = await productionEnv('e2e');
     cleanups.push(production.dispose);
     const { name } = production;
-    const env = { ...production.env, XSAGA_PAYMENT_TIMEOUT_MS: '15000', XSAGA_PARTITIONS: '8' };
+    const env = { ...production.env, XSAGA_PAYMENT_TIMEOUT_MS: '15000', XSAGA_PARTITIONS: String(PARTITIONS) };
+    const inbox = topicsFor(production.topicPrefix).sagaInbox;
+    const workers = consumerGroupsFor(production.topicPrefix).sagaWorker;
+    const kafka = await createKafkaInspector();
+    cleanups.push(() => kafka.close());
     const start = async (role: string, extra: Record<string, string> = {}) => {
       const started = await startNodeProcess(['app/main.ts', role], { env: { ...env, ...extra }, ready: /xsaga ready/, timeoutMs: 90_000 });
       processes.push(started);
@@ -39,20 +52,49 @@ describe('xsaga in production mode, as separate processes on PostgreSQL, Kafka, 
     const url = api.output().match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)![1]!;
     await start('relay');
     const doomedWorker = await start('worker');
-    await start('worker');
+    const survivingWorker = await start('worker');
     await start('participants');
     await start('projector');
+
+    // Kafka's view of the group, tied to each process by the member id the process logged at its join.
+    const heldBy = async (worker: RunningProcess) => {
+      const said = lastHeldPartitions(worker.output(), workers, inbox);
+      const { state, members } = await kafka.assignment(workers, inbox);
+      expect(state).toBe('Stable');
+      const member = members.find((m) => m.memberId === said?.memberId);
+      expect(member, `the group's members ${JSON.stringify(members)} include the one the worker logged: ${JSON.stringify(said)}`).toBeDefined();
+      expect(member!.partitions).toEqual(said!.partitions);
+      return { members, member: member! };
+    };
+    await eventually(
+      async () => {
+        const { members, member } = await heldBy(doomedWorker);
+        expect(members).toHaveLength(2);
+        expect(member.partitions.length).toBeGreaterThan(0);
+        expect((await heldBy(survivingWorker)).member.partitions.length).toBeGreaterThan(0);
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const killDoomedWorker = async (): Promise<Kill> => {
+      const { member } = await eventually(() => heldBy(doomedWorker), { timeoutMs: 30_000, intervalMs: 100 });
+      const endBeforeKill = await kafka.endOffsets(inbox);
+      await doomedWorker.stop('SIGKILL');
+      // The database's clock, which stamps every commit: rows stamped later were written after the worker died.
+      const killedAt = (await production.sql.query<{ at: string }>('select clock_timestamp()::text as at')).rows[0]!.at;
+      return { ...member, endBeforeKill, committedAtKill: await kafka.committedOffsets(workers, inbox), killedAt };
+    };
 
     const began = performance.now();
     const ids: string[] = [];
     let next = 0;
-    let killed = false;
+    let killing: Promise<Kill> | undefined;
     const send = async () => {
       while (next < ORDERS) {
         const index = next++;
-        if (index === KILL_AFTER && !killed) {
-          killed = true;
-          doomedWorker.child.kill('SIGKILL');
+        if (index === KILL_AFTER) {
+          killing = killDoomedWorker();
+          // Awaited once the orders are sent; until then a failure must not count as unhandled.
+          killing.catch(() => undefined);
         }
         const response = await fetch(`${url}/orders`, {
           method: 'POST',
@@ -64,7 +106,11 @@ describe('xsaga in production mode, as separate processes on PostgreSQL, Kafka, 
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, send));
-    expect(killed).toBe(true);
+    const kill = await killing!;
+    // The killed worker held partitions with work on them that it had not committed: handled, or not even fetched.
+    // A group that never committed a partition starts it from the beginning.
+    const leftAtKill = kill.partitions.map((p) => kill.endBeforeKill.get(p)! - maxOf(0n, kill.committedAtKill.get(p) ?? -1n));
+    expect(leftAtKill.reduce((sum, n) => sum + n, 0n)).toBeGreaterThan(0n);
 
     await eventually(
       async () => {
@@ -74,6 +120,28 @@ describe('xsaga in production mode, as separate processes on PostgreSQL, Kafka, 
       { timeoutMs: 400_000, intervalMs: 500 },
     );
     const seconds = (performance.now() - began) / 1000;
+
+    // The survivor took the killed worker's partitions over, and its group committed past everything they held at the kill.
+    const { members } = await heldBy(survivingWorker);
+    expect(members).toHaveLength(1);
+    expect(members[0]!.partitions).toEqual(Array.from({ length: PARTITIONS }, (_, p) => p));
+    await eventually(
+      async () => {
+        const committed = await kafka.committedOffsets(workers, inbox);
+        for (const p of kill.partitions) expect(committed.get(p), `committed offset of ${inbox}[${p}]`).toBeGreaterThanOrEqual(kill.endBeforeKill.get(p)!);
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    // Sagas keyed to those partitions, in flight at the kill, were finished by the survivor: the only worker left.
+    const handedOver = ids.filter((id) => kill.partitions.includes(partitionOfKey(id, PARTITIONS)));
+    const finished = await production.sql.query<{ in_flight: string; placed_after: string }>(
+      `select count(*) filter (where created_at < $2::timestamptz) as in_flight, count(*) filter (where created_at > $2::timestamptz) as placed_after
+         from xsaga_streams where stream_id = any($1::text[]) and status = 'done' and updated_at > $2::timestamptz`,
+      [handedOver, kill.killedAt],
+    );
+    const finishedBySurvivor = { inFlight: Number(finished.rows[0]!.in_flight), placedAfter: Number(finished.rows[0]!.placed_after) };
+    expect(finishedBySurvivor.inFlight).toBeGreaterThan(0);
+    expect(finishedBySurvivor.placedAfter).toBeGreaterThan(0);
 
     const readModel = await createElasticsearchOrderReadModel({ node: TEST_ES_URL, alias: name });
     cleanups.push(() => readModel.close());
@@ -88,6 +156,8 @@ describe('xsaga in production mode, as separate processes on PostgreSQL, Kafka, 
     const latencies = views.map((v) => Date.parse(v.updatedAt) - Date.parse(v.placedAt));
     console.log(
       `production e2e: ${ORDERS} orders in ${seconds.toFixed(1)} s (${(ORDERS / seconds).toFixed(0)} sagas/s, one of two workers killed with -9 after ${KILL_AFTER}); ` +
+        `it held ${inbox}[${kill.partitions.join(',')}] with ${leftAtKill.join('/')} messages uncommitted; the survivor finished ` +
+        `${finishedBySurvivor.inFlight} of their sagas in flight at the kill and ${finishedBySurvivor.placedAfter} placed after; ` +
         `saga latency p50 ${quantile(latencies, 0.5)} ms, p99 ${quantile(latencies, 0.99)} ms`,
     );
   });
