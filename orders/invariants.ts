@@ -11,7 +11,12 @@ export type InvariantReport = Readonly<{
   failedByReason: Readonly<Record<string, number>>;
   pending: number;
   violations: readonly string[];
+  /** The same violations by the rule they break: every rule is named, with none when it held. */
+  violationsByRule: Readonly<Record<InvariantRule, readonly string[]>>;
 }>;
+
+export const INVARIANT_RULES = ['terminal', 'money', 'stock', 'shipments', 'compensation order', 'read model version'] as const;
+export type InvariantRule = (typeof INVARIANT_RULES)[number];
 
 const UNDO: Partial<Record<StepAction, StepAction>> = { capture: 'refund', reserve: 'release' };
 
@@ -40,6 +45,11 @@ async function allStreams(store: SagaStore): Promise<StreamHead[]> {
  */
 export async function checkInvariants(deps: { sql: SqlQueryable; store: SagaStore; readModel: OrderReadModel }): Promise<InvariantReport> {
   const violations: string[] = [];
+  const violationsByRule = Object.fromEntries(INVARIANT_RULES.map((rule): [InvariantRule, string[]] => [rule, []])) as Record<InvariantRule, string[]>;
+  const violate = (rule: InvariantRule, detail: string) => {
+    violations.push(detail);
+    violationsByRule[rule].push(detail);
+  };
   const heads = await allStreams(deps.store);
   const ledger = await deps.sql.query<{ order_id: string; captured: string | number; net: string | number }>(
     `select order_id,
@@ -72,30 +82,30 @@ export async function checkInvariants(deps: { sql: SqlQueryable; store: SagaStor
     const isReserved = reserved.has(id) && !released.has(id);
     if (isReserved) for (const item of reserved.get(id)!) held.set(item.sku, (held.get(item.sku) ?? 0) + item.quantity);
     if (!view) {
-      violations.push(`${id}: missing from the read model`);
+      violate('read model version', `${id}: missing from the read model`);
       continue;
     }
-    if (view.version !== head.version) violations.push(`${id}: read model at version ${view.version}, event store at ${head.version}`);
+    if (view.version !== head.version) violate('read model version', `${id}: read model at version ${view.version}, event store at ${head.version}`);
     if (head.status !== 'done' || view.status === 'PENDING') {
       pending++;
-      violations.push(`${id}: not terminal (state ${view.state})`);
+      violate('terminal', `${id}: not terminal (state ${view.state})`);
       continue;
     }
     if (view.status === 'COMPLETED') {
       completed++;
-      if (paid.captured !== view.total || paid.net !== view.total) violations.push(`${id}: completed but charged ${paid.net} of ${view.total}`);
-      if (!isReserved) violations.push(`${id}: completed without a standing reservation`);
-      if (!shipped.has(id)) violations.push(`${id}: completed without a shipment`);
+      if (paid.captured !== view.total || paid.net !== view.total) violate('money', `${id}: completed but charged ${paid.net} of ${view.total}`);
+      if (!isReserved) violate('stock', `${id}: completed without a standing reservation`);
+      if (!shipped.has(id)) violate('shipments', `${id}: completed without a shipment`);
     } else {
       const reason = view.failureReason ?? 'UNKNOWN';
       failedByReason[reason] = (failedByReason[reason] ?? 0) + 1;
-      if (paid.net !== 0) violations.push(`${id}: failed (${reason}) with a net charge of ${paid.net}`);
-      if (isReserved) violations.push(`${id}: failed (${reason}) with stock still reserved`);
-      if (shipped.has(id)) violations.push(`${id}: failed (${reason}) but shipped`);
+      if (paid.net !== 0) violate('money', `${id}: failed (${reason}) with a net charge of ${paid.net}`);
+      if (isReserved) violate('stock', `${id}: failed (${reason}) with stock still reserved`);
+      if (shipped.has(id)) violate('shipments', `${id}: failed (${reason}) but shipped`);
       const compensations = view.steps.filter((s) => s.action === 'refund' || s.action === 'release').map((s) => s.action);
       const expected = expectedCompensations(view.steps, view.failureReason);
       if (compensations.join() !== expected.join()) {
-        violations.push(`${id}: compensations [${compensations.join()}] are not the reverse of the completed steps [${expected.join()}]`);
+        violate('compensation order', `${id}: compensations [${compensations.join()}] are not the reverse of the completed steps [${expected.join()}]`);
       }
     }
   }
@@ -104,7 +114,7 @@ export async function checkInvariants(deps: { sql: SqlQueryable; store: SagaStor
   for (const row of stock.rows) {
     const consumed = row.initial - row.available;
     const expected = held.get(row.sku) ?? 0;
-    if (consumed !== expected) violations.push(`stock of ${row.sku}: ${consumed} taken but ${expected} held by orders`);
+    if (consumed !== expected) violate('stock', `stock of ${row.sku}: ${consumed} taken but ${expected} held by orders`);
   }
-  return { orders: heads.length, completed, failedByReason, pending, violations };
+  return { orders: heads.length, completed, failedByReason, pending, violations, violationsByRule };
 }
