@@ -44,7 +44,7 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
       for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error(error));
     });
 
-    it('ends every path where the machine does, with the history, outbox and read model it says', { timeout: 120_000 }, async () => {
+    it('ends every path where the machine does, with the history, outbox and read model it says', { timeout: 300_000 }, async () => {
       const began = performance.now();
       const model = pathModelFor(definition);
       const plans = generatePaths(definition.machine, model).map((path, index) => planRun(definition, model, path, `${RUN}-${index}`));
@@ -114,13 +114,14 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
       // A script mismatch can arrive during any wait: each one stops at the first.
       const noMismatch = () => expect(mismatches, 'script mismatches').toEqual([]);
       await Promise.all(plans.map((plan) => runtime.start(definition, plan.start)));
+      // About 10 s alone; many times that when the machine's two cores are shared with other suites.
       await eventually(
         async () => {
           const done = await pg.sql.query<{ n: number }>(`select count(*)::int as n from xsaga_streams where status = 'done'`);
           expect(done.rows[0]!.n, 'sagas finished').toBe(plans.length);
           expect(await store.pendingOutbox(1), 'outbox published').toEqual([]);
         },
-        { timeoutMs: 60_000, intervalMs: 100, failFast: noMismatch },
+        { timeoutMs: 150_000, intervalMs: 100, failFast: noMismatch },
       );
       await driver.settled();
       noMismatch();
@@ -128,7 +129,7 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
         async () => {
           await Promise.all(plans.map(async (plan) => expect((await readModel.get(plan.streamId))?.version, plan.streamId).toBe(plan.run.snapshots.length)));
         },
-        { timeoutMs: 30_000, intervalMs: 100, failFast: noMismatch },
+        { timeoutMs: 60_000, intervalMs: 100, failFast: noMismatch },
       );
       noMismatch();
       const ran = performance.now();
