@@ -8,7 +8,7 @@ export async function createAdapters(config: Config, log: (message: string) => v
   if (config.mode === 'production') {
     // Loaded on demand: the embedded default never loads the Kafka, Elasticsearch or Redis clients.
     const { createProductionAdapters } = await import('./productionAdapters.ts');
-    return createProductionAdapters({ ...config.production!, partitions: config.partitions }, log);
+    return createProductionAdapters({ ...config.production!, partitions: config.partitions, roles: config.roles }, log);
   }
   if (config.roles.length !== ROLES.length) {
     throw new XsagaError('CONFIG', 'The embedded mode runs every role in one process; set XSAGA_MODE=production to run roles apart');

@@ -4,7 +4,7 @@ import { startLeaderElection } from '../adapters/postgres/leaderLock.ts';
 import { createPgClient } from '../adapters/postgres/pgClient.ts';
 import { createRedisIdempotencyGuard } from '../adapters/redis/redisIdempotencyGuard.ts';
 import { createSqlSagaStore } from '../adapters/sql/sqlSagaStore.ts';
-import type { ProductionConfig } from './config.ts';
+import type { ProductionConfig, Role } from './config.ts';
 import { closePorts, type SystemAdapters } from './system.ts';
 
 
@@ -17,7 +17,7 @@ function lockKeyOf(name: string): number {
 
 /** Production: PostgreSQL, Kafka, Elasticsearch and Redis, each at the address the configuration names. */
 export async function createProductionAdapters(
-  config: ProductionConfig & { partitions: number },
+  config: ProductionConfig & { partitions: number; roles: readonly Role[] },
   log: (message: string) => void,
 ): Promise<SystemAdapters> {
   const sql = await createPgClient({ connectionString: config.pgUrl, schema: config.pgSchema, maxConnections: 10, log });
@@ -36,7 +36,9 @@ export async function createProductionAdapters(
   let readModel: Awaited<ReturnType<typeof createElasticsearchOrderReadModel>>;
   try {
     store = await createSqlSagaStore(sql);
-    readModel = await createElasticsearchOrderReadModel({ node: config.elasticsearchUrl, alias: config.ordersAlias, log });
+    // Only the projector writes the read model: every other role starts while Elasticsearch is away.
+    const connect = config.roles.includes('projector') ? 'at-start' : 'on-demand';
+    readModel = await createElasticsearchOrderReadModel({ node: config.elasticsearchUrl, alias: config.ordersAlias, connect, log });
   } catch (error) {
     // A server that did not answer: what was opened is closed, so that the caller can try again.
     await Promise.allSettled([bus.close(), guard.close(), sql.close()]);

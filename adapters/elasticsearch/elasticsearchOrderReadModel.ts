@@ -23,6 +23,13 @@ export type ElasticsearchOrderReadModelOptions = Readonly<{
   /** A shared client; when absent the read model creates one and closes it on `close()`. */
   client?: Client;
   log?: (message: string) => void;
+  /**
+   * `at-start` (default) waits for the cluster and creates the index behind the alias, as the
+   * projector must before it writes; `on-demand` does neither, for a process that only reads (it
+   * answers as an unavailable read model until a writer made the alias) or never uses it, so that it
+   * starts while Elasticsearch is away.
+   */
+  connect?: 'at-start' | 'on-demand';
   /** How long to wait for the cluster to be at least yellow. */
   startupTimeoutMs?: number;
   /**
@@ -54,8 +61,10 @@ export async function createElasticsearchOrderReadModel(options: ElasticsearchOr
   const log = options.log ?? (() => undefined);
   const { alias } = options;
   try {
-    await waitForCluster(client, options.startupTimeoutMs ?? 30_000);
-    await ensureAlias(client, alias, log);
+    if (options.connect !== 'on-demand') {
+      await waitForCluster(client, options.startupTimeoutMs ?? 30_000);
+      await ensureAlias(client, alias, log);
+    }
   } catch (error) {
     await closeClient();
     throw error;
