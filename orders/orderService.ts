@@ -70,7 +70,7 @@ export function createOrderService(deps: {
 
   /** The view folded from the event store: the truth, at the cost of a load and a fold. */
   async function foldedView(orderId: string): Promise<OrderView | undefined> {
-    const live = await deps.runtime.hydrate(orderId);
+    const live = await deps.runtime.loadStored(orderId);
     if (!live) return undefined;
     const events = await deps.store.readStream(orderId, live.version);
     return orderView({

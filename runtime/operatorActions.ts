@@ -36,15 +36,9 @@ export type OperatorActions = Readonly<{
 export function createOperatorActions(deps: { runtime: SagaRuntime; store: SagaStore; clock: Clock; newId: () => string }): OperatorActions {
   const { runtime, store } = deps;
 
-  async function current(streamId: string) {
-    // Another process may have moved the saga: read it from the store, not from this process's cache.
-    runtime.evict([streamId]);
-    return runtime.hydrate(streamId);
-  }
-
   /** The saga as stored now, and the event the action sends it if its state accepts it; a refusal otherwise. */
   async function check(streamId: string, action: OperatorAction, expectedVersion?: number): Promise<OperatorOutcome | { eventType: string; version: number }> {
-    const saga = await current(streamId);
+    const saga = await runtime.loadStored(streamId);
     if (!saga) return { kind: 'refused', streamId, why: 'NOT_FOUND', detail: `No saga ${streamId}.` };
     const state = stateName(saga.snapshot.value);
     const at = { version: saga.version, state };
@@ -77,7 +71,7 @@ export function createOperatorActions(deps: { runtime: SagaRuntime; store: SagaS
       await runtime.handle([message]);
       // A saga that moved between the check and the commit takes the event as not accepted: applied, not appended.
       const appended = (await store.readStream(request.streamId, checked.version + 1)).some((e) => e.message.metadata.messageId === message.metadata.messageId);
-      const after = (await current(request.streamId))!;
+      const after = (await runtime.loadStored(request.streamId))!;
       if (!appended) {
         return {
           kind: 'refused',

@@ -51,6 +51,8 @@ export type SagaRuntime = Readonly<{
   handle(messages: readonly Message[]): Promise<void>;
   /** The saga as of its latest committed version (cache or store). */
   hydrate(streamId: string): Promise<LiveSaga | undefined>;
+  /** The saga as the store holds it now, never this process's cache: another process may have moved it. */
+  loadStored(streamId: string): Promise<LiveSaga | undefined>;
   /** Drops cached sagas, e.g. when a partition is handed to another worker. */
   evict(streamIds?: readonly string[]): void;
 }>;
@@ -88,6 +90,15 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       if (!isRejectedData(error)) throw error;
       await commitAndHandOver([], letters.map(asText));
     }
+  }
+
+  // Not cached: a worker in this process may commit a newer version meanwhile, and the cache must not go back.
+  async function loadStored(streamId: string): Promise<LiveSaga | undefined> {
+    const [loaded] = (await store.loadMany([streamId])).values();
+    if (!loaded) return undefined;
+    const live = await revive(loaded);
+    if ('error' in live) throw live.error;
+    return live;
   }
 
   async function hydrate(streamId: string): Promise<LiveSaga | undefined> {
@@ -238,6 +249,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
     start,
     handle,
     hydrate,
+    loadStored,
     evict(streamIds) {
       if (!streamIds) cache.clear();
       else for (const id of streamIds) cache.delete(id);

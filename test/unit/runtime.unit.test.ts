@@ -14,7 +14,8 @@ import { systemClock } from '../../runtime/clock.ts';
 import { MachineRegistry } from '../../runtime/sagaDefinition.ts';
 import { createSagaRuntime, replayStream } from '../../runtime/sagaRuntime.ts';
 import { startEmbedded, tempDataDir } from '../support/embeddedSystem.ts';
-import type { Message } from '../../runtime/message.ts';
+import { replyTo, type Message } from '../../runtime/message.ts';
+import { XsagaError } from '../../runtime/errors.ts';
 import { recordDeliveries, type DeliveryLog } from '../support/deliveryLog.ts';
 import { eventually } from '../support/eventually.ts';
 
@@ -49,6 +50,36 @@ async function count(system: System, sql: string, params: unknown[]): Promise<nu
 
 // Each test starts PGlite (WebAssembly PostgreSQL) two or three times: seconds each on a busy machine.
 describe('saga runtime on the embedded adapters', { timeout: 120_000 }, () => {
+  it('reads a saga another process moved from the event store, not from the cache of the process that started it', async () => {
+    const data = await tempDataDir();
+    cleanups.push(data.remove);
+    const sql = await createPgliteClient(data.dir);
+    cleanups.push(() => sql.close());
+    const store = await createSqlSagaStore(sql);
+    const definition = orderSagaDefinition(topicsFor());
+    const registry = new MachineRegistry().register(definition);
+    // The api's process: it starts sagas, and reads them from the event store while the read model is down.
+    const apiRuntime = createSagaRuntime({ store, registry });
+    const readModelDown = createMemoryOrderReadModel();
+    const service = createOrderService({
+      runtime: apiRuntime,
+      store,
+      definition,
+      readModel: { ...readModelDown, get: () => Promise.reject(new XsagaError('UNAVAILABLE', 'read model down', { retryable: true })) },
+      clock: systemClock,
+      settings: { paymentTimeoutMs: 30_000, maxAttempts: 5, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 50 },
+    });
+    const placed = await service.placeOrder(order());
+    // A worker in another process takes the payment's reply.
+    const capture = (await store.pendingOutbox(10)).map((r) => r.envelope.message).find((m) => m.type === 'CapturePayment')!;
+    await createSagaRuntime({ store, registry }).handle([replyTo(capture, 'PaymentCaptured', { amount: 1 }, new Date().toISOString())]);
+
+    const read = await service.getOrder(placed.orderId);
+    expect(read?.source).toBe('event-store');
+    expect(read?.view.version).toBe(2);
+    expect(read?.view.state).toMatch(/^inventory/);
+  });
+
   it('publishes a command committed before a crash exactly once after restart', async () => {
     const data = await tempDataDir();
     cleanups.push(data.remove);
