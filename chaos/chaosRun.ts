@@ -41,6 +41,8 @@ export type ChaosOptions = Readonly<{
   /** Leave the servers' data and the logs in `workDir` afterwards. */
   keep: boolean;
   log: (line: string) => void;
+  /** Aborting it (Ctrl-C) ends the run at once: the roles are stopped and the servers removed (or kept with `keep`). */
+  signal?: AbortSignal;
 }>;
 
 /** A fault as it happened. */
@@ -80,6 +82,21 @@ async function startServers(workDir: string, log: (line: string) => void): Promi
   return { postgres, redis, kafka, elasticsearch };
 }
 
+/**
+ * Starts a server the run stopped, as its supervisor would: a start that fails (on a starved machine
+ * a JVM can miss its start-up deadline) is tried again, so that one slow start does not end the run.
+ */
+async function startAgainWith(server: OwnServer, log: (line: string) => void, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await server.start();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      log(`${server.kind} did not start (attempt ${attempt} of ${attempts}): ${(error as Error).message.split('\n')[0]}; trying again`);
+    }
+  }
+}
+
 /** The relay process holding the leader lock: the one that said so last. */
 function relayLeader(fleet: RoleFleet): string {
   const relays = fleet.members('relay');
@@ -95,6 +112,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const workDir = resolve(options.workDir);
   mkdirSync(join(workDir, 'logs'), { recursive: true });
   const servers = await startServers(workDir, log);
+  // An interrupted run rejects at once; the `finally` below then stops what it started.
+  const interrupted = new Promise<never>((_, reject) => {
+    if (options.signal?.aborted) reject(new Error('chaos run interrupted'));
+    options.signal?.addEventListener('abort', () => reject(new Error('chaos run interrupted')), { once: true });
+  });
+  interrupted.catch(() => undefined);
   const apiPort = await freePort();
   const viewerKey = randomBytes(32).toString('base64url');
   const env = {
@@ -115,6 +138,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const sql = await createPgClient({ connectionString: servers.postgres.address, maxConnections: 4 });
   const readModel = await createElasticsearchOrderReadModel({ node: servers.elasticsearch.address, alias: env.XSAGA_ES_ALIAS });
   try {
+    return await Promise.race([interrupted, runAndCheck()]);
+  } finally {
+    await fleet.stopAll();
+    await readModel.close().catch(() => undefined);
+    await sql.close().catch(() => undefined);
+    for (const server of Object.values(servers) as OwnServer[]) await (options.keep ? server.stop() : server.dispose()).catch((error: unknown) => log(`${server.kind}: ${(error as Error).message}`));
+  }
+
+  async function runAndCheck(): Promise<ChaosReport> {
     // The api creates the topics and the schema; the rest then start side by side.
     await fleet.start('api', 'api', { PORT: String(apiPort), XSAGA_API_KEYS: `chaos:viewer:${apiKeyHash(viewerKey)}` });
     const members: [RoleName, string][] = [
@@ -148,6 +180,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         busy.delete(target);
       }
     };
+    const startAgain = (server: OwnServer) => startAgainWith(server, log);
     const inject = async (kind: FaultKind): Promise<string> => {
       switch (kind) {
         case 'kill-worker':
@@ -172,21 +205,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         case 'restart-kafka':
           await servers.kafka.stop({ hard: true });
           await sleep(options.restartAfterMs);
-          await servers.kafka.start();
+          await startAgain(servers.kafka);
           return 'kafka (SIGKILL)';
         case 'restart-postgres':
           await servers.postgres.stop();
-          await servers.postgres.start();
+          await startAgain(servers.postgres);
           return 'postgres (fast shutdown)';
         case 'restart-redis':
           await servers.redis.stop({ hard: true });
           await sleep(options.restartAfterMs);
-          await servers.redis.start();
+          await startAgain(servers.redis);
           return 'redis (SIGKILL, keys lost)';
         case 'stop-elasticsearch':
           await servers.elasticsearch.stop({ hard: true });
           await sleep(options.elasticsearchOutageMs);
-          await servers.elasticsearch.start();
+          await startAgain(servers.elasticsearch);
           return `elasticsearch (down ${options.elasticsearchOutageMs / 1000} s)`;
       }
     };
@@ -255,11 +288,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       windows: runWindows({ orders, endOf, faults, startedAt, loadEndedAt }),
       workDir,
     };
-  } finally {
-    await fleet.stopAll();
-    await readModel.close().catch(() => undefined);
-    await sql.close().catch(() => undefined);
-    for (const server of Object.values(servers) as OwnServer[]) await (options.keep ? server.stop() : server.dispose()).catch((error: unknown) => log(`${server.kind}: ${(error as Error).message}`));
   }
 }
 
