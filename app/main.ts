@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
 import { isXsagaError, XsagaError } from '../runtime/errors.ts';
+import { runArchiveCommand } from './commands/archive.ts';
 import { runCheckCommand } from './commands/check.ts';
 import { runExportCommand } from './commands/export.ts';
 import { runInspectCommand } from './commands/inspect.ts';
@@ -28,8 +29,10 @@ commands:
   inspect <sagaId> [--port N] [--from start|latest] [--exit]
                              restore one saga, without side effects, in the Stately inspector
   check [--json]             static saga-safety checks of every registered machine
-  verify-replay [--stream <id>]... [--json]
-                             replay stored streams; compare with stored snapshots and statuses
+  verify-replay [--stream <id>]... [--json] | --archive <dir>
+                             replay stored (or archived) streams; compare with stored snapshots and statuses
+  archive --older-than <age> --to <dir> [--limit N]
+                             move finished sagas older than <age> (30d, 36h) to JSON Lines files, then delete them
   sagas list|retry|resume|cancel ...
                              what needs a human, and acting on it, through a running xsaga's admin API
 
@@ -138,7 +141,7 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await runInspectCommand(rest, process.env);
     return;
   }
-  // rebuild-read-model, inspect and verify-replay run no role (no API: no key needed); they read the stores.
+  // rebuild-read-model, inspect, archive and verify-replay run no role (no API: no key needed); they read the stores.
   if (command === 'rebuild-read-model') return rebuild(loadConfig(process.env, { roles: [] }));
   if (command === 'demo') return demo(rest);
   if (command === 'check') {
@@ -147,6 +150,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'sagas') {
     process.exitCode = await runSagasCommand(rest);
+    return;
+  }
+  if (command === 'archive') {
+    process.exitCode = await runArchiveCommand(loadConfig(process.env, { roles: [] }), rest);
     return;
   }
   if (command === 'verify-replay') {

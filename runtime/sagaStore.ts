@@ -62,6 +62,9 @@ export type RetentionPolicy = Readonly<{
   batchSize: number;
 }>;
 
+/** A finished stream as an archive keeps it: its head, when it finished, and every event, enough to replay it anywhere. */
+export type ArchivedStream = Readonly<{ head: StreamHead; finishedAt: string; events: readonly StoredEvent[] }>;
+
 /** The rows one `prune` call deleted, per table. */
 export type PrunedRows = Readonly<{ publishedOutbox: number; appliedMessageIds: number; idempotencyKeys: number }>;
 
@@ -109,5 +112,12 @@ export interface SagaStore {
    * The streams, their events and snapshots are the history and stay.
    */
   prune(policy: RetentionPolicy, now: string): Promise<PrunedRows>;
+  /** Finished streams last written before `before` with their outbox published, oldest first, each with every event: what an archive takes. */
+  finishedStreams(before: string, limit: number): Promise<readonly ArchivedStream[]>;
+  /**
+   * Deletes finished streams whole — events, snapshot, outbox, timers, applied ids, idempotency keys —
+   * in one transaction; an unknown or active stream, or one with unpublished outbox rows, is left alone. Resolves to the ids deleted.
+   */
+  deleteFinished(streamIds: readonly string[]): Promise<readonly string[]>;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { toMachineEvent } from './machineEvent.ts';
 import type { MachineRegistry, SagaDefinition } from './sagaDefinition.ts';
-import type { SagaStore, StoredSnapshot, StreamHead } from './sagaStore.ts';
+import type { ArchivedStream, SagaStore, StoredEvent, StoredSnapshot, StreamHead } from './sagaStore.ts';
 
 /** How a replay disagreed with what was stored. */
 export type DivergenceKind =
@@ -65,17 +65,25 @@ function firstDifference(a: unknown, b: unknown, path = ''): string | undefined 
 
 const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as unknown;
 
-async function verifyStream(store: SagaStore, registry: MachineRegistry, head: StreamHead): Promise<{ events: number; snapshots: number; divergence?: ReplayDivergence }> {
-  const machine = `${head.machineId}@${head.machineVersion}`;
-  const base = { streamId: head.streamId, machine };
-  const definition: SagaDefinition | undefined = registry.get(head.machineId, head.machineVersion);
-  if (!definition) {
-    return { events: 0, snapshots: 0, divergence: { ...base, version: head.version, kind: 'not-registered', stored: head.status, replayed: '(no machine)', detail: `${machine} is not registered` } };
-  }
+type StreamResult = { events: number; snapshots: number; divergence?: ReplayDivergence };
+
+async function verifyStream(store: SagaStore, registry: MachineRegistry, head: StreamHead): Promise<StreamResult> {
+  const definition = registry.get(head.machineId, head.machineVersion);
+  if (!definition) return notRegistered(head);
   const loaded = await store.load(head.streamId);
   const events = await store.readStream(head.streamId, 1);
   // A snapshot taken by another machine version is ignored by the runtime, so it is not compared either.
-  const stored: StoredSnapshot | undefined = loaded?.snapshot?.machineVersion === definition.version ? loaded.snapshot : undefined;
+  return replayAndCompare(definition, head, events, loaded?.snapshot?.machineVersion === definition.version ? loaded.snapshot : undefined);
+}
+
+function notRegistered(head: StreamHead): StreamResult {
+  const machine = `${head.machineId}@${head.machineVersion}`;
+  return { events: 0, snapshots: 0, divergence: { streamId: head.streamId, machine, version: head.version, kind: 'not-registered', stored: head.status, replayed: '(no machine)', detail: `${machine} is not registered` } };
+}
+
+/** Folds `events` with xstate's own functions and compares with the stored snapshot (if any) and the head's status. */
+function replayAndCompare(definition: SagaDefinition, head: StreamHead, events: readonly StoredEvent[], stored: StoredSnapshot | undefined): StreamResult {
+  const base = { streamId: head.streamId, machine: `${head.machineId}@${head.machineVersion}` };
   let snapshot: AnyMachineSnapshot | undefined;
   let version = 0;
   try {
@@ -147,6 +155,30 @@ export async function verifyReplay(options: VerifyReplayOptions): Promise<Replay
     for (const head of page) await check(head);
   }
   return { streams, events, snapshots, divergences };
+}
+
+/**
+ * `verifyReplay` for archived streams: each is replayed through its pinned machine version and
+ * must end done, as it was when it was archived, accepting every event on the way.
+ */
+export async function verifyArchive(options: { streams: AsyncIterable<ArchivedStream>; registry: MachineRegistry }): Promise<ReplayReport> {
+  let streams = 0;
+  let events = 0;
+  const divergences: ReplayDivergence[] = [];
+  for await (const archived of options.streams) {
+    const definition = options.registry.get(archived.head.machineId, archived.head.machineVersion);
+    const gap = archived.events.findIndex((event, index) => event.version !== index + 1);
+    const whole = gap === -1 && archived.events.length === archived.head.version;
+    const result: StreamResult = !whole
+      ? { events: archived.events.length, snapshots: 0, divergence: { streamId: archived.head.streamId, machine: `${archived.head.machineId}@${archived.head.machineVersion}`, version: gap === -1 ? archived.head.version : gap + 1, kind: 'error', stored: `version ${archived.head.version}`, replayed: '(not replayed)', detail: `the archive holds ${archived.events.length} events, not versions 1 to ${archived.head.version}` } }
+      : definition
+        ? replayAndCompare(definition, archived.head, archived.events, undefined)
+        : notRegistered(archived.head);
+    streams++;
+    events += result.events;
+    if (result.divergence) divergences.push(result.divergence);
+  }
+  return { streams, events, snapshots: 0, divergences };
 }
 
 export function formatDivergence(d: ReplayDivergence): string {

@@ -78,6 +78,8 @@ const statements = [
   `create index if not exists xsaga_outbox_published on xsaga_outbox (created_at) where published_at is not null`,
   `create index if not exists xsaga_applied_messages_created on xsaga_applied_messages (created_at)`,
   `create index if not exists xsaga_idempotency_keys_created on xsaga_idempotency_keys (created_at)`,
+  // The archive takes finished streams oldest first.
+  `create index if not exists xsaga_streams_finished on xsaga_streams (updated_at) where status = 'done'`,
   EXPECT_ROWS_FUNCTION,
 ];
 

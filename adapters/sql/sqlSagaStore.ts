@@ -15,6 +15,7 @@ import { sqlStateOf, UNIQUE_VIOLATION, type SqlClient, type SqlQueryable } from 
 import { COMMIT_FAILURES, commitStatement, outboxRows, parameters } from './commitStatement.ts';
 import { isoOf, sqlDeadLetters } from './sqlDeadLetters.ts';
 import { migrateSagaStore } from './schema.ts';
+import { sqlArchive } from './sqlArchive.ts';
 import { sqlRetention } from './sqlRetention.ts';
 
 type HeadRow = { stream_id: string; machine_id: string; machine_version: number; version: number; status: StreamStatus };
@@ -202,6 +203,7 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
 
     ...sqlDeadLetters(sql),
     ...sqlRetention(sql),
+    ...sqlArchive(sql),
 
     close: () => sql.close(),
   };

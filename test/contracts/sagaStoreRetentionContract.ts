@@ -121,5 +121,36 @@ export function sagaStoreRetentionContract(name: string, factory: Factory): void
       expect(await store.prune(small, later)).toEqual({ publishedOutbox: 10, appliedMessageIds: 10, idempotencyKeys: 0 });
       expect(await store.prune(small, later)).toEqual({ publishedOutbox: 0, appliedMessageIds: 0, idempotencyKeys: 0 });
     });
+    it('hands out finished streams older than a time, oldest first, with every event, and deletes them whole', async () => {
+      await store.commit([started('old-done', 'active'), started('in-flight', 'active')]);
+      await store.commit([change('old-done', 1, { status: 'done', events: [testMessage('Ended', 'old-done')] })]);
+      await publishAll();
+      const after = new Date(Date.now() + MARGIN_MS).toISOString();
+
+      expect(await store.finishedStreams(new Date(Date.now() - MARGIN_MS).toISOString(), 10)).toEqual([]);
+      const finished = await store.finishedStreams(after, 10);
+      expect(finished.map((s) => s.head)).toEqual([{ streamId: 'old-done', machineId: 'machine', machineVersion: 1, version: 2, status: 'done' }]);
+      expect(finished[0]!.events.map((e) => [e.version, e.message.type])).toEqual([[1, 'Happened'], [2, 'Ended']]);
+      expect(Date.parse(finished[0]!.finishedAt)).not.toBeNaN();
+
+      // An active or unknown stream is never deleted, whatever it is asked.
+      expect(await store.deleteFinished(['old-done', 'in-flight', 'no-such'])).toEqual(['old-done']);
+      expect(await store.load('old-done')).toBeUndefined();
+      expect(await store.readStream('old-done')).toEqual([]);
+      expect((await store.appliedAmong(['old-done/placed', 'in-flight/placed'])).size).toBe(1);
+      expect(await store.findIdempotencyKey('key-old-done')).toBeUndefined();
+      expect(await store.findIdempotencyKey('key-in-flight')).toBeDefined();
+      expect((await store.load('in-flight'))?.head.status).toBe('active');
+      expect(await store.finishedStreams(after, 10)).toEqual([]);
+    });
+
+    it('keeps a finished stream whose outbox is not all published: those rows are its last messages', async () => {
+      await store.commit([started('unsent', 'done')]);
+      const after = new Date(Date.now() + MARGIN_MS).toISOString();
+      expect(await store.finishedStreams(after, 10)).toEqual([]);
+      expect(await store.deleteFinished(['unsent'])).toEqual([]);
+      await publishAll();
+      expect((await store.finishedStreams(after, 10)).map((s) => s.head.streamId)).toEqual(['unsent']);
+    });
   });
 }
