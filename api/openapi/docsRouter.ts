@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { staticPageRoutes } from '../dashboardContract.ts';
 import type { RouteContract } from './routeContract.ts';
+import { staticPageRoutes } from './staticPageRoutes.ts';
 
 /** Our page: the HTML and the few lines that start Swagger UI on `/openapi.json`. */
 const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
