@@ -3,12 +3,20 @@ import type { OrderReadModel } from '../orders/orderReadModel.ts';
 import type { OrderService } from '../orders/orderService.ts';
 import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
+import packageJson from '../package.json' with { type: 'json' };
 import { adminAccess } from './adminAccess.ts';
 import type { ApiKey } from './apiKey.ts';
+import { dashboardRoutes } from './dashboardContract.ts';
 import { dashboardRouter } from './dashboardRouter.ts';
 import { refuseDuplicateJsonKeys } from './duplicateJsonKey.ts';
+import { healthRoutes } from './healthContract.ts';
 import { identifyCaller } from './identifyCaller.ts';
+import { machinesRoutes } from './machines/machinesContract.ts';
 import { machinesRouter } from './machines/machinesRouter.ts';
+import { docsRouter, docsRoutes } from './openapi/docsRouter.ts';
+import { openApiDocument } from './openapi/openApiDocument.ts';
+import type { RouteContract } from './openapi/routeContract.ts';
+import { ordersRoutes } from './ordersContract.ts';
 import { ordersRouter } from './ordersRouter.ts';
 import { secretReplacer } from './maskSecrets.ts';
 import { problemDocument, problemMiddleware, sendProblem } from './problem.ts';
@@ -32,12 +40,16 @@ export type ApiDeps = Readonly<{
   apiKeys: readonly ApiKey[];
   /** Routes served under `/admin`, behind its guard (see `adminAccess`). */
   admin?: Router;
+  /** The contract of the `admin` routes, for the OpenAPI document (paths from the root: `/admin/…`). */
+  adminRoutes?: readonly RouteContract[];
   log?: (message: string) => void;
   bodyLimit?: string;
 }>;
 
 /** The HTTP API: commands in, queries out, every error as problem+json. */
 export function createApi(deps: ApiDeps): Express {
+  const routes = [...ordersRoutes, ...(deps.adminRoutes ?? []), ...machinesRoutes, ...healthRoutes, ...dashboardRoutes, ...docsRoutes];
+  const document = openApiDocument(routes, { version: packageJson.version });
   const app = express();
   app.disable('x-powered-by');
   // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (createHttpServer leaves this one to us).
@@ -48,7 +60,8 @@ export function createApi(deps: ApiDeps): Express {
   // Every JSON answer, whatever its route, masks payment tokens.
   app.set('json replacer', secretReplacer);
 
-  // Who may call what: placing an order and reading one by its id stay open; whatever lists,
+  // Who may call what: placing an order and reading one by its id stay open (so do health, the
+  // OpenAPI document and its docs: they show the contract, no data); whatever lists,
   // searches or shows more needs a viewer key; acting under /admin an operator key. Checked before
   // the body is read, so that a refused request costs little and changes nothing.
   app.use(identifyCaller(deps.apiKeys));
@@ -84,6 +97,7 @@ export function createApi(deps: ApiDeps): Express {
   if (deps.admin) app.use('/admin', deps.admin);
   app.use(machinesRouter({ registry: deps.registry, store: deps.store, readModels: deps.readModels }));
   app.use(dashboardRouter());
+  app.use(docsRouter(document));
 
   app.use((req, res) => sendProblem(res, { status: 404, detail: `No route for ${req.method} ${req.path}.`, instance: req.originalUrl }));
   app.use(problemMiddleware(deps.log ?? ((message) => console.error(message))));

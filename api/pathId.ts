@@ -1,16 +1,12 @@
-import type { Request } from 'express';
+import { z } from 'zod';
 import { isPlainText } from '../orders/plainText.ts';
-import { validationError } from '../runtime/errors.ts';
 
 /**
- * The id in path parameter `name`, refused with a 400 naming it when no stream can have it:
- * `/orders/%00` reached the event store before, and PostgreSQL failed it as a 500.
+ * A path parameter that names a stream (an order, a saga, a dead letter): refused with a 400 naming
+ * it when no stream can have it. `/orders/%00` reached the event store before, and PostgreSQL failed
+ * it as a 500.
  *
  * @example
- * const orderId = pathId(req, 'id');
+ * const params = z.object({ id: pathId() });
  */
-export function pathId(req: Request, name: string): string {
-  const value = String(req.params[name]);
-  if (!isPlainText(value)) throw validationError([{ field: name, detail: 'must not contain control characters' }]);
-  return value;
-}
+export const pathId = () => z.string().refine(isPlainText, { error: 'must not contain control characters' });

@@ -1,47 +1,48 @@
-import type { Request } from 'express';
-import type { FieldError } from '../runtime/errors.ts';
+import { z } from 'zod';
 
-type Query = Request['query'];
+/**
+ * Schemas of query parameters, as Express reads them: a string, an array when the name is given
+ * more than once (`?a=1&a=2`, refused), and `''` for `?a=` (the same as no `a`). Each validates the
+ * parameter and documents it in the OpenAPI document with its real type (integer, boolean, enum).
+ */
 
+const ONCE = 'must be given once';
 /** Digits only: `Number()` also reads "1e3", "0x10", " 7" and "-0", none of which a client means as a count. */
 const DIGITS = /^[0-9]{1,16}$/;
 
-/**
- * The one value of query parameter `name`, or undefined when it is absent or empty (`?limit=`
- * means the same as no limit). Given more than once (`?a=1&a=2`), it is an error in `errors`.
- *
- * @example
- * const state = singleParam(req.query, 'state', errors);
- */
-export function singleParam(query: Query, name: string, errors: FieldError[]): string | undefined {
-  const value = query[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') {
-    errors.push({ field: name, detail: 'must be given once' });
-    return undefined;
-  }
-  return value;
-}
+const given = (value: unknown): unknown => (value === '' ? undefined : value);
+const onceOr = (detail: string) => (issue: { input?: unknown }) => (Array.isArray(issue.input) ? ONCE : detail);
 
 /**
- * Query parameter `name` as a whole number from `min` to `max`, written in decimal digits, or
- * `fallback` when it is absent; anything else is an error in `errors` (and `fallback` is returned).
+ * A text parameter, optional.
  *
  * @example
- * const limit = wholeNumberParam(req.query, 'limit', { min: 0, max: 500, fallback: 20 }, errors);
+ * const query = z.object({ state: textParam() });
  */
-export function wholeNumberParam<F extends number | undefined>(
-  query: Query,
-  name: string,
-  range: Readonly<{ min: number; max: number; fallback: F }>,
-  errors: FieldError[],
-): number | F {
-  const value = singleParam(query, name, errors);
-  if (value === undefined) return range.fallback;
-  const n = DIGITS.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= range.min && n <= range.max)) {
-    errors.push({ field: name, detail: `must be a whole number from ${range.min} to ${range.max}` });
-    return range.fallback;
-  }
-  return n;
+export const textParam = () => z.preprocess(given, z.string({ error: ONCE }).optional());
+
+/**
+ * A whole number from `min` to `max`, written in decimal digits; `fallback` when absent.
+ *
+ * @example
+ * const query = z.object({ limit: wholeNumberParam({ min: 0, max: 500, fallback: 20 }) });
+ */
+export function wholeNumberParam(range: Readonly<{ min: number; max: number; fallback: number }>): z.ZodType<number, unknown>;
+export function wholeNumberParam(range: Readonly<{ min: number; max: number }>): z.ZodType<number | undefined, unknown>;
+export function wholeNumberParam(range: Readonly<{ min: number; max: number; fallback?: number }>): z.ZodType<number | undefined, unknown> {
+  const detail = `must be a whole number from ${range.min} to ${range.max}`;
+  const number = z.number({ error: onceOr(detail) }).int({ error: detail, abort: true }).min(range.min, { error: detail }).max(range.max, { error: detail });
+  const digits = (value: unknown) => {
+    const present = given(value);
+    return typeof present === 'string' && DIGITS.test(present) ? Number(present) : present;
+  };
+  return z.preprocess(digits, range.fallback === undefined ? number.optional() : number.default(range.fallback));
 }
+
+/** `true` or `false`, optional. */
+export const booleanParam = () =>
+  z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : given(value)), z.boolean({ error: onceOr('must be true or false') }).optional());
+
+/** One of `values`, optional. */
+export const oneOfParam = <const V extends readonly [string, ...string[]]>(values: V) =>
+  z.preprocess(given, z.enum(values, { error: onceOr(`must be one of ${values.join(', ')}`) }).optional());

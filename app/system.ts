@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { Router } from 'express';
+import { Router, type Express } from 'express';
+import { deadLetterAdminRoutes } from '../api/admin/deadLetterAdminContract.ts';
 import { deadLetterAdminRouter } from '../api/admin/deadLetterAdminRouter.ts';
+import { sagaAdminRoutes } from '../api/admin/sagaAdminContract.ts';
 import { sagaAdminRouter } from '../api/admin/sagaAdminRouter.ts';
 import { createApi } from '../api/createApi.ts';
 import { createHttpServer } from '../api/httpServer.ts';
@@ -68,6 +70,8 @@ export type System = Readonly<{
   retention: RetentionJob;
   /** Retry, resume and cancel, as the admin routes and the CLI use them. */
   operatorActions: OperatorActions;
+  /** The HTTP API as `listen` serves it, not listening: for tools that read its routes (the OpenAPI contract test). */
+  httpApi(): Express;
   /** Starts the HTTP API (role `api`) and resolves to its URL. */
   listen(port?: number): Promise<string>;
   stop(): Promise<void>;
@@ -196,6 +200,29 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     consumer === SAGA_WORKER ? topics.sagaInbox : consumer === PROJECTOR ? topics.orderEvents : catalog.participants.find((spec) => spec.name === consumer)?.commandTopic;
   const operatorActions = createOperatorActions({ runtime, store: adapters.store, clock, newId: randomUUID });
 
+  function httpApi(): Express {
+    const readModels = { [definition.machine.id]: reads };
+    return createApi({
+      orders,
+      readModel: reads,
+      registry,
+      store: adapters.store,
+      readModels,
+      apiKeys: config.apiKeys,
+      admin: Router().use(
+        sagaAdminRouter({ actions: operatorActions, readModels, store: adapters.store }),
+        deadLetterAdminRouter({ store: adapters.store, topicOf: replayTopicOf, publish: (envelopes) => adapters.bus.publish(envelopes) }),
+      ),
+      adminRoutes: [...sagaAdminRoutes(Object.keys(readModels)), ...deadLetterAdminRoutes],
+      log,
+      readiness: {
+        eventStore: async () => void (await adapters.sql.query('select 1')),
+        readModel: () => reads.ping(),
+      },
+      readinessTimeoutMs: config.readModelTimeoutMs,
+    });
+  }
+
   let server: Server | undefined;
   return {
     config,
@@ -210,26 +237,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     scheduler,
     retention,
     operatorActions,
+    httpApi,
     async listen(port = config.port) {
-      const readModels = { [definition.machine.id]: reads };
-      const api = createApi({
-        orders,
-        readModel: reads,
-        registry,
-        store: adapters.store,
-        readModels,
-        apiKeys: config.apiKeys,
-        admin: Router().use(
-          sagaAdminRouter({ actions: operatorActions, readModels, store: adapters.store }),
-          deadLetterAdminRouter({ store: adapters.store, topicOf: replayTopicOf, publish: (envelopes) => adapters.bus.publish(envelopes) }),
-        ),
-        log,
-        readiness: {
-          eventStore: async () => void (await adapters.sql.query('select 1')),
-          readModel: () => reads.ping(),
-        },
-        readinessTimeoutMs: config.readModelTimeoutMs,
-      });
+      const api = httpApi();
       server = await new Promise<Server>((resolve, reject) => {
         const s = createHttpServer(api).listen(port, '127.0.0.1', () => resolve(s));
         s.once('error', reject);

@@ -1,10 +1,9 @@
 import { Router } from 'express';
-import { validationError, type FieldError } from '../../runtime/errors.ts';
 import type { Envelope, Message } from '../../runtime/message.ts';
 import type { SagaStore } from '../../runtime/sagaStore.ts';
-import { pathId } from '../pathId.ts';
 import { sendProblem } from '../problem.ts';
-import { singleParam, wholeNumberParam } from '../queryParams.ts';
+import { validateRequest } from '../validateRequest.ts';
+import { deadLetterParams, deadLetterQuery } from './deadLetterAdminContract.ts';
 
 export type DeadLetterAdminDeps = Readonly<{
   store: SagaStore;
@@ -23,22 +22,18 @@ const isMessage = (value: unknown): value is Message => {
  * replay re-sends the message to the consumer that refused it under a new id derived from the dead
  * letter (`replay/<id>`), since the original id counts as applied; a second replay of the same dead
  * letter is the same message, dropped as a duplicate, and is refused here anyway.
+ * `deadLetterAdminContract.ts` documents the routes.
  */
 export function deadLetterAdminRouter(deps: DeadLetterAdminDeps): Router {
   const router = Router();
 
   router.get('/dead-letters', async (req, res) => {
-    const errors: FieldError[] = [];
-    const streamId = singleParam(req.query, 'streamId', errors);
-    const unreplayed = singleParam(req.query, 'unreplayed', errors);
-    if (unreplayed !== undefined && unreplayed !== 'true' && unreplayed !== 'false') errors.push({ field: 'unreplayed', detail: 'must be true or false' });
-    const limit = wholeNumberParam(req.query, 'limit', { min: 1, max: 500, fallback: 50 }, errors);
-    if (errors.length > 0) throw validationError(errors);
-    res.json({ items: await deps.store.deadLetters({ streamId, unreplayed: unreplayed === 'true', limit }) });
+    const { streamId, unreplayed, limit } = validateRequest(deadLetterQuery, req.query);
+    res.json({ items: await deps.store.deadLetters({ streamId, unreplayed: unreplayed === true, limit }) });
   });
 
   router.post('/dead-letters/:id/replay', async (req, res) => {
-    const id = pathId(req, 'id');
+    const { id } = validateRequest(deadLetterParams, req.params);
     const [letter] = await deps.store.deadLetters({ id, limit: 1 });
     const refuse = (status: number, detail: string) => sendProblem(res, { status, detail, instance: req.originalUrl });
     if (!letter) return refuse(404, `No dead letter ${id}.`);

@@ -1,19 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import type { OrderQuery, OrderReadModel } from '../../orders/orderReadModel.ts';
 import type { OrderView } from '../../orders/orderView.ts';
-import { validationError, type FieldError } from '../../runtime/errors.ts';
 import type { OperatorActions, OperatorOutcome } from '../../runtime/operatorActions.ts';
 import type { OperatorAction } from '../../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../../runtime/sagaStore.ts';
 import { POISON_MESSAGE } from '../../runtime/deadLetter.ts';
 import { callerOf } from '../identifyCaller.ts';
-import { pathId } from '../pathId.ts';
 import { sendProblem } from '../problem.ts';
-import { singleParam, wholeNumberParam } from '../queryParams.ts';
-
-const ACTIONS: readonly OperatorAction[] = ['retry', 'resume', 'cancel'];
-/** A bulk action touches at most this many sagas per request; run it again for the rest. */
-export const BULK_LIMIT = 500;
+import { validateRequest } from '../validateRequest.ts';
+import { ACTIONS, BULK_LIMIT, sagaAdminSchemas } from './sagaAdminContract.ts';
 
 export type SagaAdminDeps = Readonly<{
   actions: OperatorActions;
@@ -25,23 +20,6 @@ export type SagaAdminDeps = Readonly<{
 
 type Filter = Readonly<{ machine?: string; query: OrderQuery }>;
 type Found = { total: number; items: (OrderView & { machine: string })[] };
-
-function filterOf(source: Record<string, unknown>, errors: FieldError[], readModels: SagaAdminDeps['readModels'], prefix = ''): Filter {
-  const text = (name: string) => {
-    const value = source[name];
-    if (value === undefined || value === '') return undefined;
-    if (typeof value !== 'string') errors.push({ field: `${prefix}${name}`, detail: 'must be a string' });
-    return typeof value === 'string' ? value : undefined;
-  };
-  const machine = text('machine');
-  if (machine !== undefined && !(machine in readModels)) errors.push({ field: `${prefix}machine`, detail: `must be one of ${Object.keys(readModels).join(', ')}` });
-  const attention = source.attention;
-  let onlyAttention: boolean | undefined;
-  if (attention === true || attention === 'true') onlyAttention = true;
-  else if (attention === false || attention === 'false') onlyAttention = false;
-  else if (attention !== undefined && attention !== '') errors.push({ field: `${prefix}attention`, detail: 'must be true or false' });
-  return { machine, query: { state: text('state'), attention: onlyAttention } };
-}
 
 /** The answer to one action: 202 when applied, a problem that says why when refused. */
 function answer(res: Response, req: Request, outcome: OperatorOutcome): void {
@@ -59,29 +37,6 @@ function answer(res: Response, req: Request, outcome: OperatorOutcome): void {
   });
 }
 
-function reasonOf(body: unknown, action: OperatorAction, errors: FieldError[]): string {
-  const reason = (body as { reason?: unknown } | undefined)?.reason;
-  if (reason === undefined && action !== 'cancel') return '';
-  if (typeof reason !== 'string' || reason.trim() === '' || reason.length > 500) {
-    errors.push({ field: 'reason', detail: `must be a text of 1 to 500 characters${action === 'cancel' ? ' (a cancel says why)' : ''}` });
-    return '';
-  }
-  return reason;
-}
-
-function expectedVersionOf(body: unknown, errors: FieldError[]): number | undefined {
-  const value = (body as { expectedVersion?: unknown } | undefined)?.expectedVersion;
-  if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || (value as number) < 1) errors.push({ field: 'expectedVersion', detail: 'must be a whole number ≥ 1' });
-  return value as number;
-}
-
-function actionOf(req: Request): OperatorAction {
-  const action = req.params.action as OperatorAction;
-  if (!ACTIONS.includes(action)) throw validationError([{ field: 'action', detail: `must be one of ${ACTIONS.join(', ')}` }]);
-  return action;
-}
-
 const operatorOf = (res: Response): string => {
   const caller = callerOf(res);
   return typeof caller === 'object' ? caller.name : 'unknown';
@@ -90,10 +45,12 @@ const operatorOf = (res: Response): string => {
 /**
  * What an operator sees and does under `/admin` (behind its guard: reading needs a viewer key,
  * acting an operator key): the sagas that need a human, and retry, resume and cancel, one saga at a
- * time or in bulk by filter, each an event in the saga's own stream.
+ * time or in bulk by filter, each an event in the saga's own stream (`sagaAdminContract.ts`
+ * documents them).
  */
 export function sagaAdminRouter(deps: SagaAdminDeps): Router {
   const router = Router();
+  const schemas = sagaAdminSchemas(Object.keys(deps.readModels));
   const machinesOf = (filter: Filter) => (filter.machine ? [filter.machine] : Object.keys(deps.readModels));
 
   async function find(filter: Filter, limit: number, offset: number): Promise<Found> {
@@ -124,47 +81,29 @@ export function sagaAdminRouter(deps: SagaAdminDeps): Router {
   }
 
   router.get('/sagas', async (req, res) => {
-    const errors: FieldError[] = [];
-    const filter = filterOf(
-      { machine: singleParam(req.query, 'machine', errors), state: singleParam(req.query, 'state', errors), attention: singleParam(req.query, 'attention', errors) },
-      errors,
-      deps.readModels,
-    );
-    const limit = wholeNumberParam(req.query, 'limit', { min: 0, max: 500, fallback: 50 }, errors);
-    const offset = wholeNumberParam(req.query, 'offset', { min: 0, max: 10_000, fallback: 0 }, errors);
-    if (errors.length > 0) throw validationError(errors);
-    res.json(await find(filter, limit, offset));
+    const { machine, state, attention, limit, offset } = validateRequest(schemas.listQuery, req.query);
+    res.json(await find({ machine, query: { state, attention } }, limit, offset));
   });
 
-  router.post('/sagas/:id/:action', async (req, res) => {
-    const streamId = pathId(req, 'id');
-    const action = actionOf(req);
-    const errors: FieldError[] = [];
-    const reason = reasonOf(req.body, action, errors);
-    const expectedVersion = expectedVersionOf(req.body, errors);
-    if (errors.length > 0) throw validationError(errors);
-    answer(res, req, await deps.actions.act({ streamId, action, operator: operatorOf(res), reason, expectedVersion }));
-  });
+  for (const action of ACTIONS) {
+    router.post(`/sagas/:id/${action}`, async (req, res) => {
+      const { id: streamId } = validateRequest(schemas.sagaParams, req.params);
+      const { reason, expectedVersion } = validateRequest(schemas.actionBody(action), req.body);
+      answer(res, req, await deps.actions.act({ streamId, action, operator: operatorOf(res), reason: reason ?? '', expectedVersion }));
+    });
+    // Bulk: the same action on every saga a filter finds (at most BULK_LIMIT); `?dryRun=true` only counts.
+    router.post(`/sagas/${action}`, async (req, res) => bulkAction(req, res, action));
+  }
 
-  // Bulk: the same action on every saga a filter finds (at most BULK_LIMIT); `?dryRun=true` only counts.
-  router.post('/sagas/:action', async (req, res) => {
-    const action = actionOf(req);
-    const errors: FieldError[] = [];
-    const body = (req.body ?? {}) as { filter?: unknown };
-    if (body.filter !== undefined && (typeof body.filter !== 'object' || body.filter === null || Array.isArray(body.filter))) {
-      errors.push({ field: 'filter', detail: 'must be an object: { machine?, state?, attention? }' });
-    }
-    const filter = filterOf((body.filter ?? {}) as Record<string, unknown>, errors, deps.readModels, 'filter.');
-    if (filter.query.state === undefined && filter.query.attention === undefined) {
-      errors.push({ field: 'filter', detail: 'must name a state or attention: a bulk action never takes every saga' });
-    }
-    const reason = reasonOf(req.body, action, errors);
-    const dryRun = singleParam(req.query, 'dryRun', errors);
-    if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') errors.push({ field: 'dryRun', detail: 'must be true or false' });
-    if (errors.length > 0) throw validationError(errors);
+  async function bulkAction(req: Request, res: Response, action: OperatorAction): Promise<void> {
+    const body = validateRequest(schemas.bulkBody(action), req.body);
+    const { dryRun } = validateRequest(schemas.bulkQuery, req.query);
+    const { machine, state, attention } = body.filter;
+    const reason = body.reason ?? '';
+    const filter: Filter = { machine, query: { state, attention } };
     const found = await find(filter, BULK_LIMIT, 0);
     const sagas = found.items.slice(0, BULK_LIMIT);
-    if (dryRun === 'true') {
+    if (dryRun === true) {
       const refusals = await Promise.all(sagas.map((saga) => deps.actions.check(saga.orderId, action)));
       res.json({ dryRun: true, action, matched: found.total, considered: sagas.length, wouldApply: refusals.filter((r) => r === undefined).length });
       return;
@@ -181,7 +120,7 @@ export function sagaAdminRouter(deps: SagaAdminDeps): Router {
       refused: outcomes.filter((o) => o.kind === 'refused').length,
       results: outcomes.map((o) => (o.kind === 'applied' ? { sagaId: o.streamId, applied: true, version: o.version, state: o.state } : { sagaId: o.streamId, applied: false, why: o.why, detail: o.detail })),
     });
-  });
+  }
 
   return router;
 }

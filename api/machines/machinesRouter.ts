@@ -1,13 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { OrderReadModel } from '../../orders/orderReadModel.ts';
-import { validationError, type FieldError } from '../../runtime/errors.ts';
 import type { MachineRegistry, SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../../runtime/sagaStore.ts';
-import { pathId } from '../pathId.ts';
 import { sendProblem } from '../problem.ts';
-import { singleParam, wholeNumberParam } from '../queryParams.ts';
+import { validateRequest } from '../validateRequest.ts';
 import { exportMachine } from './exportMachine.ts';
 import { machineGraph, type MachineGraph } from './machineGraph.ts';
+import { MACHINE_VERSION_HEADER, machineParams, machineSagasQuery, machineVersionQuery, sagaParams } from './machinesContract.ts';
 import { traceSaga } from './sagaTrace.ts';
 import { layoutStatechart, type StatechartLayout } from './statechartLayout.ts';
 
@@ -22,7 +21,7 @@ export type MachinesRouterDeps = Readonly<{
 /**
  * The machines the runtime hosts, for tools and the dashboard: each definition as JSON (what
  * Stately imports), its laid-out statechart, live counts per state, the sagas in a state, and one
- * saga's path with its history.
+ * saga's path with its history (`machinesContract.ts` documents them).
  */
 export function machinesRouter(deps: MachinesRouterDeps): Router {
   const router = Router();
@@ -37,10 +36,8 @@ export function machinesRouter(deps: MachinesRouterDeps): Router {
 
   /** The requested version (`?version=`), or the newest; answers 404 itself when there is none. */
   function definitionOf(req: Request, res: Response): SagaDefinition | undefined {
-    const errors: FieldError[] = [];
-    const version = wholeNumberParam(req.query, 'version', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 }, errors);
-    if (errors.length > 0) throw validationError(errors);
-    const id = String(req.params.id);
+    const { version } = validateRequest(machineVersionQuery, req.query);
+    const { id } = validateRequest(machineParams, req.params);
     const definition = version === 0 ? deps.registry.latest(id) : deps.registry.get(id, version);
     if (!definition) sendProblem(res, { status: 404, detail: `No machine ${id}${version === 0 ? '' : ` version ${version}`}.`, instance: req.originalUrl });
     return definition;
@@ -62,7 +59,7 @@ export function machinesRouter(deps: MachinesRouterDeps): Router {
   router.get('/machines/:id', (req, res) => {
     const definition = definitionOf(req, res);
     if (!definition) return;
-    res.set('xsaga-machine-version', String(definition.version)).json(exportMachine(definition.machine));
+    res.set(MACHINE_VERSION_HEADER, String(definition.version)).json(exportMachine(definition.machine));
   });
 
   router.get('/machines/:id/layout', async (req, res) => {
@@ -94,21 +91,13 @@ export function machinesRouter(deps: MachinesRouterDeps): Router {
   router.get('/machines/:id/sagas', async (req, res) => {
     const definition = definitionOf(req, res);
     if (!definition) return;
-    const errors: FieldError[] = [];
-    const query = {
-      state: singleParam(req.query, 'state', errors),
-      text: singleParam(req.query, 'q', errors),
-      limit: wholeNumberParam(req.query, 'limit', { min: 0, max: 500, fallback: 20 }, errors),
-      offset: wholeNumberParam(req.query, 'offset', { min: 0, max: 10_000, fallback: 0 }, errors),
-    };
-    if (errors.length > 0) throw validationError(errors);
+    const { state, q, limit, offset } = validateRequest(machineSagasQuery, req.query);
     const readModel = deps.readModels[definition.machine.id];
-    res.json(readModel ? await readModel.search(query) : { total: 0, items: [] });
+    res.json(readModel ? await readModel.search({ state, text: q, limit, offset }) : { total: 0, items: [] });
   });
 
   router.get('/machines/:id/sagas/:sagaId', async (req, res) => {
-    const id = String(req.params.id);
-    const sagaId = pathId(req, 'sagaId');
+    const { id, sagaId } = validateRequest(sagaParams, req.params);
     const loaded = await deps.store.load(sagaId);
     if (!loaded || loaded.head.machineId !== id) {
       sendProblem(res, { status: 404, detail: `No saga ${sagaId} of machine ${id}.`, instance: req.originalUrl });

@@ -149,6 +149,25 @@ export const HOSTILE_ROUTES: readonly HostileRoute[] = [
         )
         .map(([target, headers]): HostileCase => ({ request: get(target, headers), expect: 'any', notServed: NOT_SERVED })),
   },
+  { route: 'GET /openapi.json', runs: 20, cases: () => anyCase(query(['format']).map((params) => withQuery('/openapi.json', params))) },
+  {
+    route: 'GET /docs and /docs/…',
+    runs: 50,
+    cases: () =>
+      fc
+        .tuple(
+          fc.oneof(
+            fc.constantFrom(
+              '/docs', '/docs/', '/docs/index.html', '/docs/swagger-ui-bundle.js', '/docs/swagger-initializer.js', '/docs/oauth2-redirect.html', '/docs/package.json',
+              '/docs/../package.json', '/docs/%2e%2e/%2e%2e/package.json', '/docs/..%2f..%2fpackage.json', '/docs/..%2fswagger-ui-dist%2fpackage.json', '/docs//etc/passwd', '/docs/index.html%00.js', '/docs/....//....//package.json',
+            ),
+            fc.array(urlPiece, { minLength: 1, maxLength: 4 }).map((parts) => `/docs/${parts.join('/')}`),
+          ),
+          extraHeaders,
+        )
+        // Swagger UI's own initializer loads a petstore from the internet: it must not be what is served.
+        .map(([target, headers]): HostileCase => ({ request: get(target, headers), expect: 'any', notServed: new RegExp(`${NOT_SERVED.source}|petstore`) })),
+  },
   { route: 'GET /healthz', runs: 20, cases: () => anyCase(query(['verbose']).map((params) => withQuery('/healthz', params))) },
   { route: 'GET /readyz', runs: 20, cases: () => anyCase(query(['verbose']).map((params) => withQuery('/readyz', params))) },
   {

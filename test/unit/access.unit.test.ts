@@ -206,7 +206,7 @@ describe('the API of a running system', () => {
     }
   });
 
-  it('keeps placing an order, reading it by id, health and the dashboard page open', async () => {
+  it('keeps placing an order, reading it by id, health, the dashboard page and the API docs open', async () => {
     const placed = await call(`${url}/orders`, { method: 'POST', body: placeOrderBody() });
     expect(placed.status).toBe(202);
     const { orderId } = (await placed.json()) as { orderId: string };
@@ -214,6 +214,8 @@ describe('the API of a running system', () => {
     expect((await call(`${url}/orders/${orderId}?minVersion=1`)).status).toBe(200);
     expect((await call(`${url}/healthz`)).status).toBe(200);
     for (const path of ['/ui/', '/ui/dashboard.js', '/ui/signIn.js', '/ui/statechart.js', '/ui/dashboard.css']) expect((await call(`${url}${path}`)).status, path).toBe(200);
+    // The contract is no secret: it shows what each route takes and answers, and the routes guard themselves.
+    for (const path of ['/openapi.json', '/docs/', '/docs/swagger-ui-bundle.js']) expect((await call(`${url}${path}`)).status, path).toBe(200);
     // A key sent to an open route changes nothing, even a wrong one.
     expect((await call(`${url}/orders/${orderId}`, { key: stranger })).status).toBe(200);
   });
