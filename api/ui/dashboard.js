@@ -163,7 +163,8 @@ async function act(trace, action) {
   const response = await signIn.fetch(
     `/admin/sagas/${encodeURIComponent(trace.streamId)}/${action}`,
     { accept: 'application/json', 'content-type': 'application/json' },
-    { method: 'POST', body: JSON.stringify({ reason, expectedVersion: trace.version }) },
+    // Retry and resume ask no reason; an empty one is refused by the API, so none is sent.
+    { method: 'POST', body: JSON.stringify({ ...(reason ? { reason } : {}), expectedVersion: trace.version }) },
   );
   const body = await response.json();
   actionResult = response.ok ? `${action}: now version ${body.version}, ${body.state}` : `${action} refused: ${body.detail}`;
