@@ -78,6 +78,9 @@ const statements = [
   `create index if not exists xsaga_outbox_published on xsaga_outbox (created_at) where published_at is not null`,
   `create index if not exists xsaga_applied_messages_created on xsaga_applied_messages (created_at)`,
   `create index if not exists xsaga_idempotency_keys_created on xsaga_idempotency_keys (created_at)`,
+  // The trace context of the transition that armed a timer, which its firing continues; null before tracing existed or while it is off.
+  `alter table xsaga_timers add column if not exists traceparent text`,
+  `alter table xsaga_timers add column if not exists tracestate text`,
   EXPECT_ROWS_FUNCTION,
 ];
 
