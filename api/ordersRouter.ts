@@ -1,12 +1,15 @@
+import { context, trace } from '@opentelemetry/api';
 import { Router, type Request } from 'express';
 import { validationError, type FieldError } from '../runtime/errors.ts';
 import type { OrderQuery } from '../orders/orderReadModel.ts';
 import type { OrderService } from '../orders/orderService.ts';
 import type { OrderStatus } from '../orders/orderView.ts';
 import { parsePlaceOrderRequest } from '../orders/placeOrderRequest.ts';
+import { traceContextOf } from '../runtime/traceContext.ts';
 import { pathId } from './pathId.ts';
 import { sendProblem } from './problem.ts';
 import { singleParam, wholeNumberParam } from './queryParams.ts';
+import { serverSpan } from './serverSpan.ts';
 
 const STATUSES: readonly OrderStatus[] = ['PENDING', 'COMPLETED', 'FAILED'];
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -49,14 +52,16 @@ function minVersionOf(query: Request['query']): number | undefined {
 export function ordersRouter(orders: OrderService): Router {
   const router = Router();
 
-  router.post('/orders', async (req, res) => {
+  // The order's trace starts here (or continues the caller's): its first event stores the span's context.
+  router.post('/orders', serverSpan('/orders'), async (req, res) => {
     if (!req.is('application/json')) {
       sendProblem(res, { status: 415, detail: 'Send the order as application/json.', instance: req.originalUrl });
       return;
     }
     const idempotencyKey = idempotencyKeyOf(req);
     const request = parsePlaceOrderRequest(req.body);
-    const placed = await orders.placeOrder(request, idempotencyKey);
+    const placed = await orders.placeOrder(request, idempotencyKey, traceContextOf(context.active()));
+    trace.getActiveSpan()?.setAttribute('xsaga.saga.id', placed.orderId);
     res
       .status(202)
       .location(`/orders/${encodeURIComponent(placed.orderId)}`)
