@@ -20,9 +20,26 @@ export default tseslint.config(
     // Machines are replayed: they must stay pure (no I/O, clock, randomness or environment).
     files: ['machines/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', '../runtime/*', '../adapters/*', '../api/*'] }],
+      'no-restricted-imports': ['error', { patterns: ['node:*', '../runtime/*', '../adapters/*', '../api/*', '@opentelemetry/*'] }],
       'no-restricted-globals': ['error', 'process', 'Date', 'setTimeout', 'setInterval', 'fetch'],
       'no-restricted-properties': ['error', { object: 'Math', property: 'random' }],
+    },
+  },
+  {
+    // Tracing: the code speaks @opentelemetry/api only (no-ops until an SDK registers); app/ alone sets the SDK up.
+    files: ['runtime/**/*.ts', 'adapters/**/*.ts', 'api/**/*.ts', 'orders/**/*.ts', 'participants/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@opentelemetry/*', '!@opentelemetry/api'],
+              message: 'Only app/ sets up the OpenTelemetry SDK; use @opentelemetry/api.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -49,7 +49,14 @@ const orderHistory = z
         version: z.number().int().positive(),
         type: z.string().meta({ description: 'Past tense: `OrderPlaced`, `PaymentCaptured`, `TimerFired`, …' }),
         data: z.unknown().meta({ description: 'The event’s data; payment tokens show as `tok_****`.' }),
-        metadata: z.strictObject({ messageId: z.string(), correlationId: z.string(), causationId: z.string(), occurredAt: z.iso.datetime() }),
+        metadata: z.strictObject({
+          messageId: z.string(),
+          correlationId: z.string(),
+          causationId: z.string(),
+          occurredAt: z.iso.datetime(),
+          traceparent: z.string().optional().meta({ description: 'The W3C trace context of the span that caused the event, when traces were on.' }),
+          tracestate: z.string().optional(),
+        }),
       }),
     ),
   })

@@ -1,22 +1,27 @@
+import { context, trace } from '@opentelemetry/api';
 import { Router } from 'express';
 import type { OrderService } from '../orders/orderService.ts';
 import { placeOrderRequestSchema } from '../orders/placeOrderRequest.ts';
 import { getOrderQuery, orderIdParams, orderSearchQuery, placeOrderHeaders, VIEW_SOURCE_HEADER } from './ordersContract.ts';
+import { traceContextOf } from '../runtime/traceContext.ts';
 import { sendProblem } from './problem.ts';
+import { serverSpan } from './serverSpan.ts';
 import { validateRequest } from './validateRequest.ts';
 
 /** The order endpoints of the HTTP contract (`ordersContract.ts` documents them). */
 export function ordersRouter(orders: OrderService): Router {
   const router = Router();
 
-  router.post('/orders', async (req, res) => {
+  // The order's trace starts here (or continues the caller's): its first event stores the span's context.
+  router.post('/orders', serverSpan('/orders'), async (req, res) => {
     if (!req.is('application/json')) {
       sendProblem(res, { status: 415, detail: 'Send the order as application/json.', instance: req.originalUrl });
       return;
     }
     const headers = validateRequest(placeOrderHeaders, { 'Idempotency-Key': req.get('Idempotency-Key') });
     const request = validateRequest(placeOrderRequestSchema, req.body);
-    const placed = await orders.placeOrder(request, headers['Idempotency-Key']);
+    const placed = await orders.placeOrder(request, headers['Idempotency-Key'], traceContextOf(context.active()));
+    trace.getActiveSpan()?.setAttribute('xsaga.saga.id', placed.orderId);
     res
       .status(202)
       .location(`/orders/${encodeURIComponent(placed.orderId)}`)

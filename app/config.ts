@@ -3,6 +3,7 @@ import { API_ROLES, type ApiKey, type ApiRole } from '../api/apiKey.ts';
 import { XsagaError, type FieldError } from '../runtime/errors.ts';
 import { KAFKA_GROUP_MEMBERSHIP } from '../adapters/kafka/groupMembership.ts';
 import type { RetentionPolicy } from '../runtime/sagaStore.ts';
+import { readTracingConfig, type TracingConfig } from './tracingConfig.ts';
 
 export const ROLES = ['api', 'worker', 'participants', 'projector', 'relay'] as const;
 export type Role = (typeof ROLES)[number];
@@ -61,6 +62,8 @@ export type Config = Readonly<{
   apiKeys: readonly ApiKey[];
   /** What the relay's leader prunes, and how often (`intervalMs` 0: never). */
   retention: Readonly<{ policy: RetentionPolicy; intervalMs: number }>;
+  /** OpenTelemetry traces (`OTEL_*`); off unless `OTEL_TRACES_EXPORTER=otlp`. */
+  tracing: TracingConfig;
 }>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -243,9 +246,10 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     errors.push({ field: 'XSAGA_KAFKA_HEARTBEAT_INTERVAL_MS', detail: `must be at most a third of XSAGA_KAFKA_SESSION_TIMEOUT_MS (${production.kafkaSessionTimeoutMs}), got ${production.kafkaHeartbeatIntervalMs}` });
   }
   if (production && !NAME.test(production.topicPrefix)) errors.push({ field: 'XSAGA_TOPIC_PREFIX', detail: `must be a lower-case name, got "${production.topicPrefix}"` });
+  const roles = options.roles ? [...options.roles] : readRoles(read.text('XSAGA_ROLES', ROLES.join(',')), errors);
   const config: Config = {
     mode,
-    roles: options.roles ? [...options.roles] : readRoles(read.text('XSAGA_ROLES', ROLES.join(',')), errors),
+    roles,
     production,
     minVersionWaitMs: read.integer('XSAGA_MIN_VERSION_WAIT_MS', 2000, 0, 60_000),
     readModelTimeoutMs: read.integer('XSAGA_READ_MODEL_TIMEOUT_MS', 1000, 1, 60_000),
@@ -266,6 +270,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     },
     apiKeys: readApiKeys(read, errors),
     retention: readRetention(read),
+    tracing: readTracingConfig(env, roles, ROLES, errors),
   };
   // No open door by default: a production API without keys would serve its reads to anyone or to no one.
   if (mode === 'production' && config.roles.includes('api') && config.apiKeys.length === 0 && !errors.some((e) => e.field.startsWith('XSAGA_API_KEYS'))) {

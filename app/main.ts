@@ -13,6 +13,7 @@ import { formatDemoResult, runDemo } from './demo.ts';
 import { inspectOptionsFrom, inspectSystem } from './inspect.ts';
 import { describeOperatorKey, ensureOperatorKey } from './operatorKey.ts';
 import { startSystem, type System, type SystemAdapters } from './system.ts';
+import { startTracing } from './tracing.ts';
 
 const USAGE = `usage: xsaga <command> [options]
 
@@ -64,6 +65,9 @@ async function run(configured: Config, args: readonly string[] = []): Promise<vo
   // Production mode refuses to start an API without keys (config.ts); the embedded default makes its own.
   const operator = configured.mode === 'embedded' && configured.roles.includes('api') && configured.apiKeys.length === 0 ? await ensureOperatorKey(configured.dataDir) : undefined;
   const config = operator ? { ...configured, apiKeys: [operator.entry] } : configured;
+  // Before any role: the first request or message is already traced.
+  const tracing = await startTracing(config.tracing);
+  if (config.tracing.exporter !== 'none') log(`tracing: spans of ${config.tracing.serviceName} go to ${config.tracing.endpoint}`);
   const system = await startOnceServersAnswer(config);
   const where = config.mode === 'production' ? 'production' : `embedded, data in ${config.dataDir}`;
   if (config.roles.includes('api')) {
@@ -82,6 +86,8 @@ async function run(configured: Config, args: readonly string[] = []): Promise<vo
     console.log('xsaga stopping');
     await inspector?.stop();
     await system.stop();
+    // After the roles: the spans of their last work are sent too.
+    await tracing.stop();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

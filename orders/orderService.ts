@@ -7,6 +7,7 @@ import { createMessage, type Message } from '../runtime/message.ts';
 import type { SagaDefinition } from '../runtime/sagaDefinition.ts';
 import type { SagaRuntime } from '../runtime/sagaRuntime.ts';
 import type { SagaStore, StoredEvent } from '../runtime/sagaStore.ts';
+import type { TraceContext } from '../runtime/traceContext.ts';
 import { ORDER_PLACED } from './orderSagaDefinition.ts';
 import type { OrderQuery, OrderReadModel, OrderSearchResult } from './orderReadModel.ts';
 import { orderView, type OrderView } from './orderView.ts';
@@ -18,7 +19,8 @@ export type PlacedOrder = Readonly<{ orderId: string; version: number; status: '
 export type SourcedView = Readonly<{ view: OrderView; source: 'read-model' | 'event-store' }>;
 
 export type OrderService = Readonly<{
-  placeOrder(request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder>;
+  /** `trace`: the context of the request's span, which the order's first event stores and its whole saga continues. */
+  placeOrder(request: PlaceOrderRequest, idempotencyKey?: string, trace?: TraceContext): Promise<PlacedOrder>;
   /**
    * The read model's view, or, before the projection has caught up or while the read model is
    * unavailable, the view folded from the event store. With `minVersion`, waits (bounded) until the
@@ -133,7 +135,7 @@ export function createOrderService(deps: {
   }
 
   return {
-    async placeOrder(request, idempotencyKey) {
+    async placeOrder(request, idempotencyKey, trace = {}) {
       const hash = requestHash(request);
       if (idempotencyKey) {
         const replayed = await replayedOrder(idempotencyKey, hash);
@@ -145,7 +147,7 @@ export function createOrderService(deps: {
         order: { orderId, ...request, total: orderTotal(request.items), placedAt },
         settings: deps.settings,
       };
-      const placed: Message = createMessage(ORDER_PLACED, input, { messageId: `${orderId}/placed`, correlationId: orderId, occurredAt: placedAt });
+      const placed: Message = createMessage(ORDER_PLACED, input, { messageId: `${orderId}/placed`, correlationId: orderId, occurredAt: placedAt, ...trace });
       try {
         const started = await deps.runtime.start(deps.definition, placed, idempotencyKey ? { idempotencyKey: { key: idempotencyKey, requestHash: hash } } : {});
         return { orderId: started.streamId, version: started.version, status: 'PENDING', replayed: false };

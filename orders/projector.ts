@@ -3,6 +3,7 @@ import { isoNow, systemClock } from '../runtime/clock.ts';
 import { deadLetterOf, type DeadLetter, type DeadLetterReason, type DeadLetterSink } from '../runtime/deadLetter.ts';
 import { isXsagaError, XsagaError } from '../runtime/errors.ts';
 import { envelopeProblem, type Message } from '../runtime/message.ts';
+import { endSpans, startMessageSpan } from '../runtime/messageSpan.ts';
 import { wakeableSleep } from '../runtime/sleep.ts';
 import { UNDECODABLE, type MessageBus, type Subscription, type UndecodableData } from '../runtime/messageBus.ts';
 import type { OrderReadModel, VersionedView } from './orderReadModel.ts';
@@ -42,6 +43,9 @@ const checkViewFact = checkWith(
 const refusedByReadModel = (error: unknown): boolean => isXsagaError(error, 'UNAVAILABLE') && !error.retryable;
 
 export const PROJECTOR = 'projector';
+
+/** The instrumentation scope of the projector's spans. */
+export const PROJECTOR_TRACER = 'xsaga.projector';
 
 /** How long the projector waits before it hands a batch back, while the read model stays down. */
 export type OutageBackoff = Readonly<{ baseMs: number; maxMs: number }>;
@@ -131,7 +135,19 @@ export async function startProjector(options: {
         const seen = latest.get(streamId);
         if (!seen || seen.view.version < at) latest.set(streamId, { view: { id: streamId, version: at, view }, cause: message });
       }
-      if (latest.size > 0) await upsertIsolating([...latest.values()], letters).catch(waitOutOutage);
+      if (latest.size > 0) {
+        // One span per view written, in the trace of the transition that made it; a view superseded within the batch is not written.
+        const spans = [...latest.values()].map(({ view, cause }) =>
+          startMessageSpan(PROJECTOR_TRACER, `${PROJECTOR} ${cause.type}`, cause, { 'xsaga.stream.version': view.version, 'xsaga.state.after': view.view.state }).span,
+        );
+        try {
+          await upsertIsolating([...latest.values()], letters).catch(waitOutOutage);
+        } catch (error) {
+          endSpans(spans, error);
+          throw error;
+        }
+        endSpans(spans);
+      }
       failuresInARow = 0;
       if (letters.length === 0) return;
       if (!options.deadLetters) throw new XsagaError('CONFIG', `the projector cannot project ${letters.length} fact(s) and has nowhere to put them: ${letters[0]!.error}`);

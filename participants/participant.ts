@@ -6,6 +6,7 @@ import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
 import { envelopeProblem, isStorableText, replyTo, type Message } from '../runtime/message.ts';
 import { UNDECODABLE, type MessageBus, type Subscription, type UndecodableData } from '../runtime/messageBus.ts';
 import type { CommandContract } from '../runtime/safety/participantContract.ts';
+import { endSpans, startMessageSpan, type MessageSpan } from '../runtime/messageSpan.ts';
 import type { SqlClient, SqlQueryable } from '../runtime/sqlClient.ts';
 
 /** A reply as a participant decides it, before it is addressed. */
@@ -68,6 +69,9 @@ class PerformFailed extends Error {
     this.failure = failure;
   }
 }
+
+/** The instrumentation scope of the participants' spans. */
+export const PARTICIPANT_TRACER = 'xsaga.participant';
 
 export const orderIdOf = (command: Message): string => (command.data as { orderId: string }).orderId;
 const operationKey = (command: Message): string => `${orderIdOf(command)}\u0000${command.type}`;
@@ -205,14 +209,8 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
     }
   }
 
-  return async (batch) => {
-    const letters: DeadLetter[] = [];
-    const commands: Message[] = [];
-    for (const command of batch) {
-      const problem = problemOf(command);
-      if (problem) letters.push(letterOf(command, ...problem));
-      else commands.push(command);
-    }
+  /** What each command is answered with (nothing: a silent provider, or a command dead-lettered meanwhile). */
+  async function answer(commands: readonly Message[], letters: DeadLetter[]): Promise<Map<Message, Reply | undefined>> {
     const answers = new Map<Message, Reply | undefined>();
     const remembered = await Promise.all(commands.map((command) => deps.guard.recall(guardKey(command))));
     const toPerform: Message[] = [];
@@ -229,12 +227,36 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
       if (!deps.deadLetters) throw new XsagaError('CONFIG', `${spec.name} cannot perform ${letters.length} command(s) and has nowhere to put them: ${letters[0]!.error}`);
       await deps.deadLetters.record([...new Map(letters.map((letter) => [letter.id, letter])).values()]);
     }
-    const now = isoNow(deps.clock);
-    return commands.flatMap((command) => {
-      const reply = answers.get(command);
-      return reply ? [replyTo(command, reply.type, reply.data, now)] : [];
-    });
+    return answers;
+  }
+
+  return async (batch) => {
+    const letters: DeadLetter[] = [];
+    const commands: Message[] = [];
+    for (const command of batch) {
+      const problem = problemOf(command);
+      if (problem) letters.push(letterOf(command, ...problem));
+      else commands.push(command);
+    }
+    // One span per command, in the trace of the transition that emitted it; its reply carries the span on.
+    const spans = new Map<Message, MessageSpan>(
+      commands.map((command) => [command, startMessageSpan(PARTICIPANT_TRACER, `${spec.name} ${command.type}`, command, { 'xsaga.participant': spec.name, 'xsaga.command.type': command.type })]),
+    );
+    try {
+      const replies = await answer(commands, letters);
+      for (const [command, reply] of replies) if (reply) spans.get(command)!.span.setAttribute('xsaga.reply.type', reply.type);
+      endSpans([...spans.values()].map((s) => s.span));
+      const now = isoNow(deps.clock);
+      return commands.flatMap((command) => {
+        const reply = replies.get(command);
+        return reply ? [replyTo(command, reply.type, reply.data, now, spans.get(command)!.trace)] : [];
+      });
+    } catch (error) {
+      endSpans([...spans.values()].map((s) => s.span), error);
+      throw error;
+    }
   };
+
 }
 
 /** A final outcome, with the participant's own columns for its row. */

@@ -1,5 +1,6 @@
 import type { Envelope, Message } from './message.ts';
 import type { DurableTimer } from './sagaStore.ts';
+import type { TraceContext } from './traceContext.ts';
 
 export type ActionLike = Readonly<{ type: string; params?: unknown }>;
 
@@ -19,6 +20,8 @@ export type EffectContext = Readonly<{
   version: number;
   cause: Message;
   topicOf: (command: { type: string }) => string;
+  /** The span of the transition: its commands and timers carry it, so what they cause joins its trace. */
+  trace?: TraceContext;
 }>;
 
 /** A copy whose changes leave `effects` as it was. */
@@ -70,6 +73,7 @@ export function collectEffects(actions: readonly ActionLike[], context: EffectCo
             correlationId: context.streamId,
             causationId: context.cause.metadata.messageId,
             occurredAt: context.cause.metadata.occurredAt,
+            ...context.trace,
           },
         };
         into.outbox.push({ topic: context.topicOf(command), key: context.streamId, message });
@@ -82,7 +86,7 @@ export function collectEffects(actions: readonly ActionLike[], context: EffectCo
         const timerId = params.id ?? `${context.version}/${index}`;
         const dueAt = new Date(Date.parse(context.cause.metadata.occurredAt) + params.delay).toISOString();
         into.timersCancelled.delete(timerId);
-        into.timersArmed.set(timerId, { timerId, dueAt, event: params.event, armedVersion: context.version });
+        into.timersArmed.set(timerId, { timerId, dueAt, event: params.event, armedVersion: context.version, ...(context.trace && { trace: context.trace }) });
         break;
       }
       case 'xstate.cancel': {

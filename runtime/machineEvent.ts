@@ -20,6 +20,7 @@ export function timerFiredEnvelope(inboxTopic: string, streamId: string, timer: 
         correlationId: streamId,
         causationId: `${streamId}/${timer.armedVersion}`,
         occurredAt: timer.dueAt,
+        ...timer.trace,
       },
     },
   };

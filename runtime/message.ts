@@ -1,15 +1,21 @@
+import { traceContextProblem, wellFormedTraceContext, type TraceContext } from './traceContext.ts';
+
 /**
  * The envelope of every event, command and reply that crosses a process boundary.
  * `correlationId` names the saga (stream) the message belongs to, so it doubles as the
  * partition key: every message of one saga lands on the same partition, in order.
+ * `traceparent`/`tracestate` are the W3C trace context of the span that caused the message: they
+ * travel with it through the outbox, the bus and the event store, so one saga is one trace.
  */
-export type Metadata = Readonly<{
-  messageId: string;
-  correlationId: string;
-  causationId: string;
-  /** ISO-8601 time set where the message was created; the only clock a saga sees. */
-  occurredAt: string;
-}>;
+export type Metadata = Readonly<
+  {
+    messageId: string;
+    correlationId: string;
+    causationId: string;
+    /** ISO-8601 time set where the message was created; the only clock a saga sees. */
+    occurredAt: string;
+  } & TraceContext
+>;
 
 export type Message<TType extends string = string, TData = unknown> = Readonly<{
   type: TType;
@@ -24,7 +30,7 @@ export type Envelope = Readonly<{ topic: string; key: string; message: Message }
 export function createMessage<TType extends string, TData>(
   type: TType,
   data: TData,
-  metadata: { messageId: string; correlationId: string; occurredAt: string; causationId?: string },
+  metadata: { messageId: string; correlationId: string; occurredAt: string; causationId?: string } & TraceContext,
 ): Message<TType, TData> {
   return {
     type,
@@ -34,22 +40,26 @@ export function createMessage<TType extends string, TData>(
       correlationId: metadata.correlationId,
       causationId: metadata.causationId ?? metadata.messageId,
       occurredAt: metadata.occurredAt,
+      // A message without a trace keeps no empty keys.
+      ...wellFormedTraceContext(metadata),
     },
   };
 }
+
 
 /** A reply's id is a function of its command's id, so a redelivered command yields a duplicate the saga drops. */
 export function replyIdFor(command: Message): string {
   return `reply/${command.metadata.messageId}`;
 }
 
-/** Builds the reply to a command: same saga, caused by the command, id derived from it. */
-export function replyTo<TType extends string, TData>(command: Message, type: TType, data: TData, occurredAt: string): Message<TType, TData> {
+/** Builds the reply to a command: same saga, caused by the command, id derived from it; `trace` is the span that handled it. */
+export function replyTo<TType extends string, TData>(command: Message, type: TType, data: TData, occurredAt: string, trace: TraceContext = {}): Message<TType, TData> {
   return createMessage(type, data, {
     messageId: replyIdFor(command),
     correlationId: command.metadata.correlationId,
     causationId: command.metadata.messageId,
     occurredAt,
+    ...trace,
   });
 }
 
@@ -70,7 +80,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 
 /**
  * What keeps `value` from being a message any consumer can handle, or undefined: a type, three
- * ids and a time that the store can keep (a consumer marks ids applied and groups by correlation).
+ * ids and a time that the store can keep (a consumer marks ids applied and groups by correlation),
+ * and, if any, a well-formed trace context. Refusing a malformed one is safe because nothing from
+ * outside reaches a consumer with one: the Kafka bus drops it when it decodes a record, the API
+ * when it reads a request's `traceparent` (docs/decisions/0020).
  */
 export function envelopeProblem(value: unknown): string | undefined {
   if (!isRecord(value)) return 'a message must be an object';
@@ -84,5 +97,5 @@ export function envelopeProblem(value: unknown): string | undefined {
     }
   }
   if (typeof metadata.occurredAt !== 'string' || Number.isNaN(Date.parse(metadata.occurredAt))) return 'metadata.occurredAt must be an ISO-8601 time';
-  return undefined;
+  return traceContextProblem(metadata);
 }

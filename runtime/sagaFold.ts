@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import { acceptanceOf } from './acceptance.ts';
 import { awaitedAfter, noAwaitedCommands, type AwaitedCommands } from './awaitedCommands.ts';
@@ -9,6 +10,9 @@ import { toMachineEvent } from './machineEvent.ts';
 import type { Envelope, Message } from './message.ts';
 import type { SagaDefinition } from './sagaDefinition.ts';
 import type { LoadedStream, StreamChange } from './sagaStore.ts';
+import type { TraceContext } from './traceContext.ts';
+import { endSpans } from './messageSpan.ts';
+import { startTransitionSpan } from './transitionSpan.ts';
 
 /** A hydrated saga: the machine snapshot at a stream version, and the commands it awaits. */
 export type LiveSaga = Readonly<{
@@ -60,6 +64,8 @@ export type FoldedMessages = Readonly<{
   applied: string[];
   effects: Effects;
   refused: Refused[];
+  /** The open spans of the transitions taken, for the caller to end once it committed them (or failed to). */
+  spans: Span[];
 }>;
 
 /**
@@ -76,12 +82,14 @@ export function foldMessages(before: LiveSaga, messages: readonly Message[]): Fo
   const events: Message[] = [];
   const applied: string[] = [];
   const refused: Refused[] = [];
+  const spans: Span[] = [];
   for (const message of messages) {
     const verdict = acceptanceOf(live, message);
     if (!verdict.accepted) {
       refused.push({ message, reason: verdict.reason, error: verdict.error });
       continue;
     }
+    let span: Span | undefined;
     try {
       // A late reply the current state does not accept is not a fact of this saga (`can` runs the guards).
       if (!live.snapshot.can(verdict.event)) {
@@ -90,7 +98,9 @@ export function foldMessages(before: LiveSaga, messages: readonly Message[]): Fo
       }
       const [snapshot, actions] = stepper.next(live.snapshot, verdict.event);
       const version = live.version + 1;
-      const stepped = collectEffects(actions, { streamId, version, cause: message, topicOf: definition.topicOf }, copyEffects(effects));
+      const transition = startTransitionSpan(definition, { streamId, message, before: live.snapshot, after: snapshot, version });
+      span = transition.span;
+      const stepped = collectEffects(actions, { streamId, version, cause: message, topicOf: definition.topicOf, trace: transition.trace }, copyEffects(effects));
       const next: LiveSaga = {
         ...live,
         snapshot,
@@ -98,21 +108,23 @@ export function foldMessages(before: LiveSaga, messages: readonly Message[]): Fo
         eventsSinceSnapshot: live.eventsSinceSnapshot + 1,
         awaiting: awaitedAfter(live.awaiting, message, definition.events, { actions, streamId, version }),
       };
-      lastView = viewFactOf(next, message);
+      lastView = viewFactOf(next, message, transition.trace);
       live = next;
       effects = stepped;
       events.push(message);
       applied.push(message.metadata.messageId);
+      spans.push(transition.span);
     } catch (error) {
+      if (span) endSpans([span], error);
       refused.push({ message, reason: 'HANDLER_FAILED', error });
     }
   }
   if (lastView) effects.outbox.push(lastView);
-  return { live, events, applied, effects, refused };
+  return { live, events, applied, effects, refused, spans };
 }
 
-/** The fact that carries the saga's read-model view after `cause`, to its facts topic. */
-export function viewFactOf(live: LiveSaga, cause: Message): Envelope {
+/** The fact that carries the saga's read-model view after `cause`, to its facts topic, in the trace of the transition that made it. */
+export function viewFactOf(live: LiveSaga, cause: Message, trace: TraceContext = {}): Envelope {
   const { definition } = live;
   const updatedAt = cause.metadata.occurredAt;
   const view = definition.view({ streamId: live.streamId, version: live.version, snapshot: live.snapshot, updatedAt });
@@ -122,7 +134,7 @@ export function viewFactOf(live: LiveSaga, cause: Message): Envelope {
     message: {
       type: 'SagaViewUpdated',
       data: { streamId: live.streamId, machineId: definition.machine.id, version: live.version, view },
-      metadata: { messageId: `${live.streamId}/${live.version}/view`, correlationId: live.streamId, causationId: cause.metadata.messageId, occurredAt: updatedAt },
+      metadata: { messageId: `${live.streamId}/${live.version}/view`, correlationId: live.streamId, causationId: cause.metadata.messageId, occurredAt: updatedAt, ...trace },
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import { awaitedAfter, noAwaitedCommands } from './awaitedCommands.ts';
 import { isoNow, systemClock, type Clock } from './clock.ts';
 import { asText, deadLetterOf, type DeadLetter, type DeadLetterReason } from './deadLetter.ts';
@@ -13,6 +14,8 @@ import { createPoisonIsolation, type Held } from './poisonIsolation.ts';
 import type { MachineRegistry, SagaDefinition } from './sagaDefinition.ts';
 import { foldMessages, machineOf, replayStream, toChange, viewFactOf, type LiveSaga } from './sagaFold.ts';
 import type { LoadedStream, OutboxRecord, SagaStore, StreamChange } from './sagaStore.ts';
+import { endSpans } from './messageSpan.ts';
+import { startTransitionSpan } from './transitionSpan.ts';
 
 export { replayStream, type LiveSaga } from './sagaFold.ts';
 
@@ -153,13 +156,20 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
         : (envelopeProblem(startMessage) ?? (rule ? rule.check(startMessage.data) : `${machineOf(definition)} declares no rule for its start event`));
     if (problem !== undefined) throw new XsagaError('VALIDATION', `${startMessage.type} of ${streamId}: ${problem}`);
     const [snapshot, actions] = stepperFor(definition.machine).initial(definition.input(startMessage));
-    const awaiting = awaitedAfter(noAwaitedCommands, startMessage, definition.events, { actions, streamId, version: 1 });
-    const live: LiveSaga = { streamId, definition, snapshot, version: 1, eventsSinceSnapshot: 1, awaiting };
-    const effects = collectEffects(actions, { streamId, version: 1, cause: startMessage, topicOf: definition.topicOf }, noEffects());
-    effects.outbox.push(viewFactOf(live, startMessage));
-    const change = toChange(undefined, live, { events: [startMessage], effects, applied: [startMessage.metadata.messageId] }, snapshotEvery);
-    await commitStart({ ...change, idempotencyKey: startOptions.idempotencyKey });
-    cache.set(streamId, live);
+    const transition = startTransitionSpan(definition, { streamId, message: startMessage, before: undefined, after: snapshot, version: 1 });
+    try {
+      const awaiting = awaitedAfter(noAwaitedCommands, startMessage, definition.events, { actions, streamId, version: 1 });
+      const live: LiveSaga = { streamId, definition, snapshot, version: 1, eventsSinceSnapshot: 1, awaiting };
+      const effects = collectEffects(actions, { streamId, version: 1, cause: startMessage, topicOf: definition.topicOf, trace: transition.trace }, noEffects());
+      effects.outbox.push(viewFactOf(live, startMessage, transition.trace));
+      const change = toChange(undefined, live, { events: [startMessage], effects, applied: [startMessage.metadata.messageId] }, snapshotEvery);
+      await commitStart({ ...change, idempotencyKey: startOptions.idempotencyKey });
+      cache.set(streamId, live);
+    } catch (error) {
+      endSpans([transition.span], error);
+      throw error;
+    }
+    endSpans([transition.span]);
     return { streamId, version: 1 };
   }
 
@@ -196,6 +206,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
     const changes: StreamChange[] = [];
     const updated: LiveSaga[] = [];
     const held: Held[] = [];
+    const spans: Span[] = [];
     for (const [streamId, list] of byStream) {
       const before = hydrated.get(streamId);
       if (!before) {
@@ -207,6 +218,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
         continue;
       }
       const folded = foldMessages(before, list);
+      spans.push(...folded.spans);
       for (const { message, reason, error } of folded.refused) deadLetters.push(letterOf(message, reason, error, 1, machineOf(before.definition)));
       if (folded.applied.length === 0) continue;
       let live = folded.live;
@@ -215,7 +227,14 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       changes.push(change);
       updated.push(live);
     }
-    await commitAndHandOver(changes, deadLetters);
+    try {
+      await commitAndHandOver(changes, deadLetters);
+    } catch (error) {
+      // A batch that did not commit is tried again (split, or after a concurrency retry): these transitions did not happen.
+      endSpans(spans, error);
+      throw error;
+    }
+    endSpans(spans);
     for (const live of updated) cache.set(live.streamId, live);
     return held;
   }

@@ -1,5 +1,6 @@
 import type { DeadLetter, SagaAttention, StoredDeadLetter } from './deadLetter.ts';
 import type { Envelope, Message } from './message.ts';
+import type { TraceContext } from './traceContext.ts';
 
 export type StreamStatus = 'active' | 'done';
 
@@ -23,8 +24,11 @@ export type StreamHead = Readonly<{
 /** What a caller needs to rebuild a saga: its head, its latest snapshot and the events after it. */
 export type LoadedStream = Readonly<{ head: StreamHead; snapshot: StoredSnapshot | undefined; events: readonly StoredEvent[] }>;
 
-/** A delayed event that the scheduler will deliver to the saga's inbox when it is due. */
-export type DurableTimer = Readonly<{ timerId: string; dueAt: string; event: unknown; armedVersion: number }>;
+/**
+ * A delayed event that the scheduler will deliver to the saga's inbox when it is due; `trace` is the
+ * span of the transition that armed it, which the firing continues.
+ */
+export type DurableTimer = Readonly<{ timerId: string; dueAt: string; event: unknown; armedVersion: number; trace?: TraceContext }>;
 
 /** Everything one saga step writes, committed atomically with the other changes of its batch. */
 export type StreamChange = Readonly<{

@@ -3,6 +3,7 @@ import type { Envelope, Message } from '../../runtime/message.ts';
 import type { MessageBus, PartitionBatch, SubscribeOptions, Subscription } from '../../runtime/messageBus.ts';
 import { coalesceCalls } from './coalesceCalls.ts';
 import { KAFKA_GROUP_MEMBERSHIP } from './groupMembership.ts';
+import { wellFormedTraceContext } from '../../runtime/traceContext.ts';
 import { decodeRecord } from './recordDecoding.ts';
 import { createOffsetCommitter } from './offsetCommitter.ts';
 import { applyKafkajsIdleLoopFix } from './kafkajsIdleLoopFix.ts';
@@ -294,10 +295,12 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
       if (envelopes.length === 0) return;
       const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
       for (const { topic, key: messageKey, message } of envelopes) {
-        const { messageId, correlationId, causationId } = message.metadata;
+        const { messageId, correlationId, causationId, traceparent, tracestate } = message.metadata;
         let records = byTopic.get(topic);
         if (!records) byTopic.set(topic, (records = []));
-        records.push({ key: messageKey, value: JSON.stringify(message), headers: { messageId, correlationId, causationId, type: message.type } });
+        // The trace context in the W3C header names too, for tools that read Kafka headers (the message keeps its own copy).
+        const headers = { messageId, correlationId, causationId, type: message.type, ...wellFormedTraceContext({ traceparent, tracestate }) };
+        records.push({ key: messageKey, value: JSON.stringify(message), headers });
       }
       const batch: ProducerBatch = { acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) };
       const sent = sendings.then(() => sendRecovering(batch));

@@ -101,9 +101,9 @@ export function commitStatement(changes: readonly StreamChange[], deadLetters: r
   if (armed.length > 0) {
     // Re-arming a timer with the same id replaces it, as xstate does for a delayed event with the same id.
     ctes.push(`armed as (
-      insert into xsaga_timers (stream_id, timer_id, due_at, armed_version, event)
-      select s, id, d::timestamptz, v, e::jsonb from unnest(${param(armed.map((a) => a.streamId), 'text[]')}, ${param(armed.map((a) => a.timer.timerId), 'text[]')}, ${param(armed.map((a) => a.timer.dueAt), 'text[]')}, ${param(armed.map((a) => a.timer.armedVersion), 'int[]')}, ${param(armed.map((a) => JSON.stringify(a.timer.event)), 'text[]')}) as u(s, id, d, v, e)
-      on conflict (stream_id, timer_id) do update set due_at = excluded.due_at, armed_version = excluded.armed_version, event = excluded.event)`);
+      insert into xsaga_timers (stream_id, timer_id, due_at, armed_version, event, traceparent, tracestate)
+      select s, id, d::timestamptz, v, e::jsonb, tp, ts from unnest(${param(armed.map((a) => a.streamId), 'text[]')}, ${param(armed.map((a) => a.timer.timerId), 'text[]')}, ${param(armed.map((a) => a.timer.dueAt), 'text[]')}, ${param(armed.map((a) => a.timer.armedVersion), 'int[]')}, ${param(armed.map((a) => JSON.stringify(a.timer.event)), 'text[]')}, ${param(armed.map((a) => a.timer.trace?.traceparent ?? null), 'text[]')}, ${param(armed.map((a) => a.timer.trace?.tracestate ?? null), 'text[]')}) as u(s, id, d, v, e, tp, ts)
+      on conflict (stream_id, timer_id) do update set due_at = excluded.due_at, armed_version = excluded.armed_version, event = excluded.event, traceparent = excluded.traceparent, tracestate = excluded.tracestate)`);
   }
 
   const applied = [

@@ -80,6 +80,9 @@ const statements = [
   `create index if not exists xsaga_idempotency_keys_created on xsaga_idempotency_keys (created_at)`,
   // The archive takes finished streams oldest first.
   `create index if not exists xsaga_streams_finished on xsaga_streams (updated_at) where status = 'done'`,
+  // The trace context of the transition that armed a timer, which its firing continues; null before tracing existed or while it is off.
+  `alter table xsaga_timers add column if not exists traceparent text`,
+  `alter table xsaga_timers add column if not exists tracestate text`,
   EXPECT_ROWS_FUNCTION,
 ];
 

@@ -17,11 +17,12 @@ import { isoOf, sqlDeadLetters } from './sqlDeadLetters.ts';
 import { migrateSagaStore } from './schema.ts';
 import { sqlArchive } from './sqlArchive.ts';
 import { sqlRetention } from './sqlRetention.ts';
+import { wellFormedTraceContext } from '../../runtime/traceContext.ts';
 
 type HeadRow = { stream_id: string; machine_id: string; machine_version: number; version: number; status: StreamStatus };
 type EventRow = { version: number; type: string; data: unknown; metadata: Message['metadata'] };
 type OutboxRow = { id: string; topic: string; key: string; message: Message };
-type TimerRow = { stream_id: string; timer_id: string; due_at: Date | string; armed_version: number; event: unknown };
+type TimerRow = { stream_id: string; timer_id: string; due_at: Date | string; armed_version: number; event: unknown; traceparent: string | null; tracestate: string | null };
 const toHead = (row: HeadRow): StreamHead => ({
   streamId: row.stream_id,
   machineId: row.machine_id,
@@ -180,6 +181,7 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
             dueAt: isoOf(row.due_at),
             event: row.event,
             armedVersion: row.armed_version,
+            trace: wellFormedTraceContext({ traceparent: row.traceparent ?? undefined, tracestate: row.tracestate ?? undefined }),
           }),
         }));
         await insertOutbox(tx, fired);

@@ -147,6 +147,19 @@ export function sagaStoreContract(name: string, factory: Factory): void {
       expect(await store.nextTimerDue()).toBeUndefined();
     });
 
+    it('keeps the trace context of the transition that armed a timer, and fires it with it', async () => {
+      const trace = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'k=v' };
+      await store.commit([
+        change('traced', 0, { timersArmed: [{ timerId: 'deadline', dueAt: '2026-01-01T00:00:10.000Z', event: { type: 'Late' }, armedVersion: 1, trace }] }),
+        change('untraced', 0, { timersArmed: [{ timerId: 'deadline', dueAt: '2026-01-01T00:00:10.000Z', event: { type: 'Late' }, armedVersion: 1 }] }),
+      ]);
+      expect(await store.fireDueTimers('2026-01-01T00:00:10.000Z', 10, (streamId, timer) => timerFiredEnvelope('inbox', streamId, timer))).toBe(2);
+      const fired = new Map((await store.pendingOutbox(10)).map((r) => [r.envelope.key, r.envelope.message.metadata]));
+      expect(fired.get('traced')).toMatchObject(trace);
+      expect(fired.get('untraced')).not.toHaveProperty('traceparent');
+      expect(fired.get('untraced')).not.toHaveProperty('tracestate');
+    });
+
     it('binds an idempotency key to the first stream that used it', async () => {
       await store.commit([{ ...change('s1', 0), idempotencyKey: { key: 'k1', requestHash: 'h1' } }]);
       expect(await store.findIdempotencyKey('k1')).toEqual({ streamId: 's1', requestHash: 'h1' });
