@@ -1,6 +1,7 @@
 import express, { type Express, type Router } from 'express';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
 import type { OrderService } from '../orders/orderService.ts';
+import { silentLogger, type Logger } from '../runtime/logger.ts';
 import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
 import { adminAccess } from './adminAccess.ts';
@@ -32,7 +33,7 @@ export type ApiDeps = Readonly<{
   apiKeys: readonly ApiKey[];
   /** Routes served under `/admin`, behind its guard (see `adminAccess`). */
   admin?: Router;
-  log?: (message: string) => void;
+  logger?: Logger;
   bodyLimit?: string;
 }>;
 
@@ -86,6 +87,6 @@ export function createApi(deps: ApiDeps): Express {
   app.use(dashboardRouter());
 
   app.use((req, res) => sendProblem(res, { status: 404, detail: `No route for ${req.method} ${req.path}.`, instance: req.originalUrl }));
-  app.use(problemMiddleware(deps.log ?? ((message) => console.error(message))));
+  app.use(problemMiddleware(deps.logger ?? silentLogger));
   return app;
 }

@@ -7,6 +7,10 @@ import type { RetentionPolicy } from '../runtime/sagaStore.ts';
 export const ROLES = ['api', 'worker', 'participants', 'projector', 'relay'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** The levels `XSAGA_LOG_LEVEL` takes: pino's, `silent` writing nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelSetting = (typeof LOG_LEVELS)[number];
+
 /** Where the production adapters find their servers. */
 export type ProductionConfig = Readonly<{
   pgUrl: string;
@@ -61,6 +65,8 @@ export type Config = Readonly<{
   apiKeys: readonly ApiKey[];
   /** What the relay's leader prunes, and how often (`intervalMs` 0: never). */
   retention: Readonly<{ policy: RetentionPolicy; intervalMs: number }>;
+  /** The least severe level written to the log (`debug`: every saga's every step). */
+  logLevel: LogLevelSetting;
 }>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -266,6 +272,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     },
     apiKeys: readApiKeys(read, errors),
     retention: readRetention(read),
+    logLevel: read.oneOf('XSAGA_LOG_LEVEL', LOG_LEVELS, 'info') as LogLevelSetting,
   };
   // No open door by default: a production API without keys would serve its reads to anyone or to no one.
   if (mode === 'production' && config.roles.includes('api') && config.apiKeys.length === 0 && !errors.some((e) => e.field.startsWith('XSAGA_API_KEYS'))) {

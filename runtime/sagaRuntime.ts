@@ -5,6 +5,7 @@ import { collectEffects, noEffects } from './effects.ts';
 import { isXsagaError, XsagaError } from './errors.ts';
 import { isRejectedData } from './failures.ts';
 import { createGroupCommit } from './groupCommit.ts';
+import { silentLogger, type Logger } from './logger.ts';
 import { LruCache } from './lruCache.ts';
 import { stepperFor } from './machineStepper.ts';
 import { envelopeProblem, type Message } from './message.ts';
@@ -35,7 +36,7 @@ export type SagaRuntimeOptions = Readonly<{
   /** The wait before the n-th retry of such a message is n times this. */
   poisonRetryDelayMs?: number;
   clock?: Clock;
-  log?: (message: string) => void;
+  logger?: Logger;
 }>;
 
 export type StartResult = Readonly<{ streamId: string; version: number }>;
@@ -68,11 +69,16 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   const cache = new LruCache<string, LiveSaga>(options.cacheSize ?? 10_000);
   const snapshotEvery = options.snapshotEvery ?? 25;
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? (() => undefined);
+  const logger = options.logger ?? silentLogger;
   const deadLetterOptions = { consumer: SAGA_WORKER, topic: options.deadLetterTopic ?? 'xsaga.dead-letters', markApplied: true, now: () => isoNow(clock) };
   const commitAndHandOver = async (changes: readonly StreamChange[], letters: readonly DeadLetter[] = []) => {
     const outbox = await store.commit(changes, letters);
-    for (const letter of letters) log(`dead-lettered ${letter.messageKey} of ${letter.streamId || '?'} (${letter.reason}, ${letter.attempts} attempt(s)): ${letter.error}`);
+    for (const letter of letters) {
+      logger.warn(
+        { sagaId: letter.streamId || undefined, machine: letter.machine, consumer: SAGA_WORKER, messageId: letter.messageKey, reason: letter.reason, attempts: letter.attempts, error: letter.error },
+        'dead-lettered a message',
+      );
+    }
     if (outbox.length > 0) options.onCommitted?.(outbox);
   };
   const commitStart = createGroupCommit<StreamChange>((changes) => commitAndHandOver(changes));
@@ -231,7 +237,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
     },
     attempts: options.poisonAttempts ?? 3,
     retryDelayMs: options.poisonRetryDelayMs ?? 100,
-    log,
+    logger,
   });
 
   return {
