@@ -202,7 +202,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   // Where each consumer reads what it may have dead-lettered: a replay goes back there.
   const replayTopicOf = (consumer: string): string | undefined =>
     consumer === SAGA_WORKER ? topics.sagaInbox : consumer === PROJECTOR ? topics.orderEvents : catalog.participants.find((spec) => spec.name === consumer)?.commandTopic;
-  const operatorActions = createOperatorActions({ runtime, store: adapters.store, clock, newId: randomUUID });
+  const operatorActions = createOperatorActions({ runtime, store: adapters.store, clock, newId: randomUUID, logger });
 
   let server: Server | undefined;
   return {

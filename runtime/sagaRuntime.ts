@@ -13,7 +13,9 @@ import { UNDECODABLE, type UndecodableData } from './messageBus.ts';
 import { createPoisonIsolation, type Held } from './poisonIsolation.ts';
 import type { MachineRegistry, SagaDefinition } from './sagaDefinition.ts';
 import { foldMessages, machineOf, replayStream, toChange, viewFactOf, type LiveSaga } from './sagaFold.ts';
+import { sagaLogFields } from './sagaLogFields.ts';
 import type { LoadedStream, OutboxRecord, SagaStore, StreamChange } from './sagaStore.ts';
+import { stateName } from './stateName.ts';
 
 export { replayStream, type LiveSaga } from './sagaFold.ts';
 
@@ -64,6 +66,9 @@ const MAX_CONCURRENCY_RETRIES = 5;
 /** A saga that could not be brought to life; its messages wait for another attempt. */
 type Unloadable = Omit<Held, 'message'>;
 
+/** A saga a commit moved, and the events that moved it. */
+type Moved = Readonly<{ live: LiveSaga; events: readonly Message[] }>;
+
 export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   const { store, registry } = options;
   const cache = new LruCache<string, LiveSaga>(options.cacheSize ?? 10_000);
@@ -71,17 +76,29 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const deadLetterOptions = { consumer: SAGA_WORKER, topic: options.deadLetterTopic ?? 'xsaga.dead-letters', markApplied: true, now: () => isoNow(clock) };
-  const commitAndHandOver = async (changes: readonly StreamChange[], letters: readonly DeadLetter[] = []) => {
+  /** Commits, then says what was committed: a commit that failed is delivered again, and logged then. */
+  const commitAndHandOver = async (changes: readonly StreamChange[], letters: readonly DeadLetter[] = [], moved: readonly Moved[] = []) => {
     const outbox = await store.commit(changes, letters);
-    for (const letter of letters) {
-      logger.warn(
-        { sagaId: letter.streamId || undefined, machine: letter.machine, consumer: SAGA_WORKER, messageId: letter.messageKey, reason: letter.reason, attempts: letter.attempts, error: letter.error },
-        'dead-lettered a message',
-      );
-    }
+    for (const { live, events } of moved) logMoved(live, events);
+    for (const letter of letters) logDeadLetter(letter, moved.find((m) => m.live.streamId === letter.streamId)?.live.version);
     if (outbox.length > 0) options.onCommitted?.(outbox);
   };
   const commitStart = createGroupCommit<StreamChange>((changes) => commitAndHandOver(changes));
+
+  /** Every saga's routine, its end included, is debug: at info, a busy system would log in proportion to its traffic. */
+  function logMoved(live: LiveSaga, events: readonly Message[]): void {
+    const fields = { ...sagaLogFields(live), state: stateName(live.snapshot.value), events: events.map((event) => event.type) };
+    logger.debug(fields, live.snapshot.status === 'done' ? 'saga ended' : 'saga moved');
+  }
+
+  /** A dead letter is the one line about a saga that needs a human, so it names the saga like every other. */
+  function logDeadLetter(letter: DeadLetter, version: number | undefined): void {
+    const known = version ?? (letter.streamId ? cache.get(letter.streamId)?.version : undefined);
+    logger.warn(
+      { sagaId: letter.streamId || undefined, machine: letter.machine, version: known, consumer: SAGA_WORKER, messageId: letter.messageKey, reason: letter.reason, attempts: letter.attempts, error: letter.error },
+      'dead-lettered a message',
+    );
+  }
 
   const letterOf = (message: unknown, reason: DeadLetterReason, error: unknown, tries: number, machine?: string, headers?: Record<string, string>) =>
     deadLetterOf({ message, reason, error, attempts: tries, machine, headers }, deadLetterOptions);
@@ -155,6 +172,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
     const change = toChange(undefined, live, { events: [startMessage], effects, applied: [startMessage.metadata.messageId] }, snapshotEvery);
     await commitStart({ ...change, idempotencyKey: startOptions.idempotencyKey });
     cache.set(streamId, live);
+    logger.debug({ ...sagaLogFields(live), state: stateName(snapshot.value) }, 'saga started');
     return { streamId, version: 1 };
   }
 
@@ -190,6 +208,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
     const hydrated = await hydrateMany([...byStream.keys()]);
     const changes: StreamChange[] = [];
     const updated: LiveSaga[] = [];
+    const moved: Moved[] = [];
     const held: Held[] = [];
     for (const [streamId, list] of byStream) {
       const before = hydrated.get(streamId);
@@ -209,8 +228,9 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       if (change.snapshot) live = { ...live, eventsSinceSnapshot: 0 };
       changes.push(change);
       updated.push(live);
+      moved.push({ live, events: folded.events });
     }
-    await commitAndHandOver(changes, deadLetters);
+    await commitAndHandOver(changes, deadLetters, moved);
     for (const live of updated) cache.set(live.streamId, live);
     return held;
   }
