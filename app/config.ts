@@ -3,6 +3,7 @@ import { API_ROLES, type ApiKey, type ApiRole } from '../api/apiKey.ts';
 import { XsagaError, type FieldError } from '../runtime/errors.ts';
 import { KAFKA_GROUP_MEMBERSHIP } from '../adapters/kafka/groupMembership.ts';
 import type { RetentionPolicy } from '../runtime/sagaStore.ts';
+import { withoutPassword } from './withoutPassword.ts';
 
 export const ROLES = ['api', 'worker', 'participants', 'projector', 'relay'] as const;
 export type Role = (typeof ROLES)[number];
@@ -125,7 +126,8 @@ function reader(env: Env, errors: FieldError[]): Reader {
     required(name, pattern, hint) {
       const value = raw(name);
       if (value === undefined) errors.push({ field: name, detail: `is required in production mode (${hint})` });
-      else if (!pattern.test(value)) errors.push({ field: name, detail: `must be ${hint}, got "${value}"` });
+      // The error is printed: a URL's password must not be.
+      else if (!pattern.test(value)) errors.push({ field: name, detail: `must be ${hint}, got "${withoutPassword(value)}"` });
       return value ?? '';
     },
     oneOf(name, allowed, fallback) {

@@ -40,6 +40,15 @@ environment: see README.md (XSAGA_MODE, PORT, XSAGA_DATA_DIR, XSAGA_PG_URL, XSAG
 /** The one logger of a process that runs roles: every line names the roles, so that the lines of many processes can be told apart. */
 const loggerFor = (config: Config): Logger => createLogger({ level: config.logLevel, bindings: { roles: config.roles.join(',') || 'none' } });
 
+/** Where this process connects, passwords masked by the logger: the first line of every role. */
+function logStarting(config: Config, logger: Logger): void {
+  const { production } = config;
+  const servers = production
+    ? { pgUrl: production.pgUrl, pgSchema: production.pgSchema, kafkaBrokers: production.kafkaBrokers, topicPrefix: production.topicPrefix, elasticsearchUrl: production.elasticsearchUrl, redisUrl: production.redisUrl }
+    : { dataDir: config.dataDir };
+  logger.info({ mode: config.mode, ...servers, node: process.version }, `xsaga starting: ${config.roles.join(', ') || 'no role'} (${config.mode})`);
+}
+
 /**
  * Starts the roles; in production mode, a server that does not answer yet (a broker restarting, a
  * database in recovery) is waited for, with backoff, instead of leaving a process half started.
@@ -65,6 +74,7 @@ async function run(configured: Config, args: readonly string[] = []): Promise<vo
   const operator = configured.mode === 'embedded' && configured.roles.includes('api') && configured.apiKeys.length === 0 ? await ensureOperatorKey(configured.dataDir) : undefined;
   const config = operator ? { ...configured, apiKeys: [operator.entry] } : configured;
   const logger = loggerFor(config);
+  logStarting(config, logger);
   const system = await startOnceServersAnswer(config, logger);
   const where = config.mode === 'production' ? 'production' : `embedded, data in ${config.dataDir}`;
   // Tests, the chaos run and scripts wait for these lines' messages: `xsaga listening on <url>`, `xsaga ready`.
