@@ -169,7 +169,9 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
       assigned = [];
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      logger.error({ group, restart: payload.restart, err: payload.error }, `kafka bus: consumer ${group} crashed`);
+      // kafkajs restarts a consumer after a retriable failure (a broker away): a fault ridden out. One it does not restart handles nothing more.
+      if (payload.restart) logger.warn({ group, restart: true, err: payload.error }, `kafka bus: consumer ${group} crashed; kafkajs starts it again`);
+      else logger.error({ group, restart: false, err: payload.error }, `kafka bus: consumer ${group} crashed and stays stopped`);
       revoke(assigned);
       assigned = [];
     });
