@@ -207,7 +207,6 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
 
     const hydrated = await hydrateMany([...byStream.keys()]);
     const changes: StreamChange[] = [];
-    const updated: LiveSaga[] = [];
     const moved: Moved[] = [];
     const held: Held[] = [];
     for (const [streamId, list] of byStream) {
@@ -227,11 +226,10 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       const change = toChange(before, live, folded, snapshotEvery);
       if (change.snapshot) live = { ...live, eventsSinceSnapshot: 0 };
       changes.push(change);
-      updated.push(live);
       moved.push({ live, events: folded.events });
     }
     await commitAndHandOver(changes, deadLetters, moved);
-    for (const live of updated) cache.set(live.streamId, live);
+    for (const { live } of moved) cache.set(live.streamId, live);
     return held;
   }
 
