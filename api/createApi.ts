@@ -1,6 +1,7 @@
 import express, { type Express, type Router } from 'express';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
 import type { OrderService } from '../orders/orderService.ts';
+import { silentLogger, type Logger } from '../runtime/logger.ts';
 import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
 import packageJson from '../package.json' with { type: 'json' };
@@ -42,7 +43,7 @@ export type ApiDeps = Readonly<{
   admin?: Router;
   /** The contract of the `admin` routes, for the OpenAPI document (paths from the root: `/admin/…`). */
   adminRoutes?: readonly RouteContract[];
-  log?: (message: string) => void;
+  logger?: Logger;
   bodyLimit?: string;
 }>;
 
@@ -100,6 +101,6 @@ export function createApi(deps: ApiDeps): Express {
   app.use(docsRouter(document));
 
   app.use((req, res) => sendProblem(res, { status: 404, detail: `No route for ${req.method} ${req.path}.`, instance: req.originalUrl }));
-  app.use(problemMiddleware(deps.log ?? ((message) => console.error(message))));
+  app.use(problemMiddleware(deps.logger ?? silentLogger));
   return app;
 }

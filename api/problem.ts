@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { isXsagaError, LISTED_FIELD_ERRORS, type ErrorCode, type FieldError } from '../runtime/errors.ts';
+import type { Logger } from '../runtime/logger.ts';
 
 /** An RFC 7807 problem document; `errors` names each field at fault. */
 export type Problem = Readonly<{
@@ -55,14 +56,15 @@ type BodyParserError = Error & { type?: string; status?: number };
 const withoutExcerpt = (message: string): string => message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, ': not valid JSON');
 
 /** The one place errors become HTTP responses: stable codes map to statuses, nothing internal leaks. */
-export function problemMiddleware(log: (message: string) => void): ErrorRequestHandler {
+export function problemMiddleware(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const instance = req.originalUrl;
     if (isXsagaError(error)) {
       const status = STATUS_BY_CODE[error.code];
       // A timeout is the client's to retry and says what it waited for; other server errors leak nothing.
       const shown = status < 500 || error.code === 'TIMEOUT';
-      if (!shown) log(`${req.method} ${instance}: ${error.message}`);
+      // A dependency that is down is ridden out (the client retries after Retry-After); anything else is a fault to look at.
+      if (!shown) logger[error.retryable ? 'warn' : 'error']({ method: req.method, url: instance, status, err: error }, `${req.method} ${req.path} failed`);
       if (error.retryable && status >= 500) res.set('Retry-After', '1');
       sendProblem(res, {
         type: `urn:xsaga:problem:${error.code.toLowerCase().replaceAll('_', '-')}`,
@@ -92,7 +94,7 @@ export function problemMiddleware(log: (message: string) => void): ErrorRequestH
       sendProblem(res, { status: clientStatus, detail: parserError.message, instance });
       return;
     }
-    log(`${req.method} ${instance}: ${(error as Error)?.stack ?? String(error)}`);
+    logger.error({ method: req.method, url: instance, status: 500, err: error }, `${req.method} ${req.path} failed`);
     sendProblem(res, { status: 500, detail: 'An unexpected error occurred.', instance });
   };
 }

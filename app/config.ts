@@ -4,9 +4,14 @@ import { XsagaError, type FieldError } from '../runtime/errors.ts';
 import { KAFKA_GROUP_MEMBERSHIP } from '../adapters/kafka/groupMembership.ts';
 import type { RetentionPolicy } from '../runtime/sagaStore.ts';
 import { readTracingConfig, type TracingConfig } from './tracingConfig.ts';
+import { withoutPassword } from './withoutPassword.ts';
 
 export const ROLES = ['api', 'worker', 'participants', 'projector', 'relay'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** The levels `XSAGA_LOG_LEVEL` takes: pino's, `silent` writing nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelSetting = (typeof LOG_LEVELS)[number];
 
 /** Where the production adapters find their servers. */
 export type ProductionConfig = Readonly<{
@@ -64,6 +69,8 @@ export type Config = Readonly<{
   retention: Readonly<{ policy: RetentionPolicy; intervalMs: number }>;
   /** OpenTelemetry traces (`OTEL_*`); off unless `OTEL_TRACES_EXPORTER=otlp`. */
   tracing: TracingConfig;
+  /** The least severe level written to the log (`debug`: every saga's every step). */
+  logLevel: LogLevelSetting;
 }>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -122,7 +129,8 @@ function reader(env: Env, errors: FieldError[]): Reader {
     required(name, pattern, hint) {
       const value = raw(name);
       if (value === undefined) errors.push({ field: name, detail: `is required in production mode (${hint})` });
-      else if (!pattern.test(value)) errors.push({ field: name, detail: `must be ${hint}, got "${value}"` });
+      // The error is printed: a URL's password must not be.
+      else if (!pattern.test(value)) errors.push({ field: name, detail: `must be ${hint}, got "${withoutPassword(value)}"` });
       return value ?? '';
     },
     oneOf(name, allowed, fallback) {
@@ -271,6 +279,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     apiKeys: readApiKeys(read, errors),
     retention: readRetention(read),
     tracing: readTracingConfig(env, roles, ROLES, errors),
+    logLevel: read.oneOf('XSAGA_LOG_LEVEL', LOG_LEVELS, 'info') as LogLevelSetting,
   };
   // No open door by default: a production API without keys would serve its reads to anyone or to no one.
   if (mode === 'production' && config.roles.includes('api') && config.apiKeys.length === 0 && !errors.some((e) => e.field.startsWith('XSAGA_API_KEYS'))) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { checkInvariants, type InvariantReport } from '../orders/invariants.ts';
 import type { OrderView } from '../orders/orderView.ts';
 import type { PrunedRows } from '../runtime/sagaStore.ts';
+import { silentLogger } from '../runtime/logger.ts';
 import type { Config } from './config.ts';
 import { createEmbeddedAdapters } from './embeddedAdapters.ts';
 import { countHousekeepingRows, formatHousekeepingRows, type HousekeepingRows } from './housekeepingRows.ts';
@@ -47,7 +48,7 @@ function progress(done: number, total: number, quiet?: boolean): void {
 export async function runDemo(config: Config, options: DemoOptions): Promise<DemoResult> {
   const fresh = config.dataDir === './.xsaga' ? await mkdtemp(join(tmpdir(), 'xsaga-demo-')) : undefined;
   const runConfig = fresh ? { ...config, dataDir: fresh } : config;
-  const system = await startSystem({ config: runConfig, adapters: await createEmbeddedAdapters(runConfig), log: () => undefined });
+  const system = await startSystem({ config: runConfig, adapters: await createEmbeddedAdapters(runConfig), logger: silentLogger });
   try {
     const url = await system.listen(0);
     const started = performance.now();

@@ -4,16 +4,17 @@ import { createMemoryMessageBus } from '../adapters/memory/memoryMessageBus.ts';
 import { createMemoryOrderReadModel } from '../adapters/memory/memoryOrderReadModel.ts';
 import { createPgliteClient } from '../adapters/pglite/pgliteClient.ts';
 import { createSqlSagaStore } from '../adapters/sql/sqlSagaStore.ts';
+import type { Logger } from '../runtime/logger.ts';
 import type { Config } from './config.ts';
 import { closePorts, type SystemAdapters } from './system.ts';
 
 /** The embedded default: PGlite on disk, an in-process bus, read model and guard. No servers. */
-export async function createEmbeddedAdapters(config: Pick<Config, 'dataDir' | 'partitions'>, log?: (message: string) => void): Promise<SystemAdapters> {
+export async function createEmbeddedAdapters(config: Pick<Config, 'dataDir' | 'partitions'>, logger?: Logger): Promise<SystemAdapters> {
   const inMemory = config.dataDir === ':memory:';
   if (!inMemory) await mkdir(config.dataDir, { recursive: true });
   const sql = await createPgliteClient(inMemory ? undefined : config.dataDir);
   const store = await createSqlSagaStore(sql);
-  const bus = createMemoryMessageBus({ partitions: config.partitions, mergePartitions: true, log });
+  const bus = createMemoryMessageBus({ partitions: config.partitions, mergePartitions: true, logger });
   const readModel = createMemoryOrderReadModel();
   const guard = createMemoryIdempotencyGuard();
   return {

@@ -5,6 +5,7 @@ import { createInspectorServer } from '@statelyai/inspect/server';
 import { createActor, type ActorOptions, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import { maskSecrets } from '../api/maskSecrets.ts';
 import { XsagaError } from '../runtime/errors.ts';
+import { silentLogger, type Logger } from '../runtime/logger.ts';
 import { toMachineEvent } from '../runtime/machineEvent.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
 import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
@@ -64,7 +65,7 @@ export type SagaInspectorOptions = Readonly<{
   port: number;
   /** Live sagas followed at once; the one followed longest is dropped first. */
   maxActors?: number;
-  log?: (message: string) => void;
+  logger?: Logger;
 }>;
 
 async function assertPortFree(port: number): Promise<void> {
@@ -103,7 +104,7 @@ async function waitUntilListening(port: number, timeoutMs: number): Promise<void
  */
 export async function startSagaInspector(options: SagaInspectorOptions): Promise<SagaInspector> {
   const { store, registry, port } = options;
-  const log = options.log ?? (() => undefined);
+  const logger = options.logger ?? silentLogger;
   const maxActors = options.maxActors ?? 500;
   await assertPortFree(port);
   const server = createInspectorServer({ port, autoOpen: false });
@@ -191,7 +192,7 @@ export async function startSagaInspector(options: SagaInspectorOptions): Promise
           }
           await Promise.all(
             [...latest].map(([streamId, version]) =>
-              serially(streamId, () => catchUp(streamId, version)).catch((error: unknown) => log(`inspector: saga ${streamId}: ${(error as Error).message}`)),
+              serially(streamId, () => catchUp(streamId, version)).catch((error: unknown) => logger.warn({ sagaId: streamId, err: error }, `inspector: could not follow saga ${streamId}`)),
             ),
           );
         },
@@ -217,16 +218,16 @@ export async function startSagaInspector(options: SagaInspectorOptions): Promise
  *
  * @example
  * const options = inspectOptionsFrom(args, process.env);
- * const inspector = options && (await inspectSystem(system, options, log));
+ * const inspector = options && (await inspectSystem(system, options, logger));
  */
-export async function inspectSystem(system: Pick<System, 'adapters' | 'registry'>, options: InspectOptions, log?: (message: string) => void): Promise<SagaInspector> {
-  const inspector = await startSagaInspector({ store: system.adapters.store, registry: system.registry, port: options.port, log });
+export async function inspectSystem(system: Pick<System, 'adapters' | 'registry'>, options: InspectOptions, logger?: Logger): Promise<SagaInspector> {
+  const inspector = await startSagaInspector({ store: system.adapters.store, registry: system.registry, port: options.port, logger });
   try {
     for (const topic of new Set(system.registry.all().map((definition) => definition.factsTopic))) await inspector.follow(system.adapters.bus, topic);
   } catch (error) {
     await inspector.stop();
     throw error;
   }
-  log?.(`inspecting live sagas: open ${inspector.url} (WebSocket ${inspector.webSocketUrl})`);
+  logger?.info({ url: inspector.url, webSocketUrl: inspector.webSocketUrl }, `inspecting live sagas: open ${inspector.url} (WebSocket ${inspector.webSocketUrl})`);
   return inspector;
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
 import { isXsagaError, XsagaError } from '../runtime/errors.ts';
+import type { Logger } from '../runtime/logger.ts';
 import { runArchiveCommand } from './commands/archive.ts';
 import { runCheckCommand } from './commands/check.ts';
 import { runExportCommand } from './commands/export.ts';
@@ -9,6 +10,7 @@ import { runSagasCommand } from './commands/sagas.ts';
 import { runVerifyReplayCommand } from './commands/verifyReplay.ts';
 import { loadConfig, ROLES, type Config, type Role } from './config.ts';
 import { createAdapters } from './createAdapters.ts';
+import { createLogger } from './createLogger.ts';
 import { formatDemoResult, runDemo } from './demo.ts';
 import { inspectOptionsFrom, inspectSystem } from './inspect.ts';
 import { describeOperatorKey, ensureOperatorKey } from './operatorKey.ts';
@@ -39,23 +41,33 @@ commands:
 
 environment: see README.md (XSAGA_MODE, PORT, XSAGA_DATA_DIR, XSAGA_PG_URL, XSAGA_KAFKA_BROKERS, ...)`;
 
-const log = (message: string) => console.error(`[xsaga ${new Date().toISOString()}] ${message}`);
+/** The one logger of a process that runs roles: every line names the roles, so that the lines of many processes can be told apart. */
+const loggerFor = (config: Config): Logger => createLogger({ level: config.logLevel, bindings: { roles: config.roles.join(',') || 'none' } });
+
+/** Where this process connects, passwords masked by the logger: the first line of every role. */
+function logStarting(config: Config, logger: Logger): void {
+  const { production } = config;
+  const servers = production
+    ? { pgUrl: production.pgUrl, pgSchema: production.pgSchema, kafkaBrokers: production.kafkaBrokers, topicPrefix: production.topicPrefix, elasticsearchUrl: production.elasticsearchUrl, redisUrl: production.redisUrl }
+    : { dataDir: config.dataDir };
+  logger.info({ mode: config.mode, ...servers, node: process.version }, `xsaga starting: ${config.roles.join(', ') || 'no role'} (${config.mode})`);
+}
 
 /**
  * Starts the roles; in production mode, a server that does not answer yet (a broker restarting, a
  * database in recovery) is waited for, with backoff, instead of leaving a process half started.
  * A configuration error is not worth waiting for.
  */
-async function startOnceServersAnswer(config: Config): Promise<System> {
+async function startOnceServersAnswer(config: Config, logger: Logger): Promise<System> {
   for (let attempt = 1, waitMs = 1000; ; attempt++, waitMs = Math.min(waitMs * 2, 10_000)) {
     let adapters: SystemAdapters | undefined;
     try {
-      adapters = await createAdapters(config, log);
-      return await startSystem({ config, adapters, log });
+      adapters = await createAdapters(config, logger);
+      return await startSystem({ config, adapters, logger });
     } catch (error) {
       await adapters?.close().catch(() => undefined);
       if (config.mode !== 'production' || isXsagaError(error, 'CONFIG')) throw error;
-      log(`could not start (attempt ${attempt}): ${(error as Error).message}; trying again in ${waitMs / 1000} s`);
+      logger.warn({ attempt, waitMs, err: error }, `could not start (attempt ${attempt}); trying again in ${waitMs / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }
@@ -65,25 +77,29 @@ async function run(configured: Config, args: readonly string[] = []): Promise<vo
   // Production mode refuses to start an API without keys (config.ts); the embedded default makes its own.
   const operator = configured.mode === 'embedded' && configured.roles.includes('api') && configured.apiKeys.length === 0 ? await ensureOperatorKey(configured.dataDir) : undefined;
   const config = operator ? { ...configured, apiKeys: [operator.entry] } : configured;
+  const logger = loggerFor(config);
+  logStarting(config, logger);
   // Before any role: the first request or message is already traced.
   const tracing = await startTracing(config.tracing);
-  if (config.tracing.exporter !== 'none') log(`tracing: spans of ${config.tracing.serviceName} go to ${config.tracing.endpoint}`);
-  const system = await startOnceServersAnswer(config);
+  if (config.tracing.exporter !== 'none') logger.info({ endpoint: config.tracing.endpoint }, `tracing: spans of ${config.tracing.serviceName} go to ${config.tracing.endpoint}`);
+  const system = await startOnceServersAnswer(config, logger);
   const where = config.mode === 'production' ? 'production' : `embedded, data in ${config.dataDir}`;
+  // Tests, the chaos run and scripts wait for these lines' messages: `xsaga listening on <url>`, `xsaga ready`.
   if (config.roles.includes('api')) {
     const url = await system.listen();
-    console.log(`xsaga listening on ${url} (${where})`);
+    logger.info({ url }, `xsaga listening on ${url} (${where})`);
+    // Not a log line: the person who started xsaga is told how to use their key (with :memory:, the key itself, as nobody can read it elsewhere).
     if (operator) console.log(describeOperatorKey(operator, url));
   }
   const inspection = inspectOptionsFrom(args, process.env);
-  const inspector = inspection ? await inspectSystem(system, inspection, log) : undefined;
-  if (inspector) console.log(`xsaga inspector on ${inspector.url}`);
-  console.log(`xsaga ready: ${config.roles.join(', ')} (${where})`);
+  const inspector = inspection ? await inspectSystem(system, inspection, logger) : undefined;
+  if (inspector) logger.info({ url: inspector.url }, `xsaga inspector on ${inspector.url}`);
+  logger.info(`xsaga ready: ${config.roles.join(', ')} (${where})`);
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
-    console.log('xsaga stopping');
+    logger.info('xsaga stopping');
     await inspector?.stop();
     await system.stop();
     // After the roles: the spans of their last work are sent too.
@@ -96,8 +112,9 @@ async function run(configured: Config, args: readonly string[] = []): Promise<vo
 
 async function rebuild(config: Config): Promise<void> {
   if (config.mode !== 'production') throw new XsagaError('CONFIG', 'The embedded read model is rebuilt at every start; rebuild-read-model is for production mode');
-  const adapters = await createAdapters({ ...config, roles: [...ROLES] }, log);
-  const system = await startSystem({ config, adapters, log });
+  const logger = loggerFor(config);
+  const adapters = await createAdapters({ ...config, roles: [...ROLES] }, logger);
+  const system = await startSystem({ config, adapters, logger });
   const { readModel } = adapters;
   if (!readModel.rebuild) throw new XsagaError('CONFIG', 'This read model cannot be rebuilt behind an alias');
   let count = 0;

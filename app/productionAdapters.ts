@@ -4,6 +4,7 @@ import { startLeaderElection } from '../adapters/postgres/leaderLock.ts';
 import { createPgClient } from '../adapters/postgres/pgClient.ts';
 import { createRedisIdempotencyGuard } from '../adapters/redis/redisIdempotencyGuard.ts';
 import { createSqlSagaStore } from '../adapters/sql/sqlSagaStore.ts';
+import type { Logger } from '../runtime/logger.ts';
 import type { ProductionConfig, Role } from './config.ts';
 import { closePorts, type SystemAdapters } from './system.ts';
 
@@ -18,9 +19,9 @@ function lockKeyOf(name: string): number {
 /** Production: PostgreSQL, Kafka, Elasticsearch and Redis, each at the address the configuration names. */
 export async function createProductionAdapters(
   config: ProductionConfig & { partitions: number; roles: readonly Role[] },
-  log: (message: string) => void,
+  logger: Logger,
 ): Promise<SystemAdapters> {
-  const sql = await createPgClient({ connectionString: config.pgUrl, schema: config.pgSchema, maxConnections: 10, log });
+  const sql = await createPgClient({ connectionString: config.pgUrl, schema: config.pgSchema, maxConnections: 10, logger });
   const bus = createKafkaMessageBus({ brokers: [...config.kafkaBrokers], clientId: 'xsaga', partitions: config.partitions,
     fetchMaxWaitMs: config.kafkaFetchMaxWaitMs,
     fetchMinBytes: config.kafkaFetchMinBytes,
@@ -28,17 +29,17 @@ export async function createProductionAdapters(
     sessionTimeoutMs: config.kafkaSessionTimeoutMs,
     rebalanceTimeoutMs: config.kafkaRebalanceTimeoutMs,
     heartbeatIntervalMs: config.kafkaHeartbeatIntervalMs,
-    log,
+    logger,
   });
   // Only participants ask the guard, and it connects on first use: the other roles never connect to Redis.
-  const guard = createRedisIdempotencyGuard({ url: config.redisUrl, keyPrefix: `xsaga:${config.pgSchema}:`, log });
+  const guard = createRedisIdempotencyGuard({ url: config.redisUrl, keyPrefix: `xsaga:${config.pgSchema}:`, logger });
   let store: Awaited<ReturnType<typeof createSqlSagaStore>>;
   let readModel: Awaited<ReturnType<typeof createElasticsearchOrderReadModel>>;
   try {
     store = await createSqlSagaStore(sql);
     // Only the projector writes the read model: every other role starts while Elasticsearch is away.
     const connect = config.roles.includes('projector') ? 'at-start' : 'on-demand';
-    readModel = await createElasticsearchOrderReadModel({ node: config.elasticsearchUrl, alias: config.ordersAlias, connect, log });
+    readModel = await createElasticsearchOrderReadModel({ node: config.elasticsearchUrl, alias: config.ordersAlias, connect, logger });
   } catch (error) {
     // A server that did not answer: what was opened is closed, so that the caller can try again.
     await Promise.allSettled([bus.close(), guard.close(), sql.close()]);
@@ -55,10 +56,10 @@ export async function createProductionAdapters(
     async runSingleton(name, start) {
       const lead = () => {
         // Operators (and the chaos run) tell the leader from its standbys by this line.
-        log(`leading ${name}`);
+        logger.info({ singleton: name }, `leading ${name}`);
         return start();
       };
-      const leadership = startLeaderElection({ connectionString, lockKey: lockKeyOf(`${config.pgSchema}:${name}`), lead, log });
+      const leadership = startLeaderElection({ connectionString, lockKey: lockKeyOf(`${config.pgSchema}:${name}`), lead, logger });
       return () => leadership.stop();
     },
     close: () => closePorts({ bus, readModel, guard, sql }),

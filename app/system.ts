@@ -18,6 +18,7 @@ import { migrateParticipants } from '../participants/schema.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
 import type { DeadLetterSink } from '../runtime/deadLetter.ts';
 import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
+import type { Logger } from '../runtime/logger.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
 import { createOperatorActions, type OperatorActions } from '../runtime/operatorActions.ts';
 import { createOutboxRelay, type OutboxRelay } from '../runtime/outboxRelay.ts';
@@ -81,7 +82,8 @@ export type SystemOptions = Readonly<{
   config: Config;
   adapters: SystemAdapters;
   clock?: Clock;
-  log?: (message: string) => void;
+  /** Where every role of this process logs; `app/createLogger.ts` makes the production one. */
+  logger: Logger;
   random?: () => number;
 }>;
 
@@ -94,7 +96,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const { config, adapters } = options;
   const has = (role: Role) => config.roles.includes(role);
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? ((message: string) => console.error(message));
+  const { logger } = options;
   const topics = topicsFor(config.production?.topicPrefix);
   const groups = consumerGroupsFor(config.production?.topicPrefix);
   const catalog = sagaCatalog(topics);
@@ -104,7 +106,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   if (has('participants')) await migrateParticipants(adapters.sql);
   await adapters.bus.ensureTopics(allTopics(topics));
 
-  const relay = createOutboxRelay({ store: adapters.store, bus: adapters.bus, log });
+  const relay = createOutboxRelay({ store: adapters.store, bus: adapters.bus, logger });
   const runtime = createSagaRuntime({
     store: adapters.store,
     registry,
@@ -115,18 +117,24 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     deadLetterTopic: topics.deadLetters,
     poisonAttempts: config.poisonAttempts,
     clock,
-    log,
+    logger,
   });
   // Participants and the projector commit nothing to the event store but their dead letters.
   const deadLetters: DeadLetterSink = {
     topic: topics.deadLetters,
     async record(letters) {
       relay.dispatch(await adapters.store.deadLetter(letters));
-      for (const letter of letters) log(`dead-lettered ${letter.messageKey} of ${letter.streamId || '?'} in ${letter.consumer} (${letter.reason}): ${letter.error}`);
+      // Their consumers know the saga's id, not its machine or version.
+      for (const letter of letters) {
+        logger.warn(
+          { sagaId: letter.streamId || undefined, consumer: letter.consumer, messageId: letter.messageKey, reason: letter.reason, attempts: letter.attempts, error: letter.error },
+          'dead-lettered a message',
+        );
+      }
     },
   };
-  const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: () => relay.wake(), log });
-  const retention = createRetentionJob({ store: adapters.store, policy: config.retention.policy, clock, intervalMs: config.retention.intervalMs, log });
+  const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: () => relay.wake(), logger });
+  const retention = createRetentionJob({ store: adapters.store, policy: config.retention.policy, clock, intervalMs: config.retention.intervalMs, logger });
   const stops: (() => Promise<void>)[] = [];
 
   try {
@@ -155,7 +163,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       }
     }
     if (has('projector')) {
-      const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel, group: groups.projector, deadLetters, log });
+      const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel, group: groups.projector, deadLetters, logger });
       stops.push(() => projector.stop());
     }
     if (has('relay')) {
@@ -198,7 +206,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   // Where each consumer reads what it may have dead-lettered: a replay goes back there.
   const replayTopicOf = (consumer: string): string | undefined =>
     consumer === SAGA_WORKER ? topics.sagaInbox : consumer === PROJECTOR ? topics.orderEvents : catalog.participants.find((spec) => spec.name === consumer)?.commandTopic;
-  const operatorActions = createOperatorActions({ runtime, store: adapters.store, clock, newId: randomUUID });
+  const operatorActions = createOperatorActions({ runtime, store: adapters.store, clock, newId: randomUUID, logger });
 
   function httpApi(): Express {
     const readModels = { [definition.machine.id]: reads };
@@ -214,7 +222,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
         deadLetterAdminRouter({ store: adapters.store, topicOf: replayTopicOf, publish: (envelopes) => adapters.bus.publish(envelopes) }),
       ),
       adminRoutes: [...sagaAdminRoutes(Object.keys(readModels)), ...deadLetterAdminRoutes],
-      log,
+      logger,
       readiness: {
         eventStore: async () => void (await adapters.sql.query('select 1')),
         readModel: () => reads.ping(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isoNow, systemClock } from '../runtime/clock.ts';
 import { deadLetterOf, type DeadLetter, type DeadLetterReason, type DeadLetterSink } from '../runtime/deadLetter.ts';
 import { isXsagaError, XsagaError } from '../runtime/errors.ts';
+import { silentLogger, type Logger } from '../runtime/logger.ts';
 import { envelopeProblem, type Message } from '../runtime/message.ts';
 import { endSpans, startMessageSpan } from '../runtime/messageSpan.ts';
 import { wakeableSleep } from '../runtime/sleep.ts';
@@ -68,10 +69,10 @@ export async function startProjector(options: {
   deadLetters?: DeadLetterSink;
   /** The wait doubles with each batch the read model fails in a row, and starts over once one is written. */
   outageBackoff?: OutageBackoff;
-  log?: (message: string) => void;
+  logger?: Logger;
 }): Promise<Subscription> {
   const backoff = options.outageBackoff ?? DEFAULT_OUTAGE_BACKOFF;
-  const log = options.log ?? (() => undefined);
+  const logger = options.logger ?? silentLogger;
   let stopping = false;
   let waiting: ReturnType<typeof wakeableSleep> | undefined;
   let failuresInARow = 0;
@@ -84,7 +85,9 @@ export async function startProjector(options: {
   async function waitOutOutage(error: unknown): Promise<never> {
     failuresInARow += 1;
     const waitMs = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (failuresInARow - 1));
-    if (failuresInARow === 1 || waitMs === backoff.maxMs) log(`projector: the read model failed ${failuresInARow} batch(es) in a row, retrying in ${waitMs} ms: ${(error as Error).message}`);
+    if (failuresInARow === 1 || waitMs === backoff.maxMs) {
+      logger.warn({ failuresInARow, waitMs, err: error }, `projector: the read model failed ${failuresInARow} batch(es) in a row, retrying in ${waitMs} ms`);
+    }
     if (!stopping) {
       waiting = wakeableSleep(waitMs);
       await waiting.done;

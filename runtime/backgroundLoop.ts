@@ -1,3 +1,4 @@
+import { silentLogger, type Logger } from './logger.ts';
 import { wakeableSleep } from './sleep.ts';
 
 export type BackgroundLoop = Readonly<{
@@ -13,7 +14,7 @@ export type BackgroundLoop = Readonly<{
 export function startBackgroundLoop(
   name: string,
   round: () => Promise<{ more: boolean; idleMs?: number }>,
-  options: { idleMs: number; log?: (message: string) => void },
+  options: { idleMs: number; logger?: Logger },
 ): BackgroundLoop {
   let running = true;
   let pendingWake = false;
@@ -29,7 +30,7 @@ export function startBackgroundLoop(
         if (result.more) continue;
         idleMs = Math.min(result.idleMs ?? idleMs, options.idleMs);
       } catch (error) {
-        options.log?.(`${name} failed, retrying: ${(error as Error).message}`);
+        (options.logger ?? silentLogger).warn({ loop: name, err: error }, `${name} failed, retrying`);
       }
       if (!running || pendingWake) continue;
       sleeper = wakeableSleep(Math.max(idleMs, 0));

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from './clock.ts';
 import type { IdempotencyGuard } from './idempotencyGuard.ts';
+import { silentLogger, type Logger } from './logger.ts';
 
 /**
  * The fast guard as an accelerator: when its store fails, the guard costs speed, never
@@ -10,15 +11,15 @@ import type { IdempotencyGuard } from './idempotencyGuard.ts';
  * its command timeout. The first call after that asks it again.
  *
  * @example
- * const guard = degradingIdempotencyGuard(createRedisGuard(url), { retryAfterMs: 2000, log });
+ * const guard = degradingIdempotencyGuard(createRedisGuard(url), { retryAfterMs: 2000, logger });
  */
 export function degradingIdempotencyGuard(
   guard: IdempotencyGuard,
-  options: { retryAfterMs?: number; clock?: Clock; log?: (message: string) => void } = {},
+  options: { retryAfterMs?: number; clock?: Clock; logger?: Logger } = {},
 ): IdempotencyGuard {
   const retryAfterMs = options.retryAfterMs ?? 2000;
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? (() => undefined);
+  const logger = options.logger ?? silentLogger;
   let askAgainAt = 0;
   let away = false;
 
@@ -26,12 +27,12 @@ export function degradingIdempotencyGuard(
     if (clock.now() < askAgainAt) return unknown;
     try {
       const answer = await call();
-      if (away) log('idempotency guard: its store answers again');
+      if (away) logger.info('idempotency guard: its store answers again');
       away = false;
       return answer;
     } catch (error) {
       askAgainAt = clock.now() + retryAfterMs;
-      if (!away) log(`idempotency guard: its store failed (${(error as Error).message}); the participants' own tables answer until it is back`);
+      if (!away) logger.warn({ err: error }, "idempotency guard: its store failed; the participants' own tables answer until it is back");
       away = true;
       return unknown;
     }

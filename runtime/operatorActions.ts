@@ -1,7 +1,9 @@
 import type { Clock } from './clock.ts';
 import { isoNow } from './clock.ts';
+import { silentLogger, type Logger } from './logger.ts';
 import { createMessage } from './message.ts';
 import type { OperatorAction } from './sagaDefinition.ts';
+import { sagaLogFields } from './sagaLogFields.ts';
 import type { SagaRuntime } from './sagaRuntime.ts';
 import type { SagaStore } from './sagaStore.ts';
 import { stateName } from './stateName.ts';
@@ -33,8 +35,9 @@ export type OperatorActions = Readonly<{
  * the expected-version check guards it and replay sees it. A saga whose state does not accept the
  * event, or that moved on while the action was under way, is refused and nothing is written.
  */
-export function createOperatorActions(deps: { runtime: SagaRuntime; store: SagaStore; clock: Clock; newId: () => string }): OperatorActions {
+export function createOperatorActions(deps: { runtime: SagaRuntime; store: SagaStore; clock: Clock; newId: () => string; logger?: Logger }): OperatorActions {
   const { runtime, store } = deps;
+  const logger = deps.logger ?? silentLogger;
 
   /** The saga as stored now, and the event the action sends it if its state accepts it; a refusal otherwise. */
   async function check(streamId: string, action: OperatorAction, expectedVersion?: number): Promise<OperatorOutcome | { eventType: string; version: number }> {
@@ -70,7 +73,7 @@ export function createOperatorActions(deps: { runtime: SagaRuntime; store: SagaS
       );
       await runtime.handle([message]);
       // A saga that moved between the check and the commit takes the event as not accepted: applied, not appended.
-      const appended = (await store.readStream(request.streamId, checked.version + 1)).some((e) => e.message.metadata.messageId === message.metadata.messageId);
+      const appended = (await store.readStream(request.streamId, checked.version + 1)).find((e) => e.message.metadata.messageId === message.metadata.messageId);
       const after = (await runtime.loadStored(request.streamId))!;
       if (!appended) {
         return {
@@ -82,6 +85,8 @@ export function createOperatorActions(deps: { runtime: SagaRuntime; store: SagaS
           state: stateName(after.snapshot.value),
         };
       }
+      // A human changed a saga's course: rare, and what an operator reads the log for. The version is the action's event's.
+      logger.info({ ...sagaLogFields({ ...after, version: appended.version }), action: request.action, operator: request.operator, reason: request.reason }, 'operator action applied');
       return { kind: 'applied', streamId: request.streamId, version: after.version, state: stateName(after.snapshot.value), messageId: message.metadata.messageId };
     },
   };

@@ -1,4 +1,5 @@
 import { startBackgroundLoop, type BackgroundLoop } from './backgroundLoop.ts';
+import { silentLogger, type Logger } from './logger.ts';
 import type { MessageBus } from './messageBus.ts';
 import type { OutboxRecord, SagaStore } from './sagaStore.ts';
 
@@ -29,11 +30,11 @@ export function createOutboxRelay(options: {
   batchSize?: number;
   idleMs?: number;
   sweepAfterMs?: number;
-  log?: (message: string) => void;
+  logger?: Logger;
 }): OutboxRelay {
   const batchSize = options.batchSize ?? 2000;
   const sweepAfterMs = options.sweepAfterMs ?? 5000;
-  const log = options.log ?? (() => undefined);
+  const logger = options.logger ?? silentLogger;
   let sweeping: Promise<number> | undefined;
   let sweepAll = true;
 
@@ -63,7 +64,7 @@ export function createOutboxRelay(options: {
       while (queued.length > 0) {
         const records = queued.splice(0, batchSize);
         // Left unmarked on failure: the sweep publishes them once they are old enough.
-        await publish(records).catch((error: unknown) => log(`outbox relay: publishing ${records.length} row(s) failed, the sweep retries: ${(error as Error).message}`));
+        await publish(records).catch((error: unknown) => logger.warn({ rows: records.length, err: error }, 'outbox relay: publishing failed, the sweep retries'));
       }
     } finally {
       dispatching = undefined;
@@ -88,7 +89,7 @@ export function createOutboxRelay(options: {
           sweepAll = false;
           return { more: (await sweepOnce(all)) === batchSize };
         },
-        { idleMs: options.idleMs ?? 250, log: options.log },
+        { idleMs: options.idleMs ?? 250, logger },
       );
       loop = started;
       return {

@@ -1,5 +1,6 @@
-import { errorText, type DeadLetter, type DeadLetterReason } from './deadLetter.ts';
+import type { DeadLetter, DeadLetterReason } from './deadLetter.ts';
 import { isRejectedData } from './failures.ts';
+import type { Logger } from './logger.ts';
 import { LruCache } from './lruCache.ts';
 import type { Message } from './message.ts';
 
@@ -18,7 +19,7 @@ export type PoisonIsolationOptions = Readonly<{
   attempts: number;
   /** The wait before the n-th retry of held messages is n times this. */
   retryDelayMs: number;
-  log: (message: string) => void;
+  logger: Logger;
 }>;
 
 /**
@@ -29,7 +30,7 @@ export type PoisonIsolationOptions = Readonly<{
  * Any other failure of the store is not a message's fault and rejects, for the bus to redeliver.
  */
 export function createPoisonIsolation(options: PoisonIsolationOptions): (messages: readonly Message[]) => Promise<void> {
-  const { process, commitLetters, letterOf, log } = options;
+  const { process, commitLetters, letterOf, logger } = options;
   const attempts = Math.max(1, options.attempts);
   /** Failed attempts of held messages by message id; bounded, and forgotten once a message is handled or dead-lettered. */
   const failures = new LruCache<string, number>(10_000);
@@ -75,7 +76,7 @@ export function createPoisonIsolation(options: PoisonIsolationOptions): (message
       }
       if (due.length > 0) await commitLetters(due);
       if (again.length === 0) return;
-      log(`retrying ${again.length} message(s) whose saga could not be loaded (attempt ${round + 1} of ${attempts}): ${errorText(held[0]!.error)}`);
+      logger.warn({ messages: again.length, attempt: round + 1, attempts, machine: held[0]!.machine, err: held[0]!.error }, 'retrying messages whose saga could not be loaded');
       await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs * round));
       held = await handleOnce(again);
       const still = new Set(held.map((h) => h.message));

@@ -1,5 +1,6 @@
 import { startBackgroundLoop, type BackgroundLoop } from './backgroundLoop.ts';
 import { isoNow, type Clock } from './clock.ts';
+import type { Logger } from './logger.ts';
 import type { PrunedRows, RetentionPolicy, SagaStore } from './sagaStore.ts';
 
 export type RetentionJob = Readonly<{
@@ -23,7 +24,7 @@ export function createRetentionJob(options: {
   policy: RetentionPolicy;
   clock: Clock;
   intervalMs: number;
-  log?: (message: string) => void;
+  logger?: Logger;
 }): RetentionJob {
   const totals = { publishedOutbox: 0, appliedMessageIds: 0, idempotencyKeys: 0 };
 
@@ -38,7 +39,7 @@ export function createRetentionJob(options: {
     start: () =>
       startBackgroundLoop('retention', async () => ({ more: hasBacklog(await pruneOnce(), options.policy.batchSize) }), {
         idleMs: options.intervalMs,
-        log: options.log,
+        logger: options.logger,
       }),
     pruneOnce,
     totals: () => ({ ...totals }),

@@ -6,6 +6,7 @@ import { collectEffects, noEffects } from './effects.ts';
 import { isXsagaError, XsagaError } from './errors.ts';
 import { isRejectedData } from './failures.ts';
 import { createGroupCommit } from './groupCommit.ts';
+import { silentLogger, type Logger } from './logger.ts';
 import { LruCache } from './lruCache.ts';
 import { stepperFor } from './machineStepper.ts';
 import { envelopeProblem, type Message } from './message.ts';
@@ -13,9 +14,11 @@ import { UNDECODABLE, type UndecodableData } from './messageBus.ts';
 import { createPoisonIsolation, type Held } from './poisonIsolation.ts';
 import type { MachineRegistry, SagaDefinition } from './sagaDefinition.ts';
 import { foldMessages, machineOf, replayStream, toChange, viewFactOf, type LiveSaga } from './sagaFold.ts';
+import { sagaLogFields } from './sagaLogFields.ts';
 import type { LoadedStream, OutboxRecord, SagaStore, StreamChange } from './sagaStore.ts';
 import { endSpans } from './messageSpan.ts';
 import { startTransitionSpan } from './transitionSpan.ts';
+import { stateName } from './stateName.ts';
 
 export { replayStream, type LiveSaga } from './sagaFold.ts';
 
@@ -38,7 +41,7 @@ export type SagaRuntimeOptions = Readonly<{
   /** The wait before the n-th retry of such a message is n times this. */
   poisonRetryDelayMs?: number;
   clock?: Clock;
-  log?: (message: string) => void;
+  logger?: Logger;
 }>;
 
 export type StartResult = Readonly<{ streamId: string; version: number }>;
@@ -68,19 +71,39 @@ const MAX_CONCURRENCY_RETRIES = 5;
 /** A saga that could not be brought to life; its messages wait for another attempt. */
 type Unloadable = Omit<Held, 'message'>;
 
+/** A saga a commit moved, and the events that moved it. */
+type Moved = Readonly<{ live: LiveSaga; events: readonly Message[] }>;
+
 export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   const { store, registry } = options;
   const cache = new LruCache<string, LiveSaga>(options.cacheSize ?? 10_000);
   const snapshotEvery = options.snapshotEvery ?? 25;
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? (() => undefined);
+  const logger = options.logger ?? silentLogger;
   const deadLetterOptions = { consumer: SAGA_WORKER, topic: options.deadLetterTopic ?? 'xsaga.dead-letters', markApplied: true, now: () => isoNow(clock) };
-  const commitAndHandOver = async (changes: readonly StreamChange[], letters: readonly DeadLetter[] = []) => {
+  /** Commits, then says what was committed: a commit that failed is delivered again, and logged then. */
+  const commitAndHandOver = async (changes: readonly StreamChange[], letters: readonly DeadLetter[] = [], moved: readonly Moved[] = []) => {
     const outbox = await store.commit(changes, letters);
-    for (const letter of letters) log(`dead-lettered ${letter.messageKey} of ${letter.streamId || '?'} (${letter.reason}, ${letter.attempts} attempt(s)): ${letter.error}`);
+    for (const { live, events } of moved) logMoved(live, events);
+    for (const letter of letters) logDeadLetter(letter, moved.find((m) => m.live.streamId === letter.streamId)?.live.version);
     if (outbox.length > 0) options.onCommitted?.(outbox);
   };
   const commitStart = createGroupCommit<StreamChange>((changes) => commitAndHandOver(changes));
+
+  /** Every saga's routine, its end included, is debug: at info, a busy system would log in proportion to its traffic. */
+  function logMoved(live: LiveSaga, events: readonly Message[]): void {
+    const fields = { ...sagaLogFields(live), state: stateName(live.snapshot.value), events: events.map((event) => event.type) };
+    logger.debug(fields, live.snapshot.status === 'done' ? 'saga ended' : 'saga moved');
+  }
+
+  /** A dead letter is the one line about a saga that needs a human, so it names the saga like every other. */
+  function logDeadLetter(letter: DeadLetter, version: number | undefined): void {
+    const known = version ?? (letter.streamId ? cache.get(letter.streamId)?.version : undefined);
+    logger.warn(
+      { sagaId: letter.streamId || undefined, machine: letter.machine, version: known, consumer: SAGA_WORKER, messageId: letter.messageKey, reason: letter.reason, attempts: letter.attempts, error: letter.error },
+      'dead-lettered a message',
+    );
+  }
 
   const letterOf = (message: unknown, reason: DeadLetterReason, error: unknown, tries: number, machine?: string, headers?: Record<string, string>) =>
     deadLetterOf({ message, reason, error, attempts: tries, machine, headers }, deadLetterOptions);
@@ -165,6 +188,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       const change = toChange(undefined, live, { events: [startMessage], effects, applied: [startMessage.metadata.messageId] }, snapshotEvery);
       await commitStart({ ...change, idempotencyKey: startOptions.idempotencyKey });
       cache.set(streamId, live);
+      logger.debug({ ...sagaLogFields(live), state: stateName(snapshot.value) }, 'saga started');
     } catch (error) {
       endSpans([transition.span], error);
       throw error;
@@ -204,7 +228,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
 
     const hydrated = await hydrateMany([...byStream.keys()]);
     const changes: StreamChange[] = [];
-    const updated: LiveSaga[] = [];
+    const moved: Moved[] = [];
     const held: Held[] = [];
     const spans: Span[] = [];
     for (const [streamId, list] of byStream) {
@@ -225,17 +249,17 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       const change = toChange(before, live, folded, snapshotEvery);
       if (change.snapshot) live = { ...live, eventsSinceSnapshot: 0 };
       changes.push(change);
-      updated.push(live);
+      moved.push({ live, events: folded.events });
     }
     try {
-      await commitAndHandOver(changes, deadLetters);
+      await commitAndHandOver(changes, deadLetters, moved);
     } catch (error) {
       // A batch that did not commit is tried again (split, or after a concurrency retry): these transitions did not happen.
       endSpans(spans, error);
       throw error;
     }
     endSpans(spans);
-    for (const live of updated) cache.set(live.streamId, live);
+    for (const { live } of moved) cache.set(live.streamId, live);
     return held;
   }
 
@@ -261,7 +285,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
     },
     attempts: options.poisonAttempts ?? 3,
     retryDelayMs: options.poisonRetryDelayMs ?? 100,
-    log,
+    logger,
   });
 
   return {

@@ -1,5 +1,6 @@
 import { startBackgroundLoop, type BackgroundLoop } from './backgroundLoop.ts';
 import { isoNow, type Clock } from './clock.ts';
+import type { Logger } from './logger.ts';
 import { timerFiredEnvelope } from './machineEvent.ts';
 import type { SagaStore } from './sagaStore.ts';
 
@@ -22,7 +23,7 @@ export function createTimerScheduler(options: {
   onFired?: () => void;
   batchSize?: number;
   idleMs?: number;
-  log?: (message: string) => void;
+  logger?: Logger;
 }): TimerScheduler {
   const batchSize = options.batchSize ?? 1000;
   const idleMs = options.idleMs ?? 500;
@@ -45,7 +46,7 @@ export function createTimerScheduler(options: {
           const next = await options.store.nextTimerDue();
           return { more: false, idleMs: next ? Date.parse(next) - options.clock.now() : idleMs };
         },
-        { idleMs, log: options.log },
+        { idleMs, logger: options.logger },
       ),
     fireDue,
   };

@@ -2,6 +2,7 @@ import { Client, errors, type estypes } from '@elastic/elasticsearch';
 import { readModelUnavailable, type OrderQuery, type OrderReadModel, type OrderSearchResult, type StateStats, type VersionedView } from '../../orders/orderReadModel.ts';
 import type { OrderStatus } from '../../orders/orderView.ts';
 import { XsagaError } from '../../runtime/errors.ts';
+import { silentLogger, type Logger } from '../../runtime/logger.ts';
 import { fromOrderDocument, orderIndexMappings, orderIndexSettings, toOrderDocument, type OrderDocument } from './orderIndexMapping.ts';
 
 /** The production read model, plus what only an index behind an alias can do. */
@@ -22,7 +23,7 @@ export type ElasticsearchOrderReadModelOptions = Readonly<{
   alias: string;
   /** A shared client; when absent the read model creates one and closes it on `close()`. */
   client?: Client;
-  log?: (message: string) => void;
+  logger?: Logger;
   /**
    * `at-start` (default) waits for the cluster and creates the index behind the alias, as the
    * projector must before it writes; `on-demand` does neither, for a process that only reads (it
@@ -58,12 +59,12 @@ export async function createElasticsearchOrderReadModel(options: ElasticsearchOr
   const closeClient = async () => {
     if (!options.client) await client.close();
   };
-  const log = options.log ?? (() => undefined);
+  const logger = options.logger ?? silentLogger;
   const { alias } = options;
   try {
     if (options.connect !== 'on-demand') {
       await waitForCluster(client, options.startupTimeoutMs ?? 30_000);
-      await ensureAlias(client, alias, log);
+      await ensureAlias(client, alias, logger);
     }
   } catch (error) {
     await closeClient();
@@ -79,7 +80,7 @@ export async function createElasticsearchOrderReadModel(options: ElasticsearchOr
       const index = `${alias}-${new Date().toISOString().replace(/[-:.]/g, '').toLowerCase()}-${Math.floor(Math.random() * 1e6).toString(36)}`;
       // No refresh while filling: nobody reads this index before the swap, and refreshes slow bulk writes.
       await client.indices.create({ index, mappings: orderIndexMappings, settings: { ...orderIndexSettings, refresh_interval: '-1' } });
-      log(`rebuild of ${alias}: filling ${index}`);
+      logger.info({ alias, index }, `rebuild of ${alias}: filling ${index}`);
       mirrors.add(index);
       let previous: string[];
       try {
@@ -105,7 +106,7 @@ export async function createElasticsearchOrderReadModel(options: ElasticsearchOr
       }
       mirrors.delete(index);
       if (previous.length > 0) await client.indices.delete({ index: previous }, { ignore: [404] });
-      log(`rebuild of ${alias}: now ${index}, deleted ${previous.join(', ') || 'nothing'}`);
+      logger.info({ alias, index, deleted: previous }, `rebuild of ${alias}: now ${index}, deleted ${previous.join(', ') || 'nothing'}`);
       return { index, previous };
     },
     async close() {
@@ -280,17 +281,17 @@ function isTransient(error: unknown): boolean {
   return error instanceof errors.ResponseError && ((error.statusCode ?? 0) >= 500 || error.statusCode === 429);
 }
 
-async function ensureAlias(client: Client, alias: string, log: (message: string) => void): Promise<void> {
+async function ensureAlias(client: Client, alias: string, logger: Logger): Promise<void> {
   if (await client.indices.existsAlias({ name: alias })) return;
   // A fixed first name: two processes starting at once race for the same index, and exactly one wins.
   const index = `${alias}-initial`;
   try {
     // Index and alias in one request: no one ever sees the index without its alias.
     await client.indices.create({ index, mappings: orderIndexMappings, settings: orderIndexSettings, aliases: { [alias]: { is_write_index: true } } });
-    log(`created index ${index} behind alias ${alias}`);
+    logger.info({ alias, index }, `created index ${index} behind alias ${alias}`);
   } catch (error) {
     if (await client.indices.existsAlias({ name: alias })) {
-      log(`alias ${alias} was created concurrently`);
+      logger.info({ alias }, `alias ${alias} was created concurrently`);
       return;
     }
     throw error;

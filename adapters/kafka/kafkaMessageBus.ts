@@ -1,4 +1,5 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import { silentLogger, type Logger } from '../../runtime/logger.ts';
 import type { Envelope, Message } from '../../runtime/message.ts';
 import type { MessageBus, PartitionBatch, SubscribeOptions, Subscription } from '../../runtime/messageBus.ts';
 import { coalesceCalls } from './coalesceCalls.ts';
@@ -7,6 +8,7 @@ import { wellFormedTraceContext } from '../../runtime/traceContext.ts';
 import { decodeRecord } from './recordDecoding.ts';
 import { createOffsetCommitter } from './offsetCommitter.ts';
 import { applyKafkajsIdleLoopFix } from './kafkajsIdleLoopFix.ts';
+import { kafkajsLogCreator } from './kafkajsLogCreator.ts';
 import { hasLostProducerState } from './lostProducerState.ts';
 
 export type KafkaMessageBusOptions = Readonly<{
@@ -15,8 +17,8 @@ export type KafkaMessageBusOptions = Readonly<{
   /** Partitions of the topics `ensureTopics` creates. */
   partitions?: number;
   replicationFactor?: number;
-  /** Receives kafkajs warnings and errors, handler failures, and the partitions each group join assigns. */
-  log?: (message: string) => void;
+  /** Receives kafkajs's warnings and errors (rebalances as info), handler failures, and the partitions each group join assigns. */
+  logger?: Logger;
   /** Partitions whose batches may be handled at the same time by one subscription. */
   partitionsConsumedConcurrently?: number;
   /**
@@ -49,24 +51,19 @@ const key = ({ topic, partition }: TopicPartition) => `${topic}|${partition}`;
  * The production MessageBus: Kafka through kafkajs, with at-least-once delivery per consumer group.
  *
  * @example
- * const bus = createKafkaMessageBus({ brokers: ['127.0.0.1:9092'], log: console.warn });
+ * const bus = createKafkaMessageBus({ brokers: ['127.0.0.1:9092'], logger });
  * await bus.ensureTopics(['saga.inbox']);
  */
 export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageBus {
   applyKafkajsIdleLoopFix();
-  const log = options.log ?? (() => undefined);
+  const logger = options.logger ?? silentLogger;
   const retryDelayMs = options.retryDelayMs ?? 250;
   const kafka = new Kafka({
     clientId: options.clientId ?? 'xsaga',
     brokers: options.brokers,
+    // kafkajs's INFO is a line per pause and resume of a partition; KAFKAJS_LOG_LEVEL=INFO|DEBUG shows more.
     logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ namespace, label, log: entry }) => {
-        const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry;
-        const detail = Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : '';
-        log(`kafkajs ${label} [${namespace}] ${message}${detail}`);
-      },
+    logCreator: kafkajsLogCreator(logger),
   });
   const subscriptions = new Set<Subscription>();
   let producer: Promise<Producer> | undefined;
@@ -124,7 +121,7 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
       await sendOnce(batch);
     } catch (error) {
       if (!hasLostProducerState(error)) throw error;
-      log(`kafka bus: the broker lost this producer's state (${(error as Error).message}); sending again with a new producer`);
+      logger.warn({ err: error }, "kafka bus: the broker lost this producer's state; sending again with a new producer");
       // Resent once, whole: partitions the broker had appended then hold those records twice, which every consumer
       // drops by message id (the worker's applied ids, participants' keys, the projector's versions).
       await sendOnce(batch);
@@ -138,7 +135,7 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
 
   function decode(record: KafkaMessage, topic: string, partition: number): Message {
     const { message, problem } = decodeRecord(record, topic, partition);
-    if (problem) log(`kafka bus: ${topic}[${partition}]@${record.offset} holds no message (${problem}); handed over for dead-lettering`);
+    if (problem) logger.warn({ topic, partition, offset: record.offset, problem }, `kafka bus: ${topic}[${partition}]@${record.offset} holds no message; handed over for dead-lettering`);
     return message;
   }
 
@@ -162,7 +159,7 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
     let assigned: TopicPartition[] = [];
     let stopping = false;
 
-    const committer = createOffsetCommitter(options.offsetCommitIntervalMs ?? 1000, log);
+    const committer = createOffsetCommitter(options.offsetCommitIntervalMs ?? 1000, logger);
     const revoke = (lost: TopicPartition[]) => {
       committer.forget(lost);
       if (lost.length > 0 && onRevoked) onRevoked(lost);
@@ -173,7 +170,9 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
       assigned = [];
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      log(`kafka bus: consumer ${group} crashed (restart: ${payload.restart}): ${payload.error.message}`);
+      // kafkajs restarts a consumer after a retriable failure (a broker away): a fault ridden out. One it does not restart handles nothing more.
+      if (payload.restart) logger.warn({ group, restart: true, err: payload.error }, `kafka bus: consumer ${group} crashed; kafkajs starts it again`);
+      else logger.error({ group, restart: false, err: payload.error }, `kafka bus: consumer ${group} crashed and stays stopped`);
       revoke(assigned);
       assigned = [];
     });
@@ -184,8 +183,9 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
       revoke(assigned.filter((tp) => !kept.has(key(tp))));
       assigned = now;
       // Which process holds which partitions is otherwise invisible: every member of a group has the same client id.
-      const held = Object.entries(payload.memberAssignment).map(([topic, partitions]) => `${topic}[${[...partitions].sort((a, b) => a - b).join(',')}]`);
-      log(`kafka bus: ${group} member ${payload.memberId} holds ${held.join(' ') || 'nothing'}`);
+      const holds = Object.fromEntries(Object.entries(payload.memberAssignment).map(([topic, partitions]) => [topic, [...partitions].sort((a, b) => a - b)]));
+      const held = Object.entries(holds).map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`);
+      logger.info({ group, memberId: payload.memberId, holds }, `kafka bus: ${group} member ${payload.memberId} holds ${held.join(' ') || 'nothing'}`);
     });
 
     // The partition batches of one fetch reach the handler as one batch.
@@ -205,7 +205,7 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
         try {
           if (messages.length > 0) await handleMerged({ topic, partition, messages });
         } catch (error) {
-          log(`kafka bus: ${group} failed on ${topic}[${partition}]@${records[0]!.offset}, redelivering: ${(error as Error).message}`);
+          logger.warn({ group, topic, partition, offset: records[0]!.offset, err: error }, `kafka bus: ${group} failed on ${topic}[${partition}]@${records[0]!.offset}, redelivering`);
           // Leaving the offset unresolved makes the next fetch start at the failed chunk; pausing (rather than
           // sleeping here) keeps the other partitions of this fetch flowing during the delay.
           const resume = pause();
@@ -264,7 +264,7 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
           // and before the leave; kafkajs's disconnect has no hook in between.
           while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
           committer.stop();
-          await committer.flush().catch((error: unknown) => log(`kafka bus: ${group} could not commit its last offsets: ${(error as Error).message}`));
+          await committer.flush().catch((error: unknown) => logger.warn({ group, err: error }, `kafka bus: ${group} could not commit its last offsets`));
           revoke(assigned);
           assigned = [];
           await consumer.disconnect();

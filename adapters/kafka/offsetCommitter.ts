@@ -1,4 +1,5 @@
 import type { EachBatchPayload } from 'kafkajs';
+import type { Logger } from '../../runtime/logger.ts';
 
 type Commit = EachBatchPayload['commitOffsetsIfNecessary'];
 type Position = Readonly<{ topic: string; partition: number; offset: string }>;
@@ -19,7 +20,7 @@ export type OffsetCommitter = Readonly<{
  * per batch was most of the broker's work. Lazy commits only widen what a crash redelivers, and
  * every consumer of this runtime drops what it already applied.
  */
-export function createOffsetCommitter(intervalMs: number, log: (message: string) => void): OffsetCommitter {
+export function createOffsetCommitter(intervalMs: number, logger: Logger): OffsetCommitter {
   let pending = new Map<string, Position>();
   let commit: Commit | undefined;
   let lastCommit = 0;
@@ -49,7 +50,7 @@ export function createOffsetCommitter(intervalMs: number, log: (message: string)
   }
 
   const flushInBackground = () =>
-    void flush().catch((error: unknown) => log(`kafka bus: offset commit failed, retried with the next one: ${(error as Error).message}`));
+    void flush().catch((error: unknown) => logger.warn({ err: error }, 'kafka bus: offset commit failed, retried with the next one'));
 
   return {
     handled(position, commitWith) {

@@ -1,3 +1,4 @@
+import { silentLogger, type Logger } from '../../runtime/logger.ts';
 import type { Envelope, Message } from '../../runtime/message.ts';
 import { partitionOf, type MessageBus, type SubscribeOptions, type Subscription } from '../../runtime/messageBus.ts';
 
@@ -13,7 +14,7 @@ export type MemoryMessageBusOptions = Readonly<{
    * many sagas; per-key order is kept.
    */
   mergePartitions?: boolean;
-  log?: (message: string) => void;
+  logger?: Logger;
 }>;
 
 /**
@@ -25,7 +26,7 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): M
   const partitionCount = options.partitions ?? 8;
   const retryDelayMs = options.retryDelayMs ?? 50;
   const mergePartitions = options.mergePartitions ?? false;
-  const log = options.log ?? (() => undefined);
+  const logger = options.logger ?? silentLogger;
   const topics = new Map<string, Topic>();
   const loops = new Set<Promise<void>>();
   let closed = false;
@@ -96,7 +97,7 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): M
           trim(topic, index);
         }
       } catch (error) {
-        log(`consumer ${subscription.group} failed on ${topicName}[${partition}], redelivering: ${(error as Error).message}`);
+        logger.warn({ group: subscription.group, topic: topicName, partition, err: error }, `consumer ${subscription.group} failed on ${topicName}[${partition}], redelivering`);
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
       }
     }

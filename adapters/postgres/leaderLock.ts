@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { silentLogger, type Logger } from '../../runtime/logger.ts';
 
 export type Leadership = Readonly<{ stop(): Promise<void> }>;
 
@@ -16,11 +17,11 @@ export function startLeaderElection(options: {
   lead: () => Promise<() => Promise<void>>;
   retryMs?: number;
   checkTimeoutMs?: number;
-  log?: (message: string) => void;
+  logger?: Logger;
 }): Leadership {
   const retryMs = options.retryMs ?? 1000;
   const checkTimeoutMs = options.checkTimeoutMs ?? 5000;
-  const log = options.log ?? (() => undefined);
+  const logger = (options.logger ?? silentLogger).child({ lockKey: options.lockKey });
   let running = true;
   let client: pg.Client | undefined;
   let stopLeading: (() => Promise<void>) | undefined;
@@ -50,18 +51,18 @@ export function startLeaderElection(options: {
           await pause(connectionLost);
         }
         if (running && !ended) {
-          if (failures > 0) log(`leadership ${options.lockKey}: PostgreSQL answers again`);
+          if (failures > 0) logger.info(`leadership ${options.lockKey}: PostgreSQL answers again`);
           failures = 0;
           stopLeading = await options.lead();
           while (running && !ended) {
             await pause(connectionLost);
             if (running && !ended) await session.query('select 1');
           }
-          if (running) log(`leadership ${options.lockKey} lost with its connection; standing down`);
+          if (running) logger.warn(`leadership ${options.lockKey} lost with its connection; standing down`);
         }
       } catch (error) {
         // Told once per outage: a server that is away fails every attempt until it is back.
-        if (failures++ === 0) log(`leadership ${options.lockKey}: ${(error as Error).message}; standing down and trying again every ${retryMs} ms`);
+        if (failures++ === 0) logger.warn({ err: error, retryMs }, `leadership ${options.lockKey}: PostgreSQL failed; standing down and trying again every ${retryMs} ms`);
       } finally {
         const stop = stopLeading;
         stopLeading = undefined;

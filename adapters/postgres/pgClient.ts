@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import type { Logger } from '../../runtime/logger.ts';
 import type { SqlClient, SqlQueryable } from '../../runtime/sqlClient.ts';
 import { isXsagaError } from '../../runtime/errors.ts';
 import { asUnavailable, isConnectionFailure } from './connectionFailure.ts';
@@ -10,7 +11,7 @@ export type PgClientOptions = Readonly<{
   schema?: string;
   maxConnections?: number;
   /** Where the loss of an idle connection is told; a restart of the server ends every one of them. */
-  log?: (message: string) => void;
+  logger?: Logger;
 }>;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -84,7 +85,7 @@ export async function createPgClient(options: PgClientOptions): Promise<SqlClien
     keepAlive: true,
   });
   // An idle client's connection ended (a restart, an administrator): the pool has dropped it already.
-  pool.on('error', (error) => options.log?.(`PostgreSQL: an idle connection was lost (${error.message}); the pool reconnects on demand`));
+  pool.on('error', (error) => options.logger?.warn({ err: error }, 'PostgreSQL: an idle connection was lost; the pool reconnects on demand'));
   if (schema !== 'public') {
     // Processes starting together would race on `create schema`; the advisory lock serialises them.
     await withClient(pool, async (client) => {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { degradingIdempotencyGuard } from '../../runtime/degradingIdempotencyGuard.ts';
 import type { IdempotencyGuard } from '../../runtime/idempotencyGuard.ts';
+import type { Logger } from '../../runtime/logger.ts';
 
 export type RedisIdempotencyGuardOptions = Readonly<{
   url: string;
@@ -9,7 +10,7 @@ export type RedisIdempotencyGuardOptions = Readonly<{
   commandTimeoutMs?: number;
   /** After a failure, Redis is not asked again for this long. */
   retryAfterMs?: number;
-  log?: (message: string) => void;
+  logger?: Logger;
 }>;
 
 /** How the guard's connection is named in `CLIENT LIST`. */
@@ -58,5 +59,5 @@ export function createRedisIdempotencyGuard(options: RedisIdempotencyGuardOption
       else redis.disconnect();
     },
   };
-  return degradingIdempotencyGuard(guard, { retryAfterMs: options.retryAfterMs, log: options.log });
+  return degradingIdempotencyGuard(guard, { retryAfterMs: options.retryAfterMs, logger: options.logger });
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ROLES, loadConfig } from '../config.ts';
 import { createAdapters } from '../createAdapters.ts';
+import { createLogger } from '../createLogger.ts';
 import { DEFAULT_INSPECT_PORT, startSagaInspector } from '../inspect.ts';
 import { startSystem } from '../system.ts';
 
@@ -38,9 +39,9 @@ export async function runInspectCommand(args: readonly string[], env: Readonly<R
   const sagaId = positionals[0]!;
   // No role runs: this process only reads the event store.
   const config = loadConfig(env, { roles: [] });
-  const log = (message: string) => console.error(message);
-  const system = await startSystem({ config, adapters: await createAdapters({ ...config, roles: [...ROLES] }, log), log });
-  const inspector = await startSagaInspector({ store: system.adapters.store, registry: system.registry, port, log }).catch(async (error: unknown) => {
+  const logger = createLogger({ level: config.logLevel });
+  const system = await startSystem({ config, adapters: await createAdapters({ ...config, roles: [...ROLES] }, logger), logger });
+  const inspector = await startSagaInspector({ store: system.adapters.store, registry: system.registry, port, logger }).catch(async (error: unknown) => {
     await system.stop();
     throw error;
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../app/config.ts';
 import { createEmbeddedAdapters } from '../../app/embeddedAdapters.ts';
 import { startSystem } from '../../app/system.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
 import { driveOrders, scenarioResult } from '../orderDriver.ts';
 import { cpuWindow } from '../processStats.ts';
@@ -12,7 +13,7 @@ import { cpuWindow } from '../processStats.ts';
 export async function runEmbeddedScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'xsaga-bench-'));
   const config = loadConfig({ XSAGA_DATA_DIR: dataDir, XSAGA_PAYMENT_TIMEOUT_MS: '30000' });
-  const system = await startSystem({ config, adapters: await createEmbeddedAdapters(config), log: () => undefined });
+  const system = await startSystem({ config, adapters: await createEmbeddedAdapters(config), logger: silentLogger });
   try {
     const url = await system.listen(0);
     const cpu = cpuWindow({ 'xsaga+driver': process.pid }, { servers: false });

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
 import type { MessageBus } from '../../runtime/messageBus.ts';
+import { capturingLogger } from '../support/capturingLogger.ts';
 import { eventually } from '../support/eventually.ts';
 import { TEST_KAFKA_BROKERS } from '../support/kafka.ts';
 import { testEnvelope, uniqueName } from '../support/messages.ts';
@@ -26,7 +27,8 @@ describe('Kafka consumer group membership', () => {
   it('hands the partitions of a member that stopped answering to the other member within seconds', async () => {
     const topic = uniqueName('membership').replaceAll('_', '-');
     const group = `${topic}-group`;
-    bus = createKafkaMessageBus({ brokers: TEST_KAFKA_BROKERS, clientId: 'xsaga-int-test', partitions: 4 });
+    const { logger, lines } = capturingLogger();
+    bus = createKafkaMessageBus({ brokers: TEST_KAFKA_BROKERS, clientId: 'xsaga-int-test', partitions: 4, logger });
     await bus.ensureTopics([topic]);
     member = await startNodeProcess([MEMBER, TEST_KAFKA_BROKERS.join(','), group, topic], { env: {}, ready: /subscribed/ });
     const handledHere = new Set<string>();
@@ -51,5 +53,12 @@ describe('Kafka consumer group membership', () => {
     const takeoverMs = Date.now() - stoppedAt;
     console.log(`partitions of the stopped member taken over after ${takeoverMs} ms`);
     expect(takeoverMs).toBeLessThan(TAKEOVER_BOUND_MS);
+
+    // The survivor went through a rebalance, which kafkajs calls a warning or an error; the log says info.
+    const aboutRebalance = lines.filter(
+      (line) => line.fields.component === 'kafkajs' && /rebalanc|not aware of this member|generation id/i.test(`${line.msg} ${String(line.fields.error ?? '')}`),
+    );
+    expect(aboutRebalance.length).toBeGreaterThan(0);
+    expect(aboutRebalance.filter((line) => line.level !== 'info')).toEqual([]);
   }, 180_000);
 });

@@ -2,6 +2,7 @@ import { afterAll, describe, it } from 'vitest';
 import { loadConfig } from '../../app/config.ts';
 import { createAdapters } from '../../app/createAdapters.ts';
 import { startSystem, type System } from '../../app/system.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
 import { parkAndResume, START } from '../support/parkingScenario.ts';
 import { productionEnv } from '../support/productionEnv.ts';
@@ -24,7 +25,7 @@ describe('parking and operator actions on the real servers (test clock)', () => 
     cleanups.push(production.dispose);
     const config = loadConfig({ ...production.env, ...apiKeysEnv(viewer, operator), XSAGA_PARK_AFTER_ATTEMPTS: '3', XSAGA_PARTITIONS: '2' });
     const clock = testClock(START);
-    const system: System = await startSystem({ config, adapters: await createAdapters(config, () => undefined), clock, log: () => undefined });
+    const system: System = await startSystem({ config, adapters: await createAdapters(config, silentLogger), clock, logger: silentLogger });
     cleanups.push(() => system.stop());
     const url = await system.listen(0);
     await parkAndResume(system, url, clock, { viewer, operator });

@@ -3,6 +3,7 @@ import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
 import { startOwnKafka } from '../../chaos/servers/ownKafka.ts';
 import type { OwnServer } from '../../chaos/servers/ownServer.ts';
 import type { MessageBus } from '../../runtime/messageBus.ts';
+import { capturingLogger } from '../support/capturingLogger.ts';
 import { eventually } from '../support/eventually.ts';
 import { testEnvelope, uniqueName } from '../support/messages.ts';
 
@@ -19,7 +20,7 @@ const OVERSIZED = 'x'.repeat(1_100_000);
 describe('Kafka bus producer when the broker and the producer disagree', () => {
   let kafka: OwnServer;
   let bus: MessageBus | undefined;
-  const logs: string[] = [];
+  let captured = capturingLogger();
 
   beforeAll(async () => {
     kafka = await startOwnKafka();
@@ -28,8 +29,8 @@ describe('Kafka bus producer when the broker and the producer disagree', () => {
     await kafka?.dispose();
   }, 60_000);
   afterEach(async (context) => {
-    if (context.task.result?.state === 'fail') console.log(logs.join('\n'));
-    logs.length = 0;
+    if (context.task.result?.state === 'fail') console.log(captured.lines.map((line) => `${line.level} ${line.msg} ${String(line.fields.err ?? '')}`).join('\n'));
+    captured = capturingLogger();
     await bus?.close();
     bus = undefined;
   }, 120_000);
@@ -43,7 +44,7 @@ describe('Kafka bus producer when the broker and the producer disagree', () => {
   // A send after the failed one, with as many records as the broker appended (acknowledged as a duplicate, never
   // appended) or with more (refused as out of order, and so is every send after it).
   it.each([1, 2])('delivers a send of %i record(s) that follows a send the broker appended in part', async (count) => {
-    bus = createKafkaMessageBus({ brokers: [kafka.address], partitions: 1, retryDelayMs: 100, log: (line) => logs.push(line) });
+    bus = createKafkaMessageBus({ brokers: [kafka.address], partitions: 1, retryDelayMs: 100, logger: captured.logger });
     const topic = uniqueName('producer-seq').replaceAll('_', '-');
     const refusing = `${topic}-big`;
     await bus.ensureTopics([topic, refusing]);
@@ -62,7 +63,7 @@ describe('Kafka bus producer when the broker and the producer disagree', () => {
   }, 120_000);
 
   it('publishes and delivers again after the broker is killed and restarted, without a new bus', async () => {
-    bus = createKafkaMessageBus({ brokers: [kafka.address], partitions: 2, retryDelayMs: 100, log: (line) => logs.push(line) });
+    bus = createKafkaMessageBus({ brokers: [kafka.address], partitions: 2, retryDelayMs: 100, logger: captured.logger });
     const topic = uniqueName('producer-restart').replaceAll('_', '-');
     await bus.ensureTopics([topic]);
     const received = await receiving(topic);

@@ -3,6 +3,7 @@ import { loadConfig } from '../../app/config.ts';
 import { createAdapters } from '../../app/createAdapters.ts';
 import { startSystem, type System } from '../../app/system.ts';
 import { startOwnElasticsearch } from '../../chaos/servers/ownElasticsearch.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
 import { eventually } from '../support/eventually.ts';
 import { placeOrderBody, uniqueCustomerId } from '../support/orderRequests.ts';
@@ -29,9 +30,7 @@ describe('an Elasticsearch outage behind a running system', () => {
     const production = await productionEnv('esoutage');
     cleanups.push(production.dispose);
     const config = loadConfig({ ...production.env, XSAGA_ES_URL: es.address, ...apiKeysEnv(viewer), XSAGA_PARTITIONS: '2' });
-    const logged: string[] = [];
-    const log = (message: string) => void logged.push(message);
-    const system: System = await startSystem({ config, adapters: await createAdapters(config, log), log });
+    const system: System = await startSystem({ config, adapters: await createAdapters(config, silentLogger), logger: silentLogger });
     cleanups.push(() => system.stop());
     const url = await system.listen(0);
 

@@ -5,6 +5,7 @@ import { loadConfig } from '../../app/config.ts';
 import { createEmbeddedAdapters } from '../../app/embeddedAdapters.ts';
 import { startSystem, type System, type SystemAdapters } from '../../app/system.ts';
 import type { Clock } from '../../runtime/clock.ts';
+import { silentLogger, type Logger } from '../../runtime/logger.ts';
 
 /** A temporary data directory that `remove` deletes. */
 export async function tempDataDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
@@ -20,9 +21,10 @@ export async function tempDataDir(): Promise<{ dir: string; remove: () => Promis
  */
 export async function startEmbedded(
   env: Record<string, string> = {},
-  options: { log?: (message: string) => void; wrap?: (adapters: SystemAdapters) => SystemAdapters; clock?: Clock } = {},
+  options: { logger?: Logger; wrap?: (adapters: SystemAdapters) => SystemAdapters; clock?: Clock } = {},
 ): Promise<System> {
   const config = loadConfig({ XSAGA_DATA_DIR: ':memory:', ...env });
-  const adapters = await createEmbeddedAdapters(config);
-  return startSystem({ config, adapters: options.wrap ? options.wrap(adapters) : adapters, log: options.log ?? (() => undefined), clock: options.clock });
+  const logger = options.logger ?? silentLogger;
+  const adapters = await createEmbeddedAdapters(config, logger);
+  return startSystem({ config, adapters: options.wrap ? options.wrap(adapters) : adapters, logger, clock: options.clock });
 }

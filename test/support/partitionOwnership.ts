@@ -15,14 +15,21 @@ export function partitionOfKey(key: string, partitions: number): number {
 /** What one process last said it holds of `topic` in `group`, from the Kafka bus's log line at each group join. */
 export type HeldPartitions = Readonly<{ memberId: string; partitions: readonly number[] }>;
 
+type GroupJoinLine = { msg?: unknown; group?: unknown; memberId?: unknown; holds?: Record<string, number[]> };
+
+/** Reads the process's JSON log lines (`kafka bus: <group> member <id> holds …`, with `group`, `memberId` and `holds` as fields). */
 export function lastHeldPartitions(output: string, group: string, topic: string): HeldPartitions | undefined {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const line = new RegExp(`kafka bus: ${escape(group)} member (\\S+) holds (.*)$`, 'gm');
-  const topicPartitions = new RegExp(`(?:^| )${escape(topic)}\\[([\\d,]*)\\]`);
   let last: HeldPartitions | undefined;
-  for (const [, memberId, held] of output.matchAll(line)) {
-    const listed = held!.match(topicPartitions)?.[1] ?? '';
-    last = { memberId: memberId!, partitions: listed === '' ? [] : listed.split(',').map(Number) };
+  for (const text of output.split('\n')) {
+    if (!text.startsWith('{') || !text.includes(' holds ')) continue;
+    let line: GroupJoinLine;
+    try {
+      line = JSON.parse(text) as GroupJoinLine;
+    } catch {
+      continue;
+    }
+    if (line.group !== group || typeof line.memberId !== 'string' || typeof line.msg !== 'string' || !line.msg.startsWith('kafka bus: ')) continue;
+    last = { memberId: line.memberId, partitions: line.holds?.[topic] ?? [] };
   }
   return last;
 }

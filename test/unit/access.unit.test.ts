@@ -9,7 +9,9 @@ import { problemMiddleware, type Problem } from '../../api/problem.ts';
 import { requireRole } from '../../api/requireRole.ts';
 import { loadConfig } from '../../app/config.ts';
 import type { System } from '../../app/system.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import { apiKeysEnv, testApiKey, type TestApiKey } from '../support/apiKeys.ts';
+import { capturingLogger } from '../support/capturingLogger.ts';
 import { startEmbedded } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
 import { placeOrderBody } from '../support/orderRequests.ts';
@@ -70,7 +72,7 @@ describe('requireRole and adminAccess on a small app of their own', () => {
       acted();
       res.status(204).end();
     });
-    tiny.use(problemMiddleware(() => undefined));
+    tiny.use(problemMiddleware(silentLogger));
     app = await serve(tiny);
   });
   afterAll(() => app?.close());
@@ -127,11 +129,11 @@ describe('the API of a running system', () => {
   /** The same system's API with stand-in /admin routes: the real ones come later. */
   let admin: Served;
   const standIn = vi.fn();
-  const logged: string[] = [];
+  const logged = capturingLogger();
   const orders: Record<string, string> = {};
 
   beforeAll(async () => {
-    system = await startEmbedded({ ...apiKeysEnv(viewer, operator), XSAGA_PAYMENT_TIMEOUT_MS: '2000' }, { log: (line) => void logged.push(line) });
+    system = await startEmbedded({ ...apiKeysEnv(viewer, operator), XSAGA_PAYMENT_TIMEOUT_MS: '2000' }, { logger: logged.logger });
     url = await system.listen(0);
     orders.placed = (await system.orders.placeOrder(placeOrderBody())).orderId;
     await eventually(async () => expect((await system.adapters.readModel.get(orders.placed!))?.status).toBe('COMPLETED'), { timeoutMs: 15_000 });
@@ -153,7 +155,7 @@ describe('the API of a running system', () => {
       readiness: {},
       apiKeys: system.config.apiKeys,
       admin: routes,
-      log: (line) => void logged.push(line),
+      logger: logged.logger,
     });
     admin = await serve(api);
   });
@@ -253,7 +255,7 @@ describe('the API of a running system', () => {
       for (const spy of spies) spy.mockRestore();
     }
     // The failure was logged (so the logs were watched), without the key that came with it.
-    const lines = [...logged, ...printed];
+    const lines = [...logged.texts(), ...printed];
     expect(lines.some((line) => line.includes('read model down'))).toBe(true);
     for (const key of [viewer, operator, stranger]) {
       for (const line of lines) expect(line).not.toContain(key.key);

@@ -4,6 +4,7 @@ import { createEmbeddedAdapters } from '../../app/embeddedAdapters.ts';
 import { startSystem, type System } from '../../app/system.ts';
 import type { OrderSearchResult } from '../../orders/orderReadModel.ts';
 import type { OrderStatus, OrderView } from '../../orders/orderView.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
 import { eventually } from '../support/eventually.ts';
 import { placeOrderBody, shippingAddress, uniqueCustomerId, type PlaceOrderBody } from '../support/orderRequests.ts';
@@ -47,7 +48,7 @@ const viewer = testApiKey('viewer');
 
 beforeAll(async () => {
   const config = loadConfig({ XSAGA_DATA_DIR: ':memory:', XSAGA_PAYMENT_TIMEOUT_MS: String(PAYMENT_TIMEOUT_MS), ...apiKeysEnv(viewer) });
-  system = await startSystem({ config, adapters: await createEmbeddedAdapters(config), log: () => {} });
+  system = await startSystem({ config, adapters: await createEmbeddedAdapters(config), logger: silentLogger });
   baseUrl = await system.listen(0);
 });
 

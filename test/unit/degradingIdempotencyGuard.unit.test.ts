@@ -3,6 +3,7 @@ import { createMemoryIdempotencyGuard } from '../../adapters/memory/memoryIdempo
 import { degradingIdempotencyGuard } from '../../runtime/degradingIdempotencyGuard.ts';
 import type { IdempotencyGuard } from '../../runtime/idempotencyGuard.ts';
 import { idempotencyGuardContract } from '../contracts/idempotencyGuardContract.ts';
+import { capturingLogger } from '../support/capturingLogger.ts';
 
 /** A guard whose store can be taken away; it counts the calls that reached the store. */
 function storeThatCanFail() {
@@ -29,9 +30,9 @@ idempotencyGuardContract('degrading, over a store that works', async () => ({
 describe('a degrading idempotency guard', () => {
   it('answers "not known" while its store fails, leaves it alone for a while, then asks it again', async () => {
     let now = 1_000;
-    const logs: string[] = [];
+    const { logger, lines } = capturingLogger();
     const { guard: store, state } = storeThatCanFail();
-    const guard = degradingIdempotencyGuard(store, { retryAfterMs: 2_000, clock: { now: () => now }, log: (line) => logs.push(line) });
+    const guard = degradingIdempotencyGuard(store, { retryAfterMs: 2_000, clock: { now: () => now }, logger });
     expect(await guard.remember('op', 'done', 60_000)).toBe(true);
     expect(await guard.recall('op')).toBe('done');
 
@@ -52,22 +53,22 @@ describe('a degrading idempotency guard', () => {
     now += 2_000;
     expect(await guard.recall('op')).toBe('done');
     expect(await guard.remember('other', 'done', 60_000)).toBe(true);
-    expect(logs).toHaveLength(2);
-    expect(logs[0]).toMatch(/failed \(connect ECONNREFUSED\).*own tables answer/);
-    expect(logs[1]).toMatch(/answers again/);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ level: 'warn', msg: expect.stringMatching(/failed.*own tables answer/), fields: { err: new Error('connect ECONNREFUSED') } });
+    expect(lines[1]).toMatchObject({ level: 'info', msg: expect.stringMatching(/answers again/) });
   });
 
   it('tells of an outage once, however many calls fail in it', async () => {
     let now = 0;
-    const logs: string[] = [];
+    const { logger, lines } = capturingLogger();
     const { guard: store, state } = storeThatCanFail();
-    const guard = degradingIdempotencyGuard(store, { retryAfterMs: 10, clock: { now: () => now }, log: (line) => logs.push(line) });
+    const guard = degradingIdempotencyGuard(store, { retryAfterMs: 10, clock: { now: () => now }, logger });
     state.down = true;
     for (let i = 0; i < 5; i++) {
       await Promise.all([guard.recall('a'), guard.recall('b'), guard.remember('c', 'x', 1_000)]);
       now += 10;
     }
     expect(state.calls).toBeGreaterThanOrEqual(5);
-    expect(logs).toHaveLength(1);
+    expect(lines).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createOffsetCommitter } from '../../adapters/kafka/offsetCommitter.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 
 type Committed = { topic: string; partitions: { partition: number; offset: string }[] }[];
 
@@ -18,7 +19,7 @@ describe('lazy offset commits (test clock)', () => {
 
   it('commits the first batch at once and the ones after it together when the interval has passed', async () => {
     const { requests, commit } = recordingCommit();
-    const committer = createOffsetCommitter(1_000, () => undefined);
+    const committer = createOffsetCommitter(1_000, silentLogger);
     committer.handled(position(0, 1), commit);
     await vi.advanceTimersByTimeAsync(0);
     expect(requests).toEqual([[{ topic: 't', partitions: [{ partition: 0, offset: '1' }] }]]);
@@ -37,7 +38,7 @@ describe('lazy offset commits (test clock)', () => {
 
   it('commits everything recorded when flushed, and nothing for partitions it forgot', async () => {
     const { requests, commit } = recordingCommit();
-    const committer = createOffsetCommitter(60_000, () => undefined);
+    const committer = createOffsetCommitter(60_000, silentLogger);
     committer.handled(position(0, 1), commit);
     await vi.advanceTimersByTimeAsync(0);
     committer.handled(position(0, 9), commit);
@@ -51,7 +52,7 @@ describe('lazy offset commits (test clock)', () => {
 
   it('commits after every batch with an interval of 0', async () => {
     const { requests, commit } = recordingCommit();
-    const committer = createOffsetCommitter(0, () => undefined);
+    const committer = createOffsetCommitter(0, silentLogger);
     for (let offset = 1; offset <= 3; offset++) {
       committer.handled(position(0, offset), commit);
       await vi.advanceTimersByTimeAsync(0);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { System } from '../../app/system.ts';
 import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
+import { capturingLogger } from '../support/capturingLogger.ts';
 import { startEmbedded } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
 import { parkAndResume, placeStuckOrder, releasesOf, runTimers, SETTLE_MS, START, TEN_MINUTES, viewOf } from '../support/parkingScenario.ts';
@@ -14,8 +15,8 @@ afterEach(async () => {
   while (running.length > 0) await running.pop()!.stop();
 });
 
-async function start(env: Record<string, string>, clock: TestClock) {
-  const system = await startEmbedded({ ...apiKeysEnv(viewer, operator), ...env }, { clock });
+async function start(env: Record<string, string>, clock: TestClock, logger = capturingLogger().logger) {
+  const system = await startEmbedded({ ...apiKeysEnv(viewer, operator), ...env }, { clock, logger });
   running.push(system);
   return { system, url: await system.listen(0) };
 }
@@ -55,7 +56,8 @@ describe('parking and operator actions (test clock)', { timeout: 120_000 }, () =
 
   it('retries a backing-off step at once, and cancels a saga in flight, in bulk with a dry run first', async () => {
     const clock = testClock(START);
-    const { system, url } = await start({}, clock);
+    const logged = capturingLogger();
+    const { system, url } = await start({}, clock, logged.logger);
     const orderId = await placeStuckOrder(system, START + TEN_MINUTES);
     await eventually(async () => expect((await viewOf(system, orderId)).state).toBe('compensating.releasingStock.backingOff'), { timeoutMs: SETTLE_MS });
     const before = await viewOf(system, orderId);
@@ -64,6 +66,10 @@ describe('parking and operator actions (test clock)', { timeout: 120_000 }, () =
 
     const retried = await post(`/admin/sagas/${orderId}/retry`, { reason: 'try now' });
     expect(retried.status).toBe(202);
+    // A human changed a saga's course: the log says who, why, and which saga, at info.
+    expect(logged.lines.filter((line) => line.msg === 'operator action applied')).toEqual([
+      { level: 'info', msg: 'operator action applied', fields: expect.objectContaining({ sagaId: orderId, machine: expect.stringMatching(/^orderSaga@\d+$/), version: before.version + 1, action: 'retry', operator: operator.name, reason: 'try now' }) },
+    ]);
     await eventually(async () => expect((await releasesOf(system, orderId)).length).toBe(2), { timeoutMs: SETTLE_MS });
     await eventually(async () => expect((await viewOf(system, orderId)).state).toBe('compensating.releasingStock.backingOff'), { timeoutMs: SETTLE_MS });
     expect((await viewOf(system, orderId)).attempts.release).toBe(before.attempts.release + 1);
