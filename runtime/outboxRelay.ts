@@ -1,5 +1,6 @@
 import { startBackgroundLoop, type BackgroundLoop } from './backgroundLoop.ts';
 import type { MessageBus } from './messageBus.ts';
+import { noRuntimeMetrics, type RuntimeMetrics } from './runtimeMetrics.ts';
 import type { OutboxRecord, SagaStore } from './sagaStore.ts';
 
 export type OutboxRelay = Readonly<{
@@ -30,21 +31,24 @@ export function createOutboxRelay(options: {
   idleMs?: number;
   sweepAfterMs?: number;
   log?: (message: string) => void;
+  metrics?: Pick<RuntimeMetrics, 'outboxPublished'>;
 }): OutboxRelay {
   const batchSize = options.batchSize ?? 2000;
   const sweepAfterMs = options.sweepAfterMs ?? 5000;
   const log = options.log ?? (() => undefined);
+  const metrics = options.metrics ?? noRuntimeMetrics;
   let sweeping: Promise<number> | undefined;
   let sweepAll = true;
 
-  async function publish(records: readonly OutboxRecord[]): Promise<void> {
+  async function publish(records: readonly OutboxRecord[], path: 'writer' | 'sweep'): Promise<void> {
     await options.bus.publish(records.map((r) => r.envelope));
     await options.store.markPublished(records.map((r) => r.id));
+    metrics.outboxPublished(path, records.length);
   }
 
   async function sweepBatch(all: boolean): Promise<number> {
     const records = await options.store.pendingOutbox(batchSize, all ? {} : { olderThanMs: sweepAfterMs });
-    if (records.length > 0) await publish(records);
+    if (records.length > 0) await publish(records, 'sweep');
     return records.length;
   }
 
@@ -63,7 +67,7 @@ export function createOutboxRelay(options: {
       while (queued.length > 0) {
         const records = queued.splice(0, batchSize);
         // Left unmarked on failure: the sweep publishes them once they are old enough.
-        await publish(records).catch((error: unknown) => log(`outbox relay: publishing ${records.length} row(s) failed, the sweep retries: ${(error as Error).message}`));
+        await publish(records, 'writer').catch((error: unknown) => log(`outbox relay: publishing ${records.length} row(s) failed, the sweep retries: ${(error as Error).message}`));
       }
     } finally {
       dispatching = undefined;

@@ -10,8 +10,11 @@ import { stepperFor } from './machineStepper.ts';
 import { envelopeProblem, type Message } from './message.ts';
 import { UNDECODABLE, type UndecodableData } from './messageBus.ts';
 import { createPoisonIsolation, type Held } from './poisonIsolation.ts';
+import { noRuntimeMetrics, type RuntimeMetrics } from './runtimeMetrics.ts';
 import type { MachineRegistry, SagaDefinition } from './sagaDefinition.ts';
 import { foldMessages, machineOf, replayStream, toChange, viewFactOf, type LiveSaga } from './sagaFold.ts';
+import { reportProgress } from './sagaProgress.ts';
+import { startedTimes, type StateLeft } from './sagaTimes.ts';
 import type { LoadedStream, OutboxRecord, SagaStore, StreamChange } from './sagaStore.ts';
 
 export { replayStream, type LiveSaga } from './sagaFold.ts';
@@ -36,6 +39,8 @@ export type SagaRuntimeOptions = Readonly<{
   poisonRetryDelayMs?: number;
   clock?: Clock;
   log?: (message: string) => void;
+  /** Told of sagas started, moved and ended, cache lookups, timers armed and dead letters, once committed. */
+  metrics?: RuntimeMetrics;
 }>;
 
 export type StartResult = Readonly<{ streamId: string; version: number }>;
@@ -69,10 +74,16 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   const snapshotEvery = options.snapshotEvery ?? 25;
   const clock = options.clock ?? systemClock;
   const log = options.log ?? (() => undefined);
+  const metrics = options.metrics ?? noRuntimeMetrics;
   const deadLetterOptions = { consumer: SAGA_WORKER, topic: options.deadLetterTopic ?? 'xsaga.dead-letters', markApplied: true, now: () => isoNow(clock) };
   const commitAndHandOver = async (changes: readonly StreamChange[], letters: readonly DeadLetter[] = []) => {
     const outbox = await store.commit(changes, letters);
-    for (const letter of letters) log(`dead-lettered ${letter.messageKey} of ${letter.streamId || '?'} (${letter.reason}, ${letter.attempts} attempt(s)): ${letter.error}`);
+    for (const letter of letters) {
+      log(`dead-lettered ${letter.messageKey} of ${letter.streamId || '?'} (${letter.reason}, ${letter.attempts} attempt(s)): ${letter.error}`);
+      metrics.deadLettered(letter.consumer, letter.reason, 1);
+    }
+    const timersArmed = changes.reduce((sum, change) => sum + change.timersArmed.length, 0);
+    if (timersArmed > 0) metrics.timersArmed(timersArmed);
     if (outbox.length > 0) options.onCommitted?.(outbox);
   };
   const commitStart = createGroupCommit<StreamChange>((changes) => commitAndHandOver(changes));
@@ -105,6 +116,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       if (cached) found.set(streamId, cached);
       else missing.push(streamId);
     }
+    metrics.actorCacheLookups(found.size, missing.length);
     if (missing.length === 0) return found;
     for (const loaded of (await store.loadMany(missing)).values()) {
       const live = await revive(loaded);
@@ -143,12 +155,14 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
     if (problem !== undefined) throw new XsagaError('VALIDATION', `${startMessage.type} of ${streamId}: ${problem}`);
     const [snapshot, actions] = stepperFor(definition.machine).initial(definition.input(startMessage));
     const awaiting = awaitedAfter(noAwaitedCommands, startMessage, definition.events, { actions, streamId, version: 1 });
-    const live: LiveSaga = { streamId, definition, snapshot, version: 1, eventsSinceSnapshot: 1, awaiting };
+    const times = startedTimes(startMessage.metadata.occurredAt);
+    const live: LiveSaga = { streamId, definition, snapshot, version: 1, eventsSinceSnapshot: 1, awaiting, times };
     const effects = collectEffects(actions, { streamId, version: 1, cause: startMessage, topicOf: definition.topicOf }, noEffects());
     effects.outbox.push(viewFactOf(live, startMessage));
     const change = toChange(undefined, live, { events: [startMessage], effects, applied: [startMessage.metadata.messageId] }, snapshotEvery);
     await commitStart({ ...change, idempotencyKey: startOptions.idempotencyKey });
     cache.set(streamId, live);
+    reportProgress(metrics, undefined, live, []);
     return { streamId, version: 1 };
   }
 
@@ -183,7 +197,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
 
     const hydrated = await hydrateMany([...byStream.keys()]);
     const changes: StreamChange[] = [];
-    const updated: LiveSaga[] = [];
+    const updated: { before: LiveSaga; live: LiveSaga; left: readonly StateLeft[] }[] = [];
     const held: Held[] = [];
     for (const [streamId, list] of byStream) {
       const before = hydrated.get(streamId);
@@ -202,10 +216,13 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       const change = toChange(before, live, folded, snapshotEvery);
       if (change.snapshot) live = { ...live, eventsSinceSnapshot: 0 };
       changes.push(change);
-      updated.push(live);
+      updated.push({ before, live, left: folded.left });
     }
     await commitAndHandOver(changes, deadLetters);
-    for (const live of updated) cache.set(live.streamId, live);
+    for (const { before, live, left } of updated) {
+      cache.set(live.streamId, live);
+      reportProgress(metrics, before, live, left);
+    }
     return held;
   }
 

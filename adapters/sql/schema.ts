@@ -78,6 +78,8 @@ const statements = [
   `create index if not exists xsaga_outbox_published on xsaga_outbox (created_at) where published_at is not null`,
   `create index if not exists xsaga_applied_messages_created on xsaga_applied_messages (created_at)`,
   `create index if not exists xsaga_idempotency_keys_created on xsaga_idempotency_keys (created_at)`,
+  // When the saga began and entered the snapshot's state: its duration and dwell times survive a hydration (metrics).
+  `alter table xsaga_snapshots add column if not exists times jsonb`,
   EXPECT_ROWS_FUNCTION,
 ];
 
