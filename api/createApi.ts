@@ -7,7 +7,9 @@ import { adminAccess } from './adminAccess.ts';
 import type { ApiKey } from './apiKey.ts';
 import { dashboardRouter } from './dashboardRouter.ts';
 import { refuseDuplicateJsonKeys } from './duplicateJsonKey.ts';
+import { measureRequests, type HttpMetrics } from './httpMetrics.ts';
 import { identifyCaller } from './identifyCaller.ts';
+import { serveMetrics, type MetricsExposition } from './metricsExposition.ts';
 import { machinesRouter } from './machines/machinesRouter.ts';
 import { ordersRouter } from './ordersRouter.ts';
 import { secretReplacer } from './maskSecrets.ts';
@@ -34,12 +36,17 @@ export type ApiDeps = Readonly<{
   admin?: Router;
   log?: (message: string) => void;
   bodyLimit?: string;
+  /** `GET /metrics` (a viewer key), and where every answered request is counted. */
+  metrics?: Readonly<{ exposition: MetricsExposition; http: HttpMetrics }>;
 }>;
 
 /** The HTTP API: commands in, queries out, every error as problem+json. */
 export function createApi(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  const log = deps.log ?? ((message: string) => console.error(message));
+  // First, so that every answer is counted, refusals included.
+  if (deps.metrics) app.use(measureRequests(deps.metrics.http));
   // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (createHttpServer leaves this one to us).
   app.use((req, res, next) => {
     if (req.httpVersion !== '1.1' || req.headers.host !== undefined) return next();
@@ -55,6 +62,8 @@ export function createApi(deps: ApiDeps): Express {
   app.get('/orders', requireRole('viewer'));
   app.get('/orders/:id/history', requireRole('viewer'));
   app.use(['/stats', '/machines'], requireRole('viewer'));
+  // Business volumes and the system's inner state: a viewer's, like the statistics. Scrapers without a key use XSAGA_METRICS_PORT.
+  if (deps.metrics) app.get('/metrics', requireRole('viewer'), serveMetrics(deps.metrics.exposition, log));
   app.use('/admin', adminAccess());
 
   app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true, verify: refuseDuplicateJsonKeys }));
@@ -86,6 +95,6 @@ export function createApi(deps: ApiDeps): Express {
   app.use(dashboardRouter());
 
   app.use((req, res) => sendProblem(res, { status: 404, detail: `No route for ${req.method} ${req.path}.`, instance: req.originalUrl }));
-  app.use(problemMiddleware(deps.log ?? ((message) => console.error(message))));
+  app.use(problemMiddleware(log));
   return app;
 }

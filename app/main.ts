@@ -47,7 +47,7 @@ async function startOnceServersAnswer(config: Config): Promise<System> {
     let adapters: SystemAdapters | undefined;
     try {
       adapters = await createAdapters(config, log);
-      return await startSystem({ config, adapters, log });
+      return await startSystem({ config, adapters, log, processMetrics: true });
     } catch (error) {
       await adapters?.close().catch(() => undefined);
       if (config.mode !== 'production' || isXsagaError(error, 'CONFIG')) throw error;
@@ -68,6 +68,8 @@ async function run(configured: Config, args: readonly string[] = []): Promise<vo
     console.log(`xsaga listening on ${url} (${where})`);
     if (operator) console.log(describeOperatorKey(operator, url));
   }
+  // Every role can be scraped: on the api's port with a viewer key, and here with none (loopback by default).
+  if (config.metrics.port !== undefined) console.log(`xsaga metrics on ${await system.listenMetrics()}/metrics`);
   const inspection = inspectOptionsFrom(args, process.env);
   const inspector = inspection ? await inspectSystem(system, inspection, log) : undefined;
   if (inspector) console.log(`xsaga inspector on ${inspector.url}`);

@@ -5,6 +5,7 @@ import { deadLetterAdminRouter } from '../api/admin/deadLetterAdminRouter.ts';
 import { sagaAdminRouter } from '../api/admin/sagaAdminRouter.ts';
 import { createApi } from '../api/createApi.ts';
 import { createHttpServer } from '../api/httpServer.ts';
+import { startMetricsServer, type MetricsServer } from '../api/metricsServer.ts';
 import { createOrderService, type OrderService } from '../orders/orderService.ts';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
 import { PROJECTOR, startProjector } from '../orders/projector.ts';
@@ -27,6 +28,7 @@ import type { SqlClient } from '../runtime/sqlClient.ts';
 import { createTimerScheduler, type TimerScheduler } from '../runtime/timerScheduler.ts';
 import type { Config, Role } from './config.ts';
 import { sagaCatalog } from './sagaCatalog.ts';
+import { createSystemMetrics, type SystemMetrics } from './systemMetrics.ts';
 
 const ORDER_SAGA_ID = 'orderSaga';
 
@@ -68,8 +70,12 @@ export type System = Readonly<{
   retention: RetentionJob;
   /** Retry, resume and cancel, as the admin routes and the CLI use them. */
   operatorActions: OperatorActions;
+  /** What this process counts and measures, served at `GET /metrics`. */
+  metrics: SystemMetrics;
   /** Starts the HTTP API (role `api`) and resolves to its URL. */
   listen(port?: number): Promise<string>;
+  /** Starts the keyless listener of `GET /metrics` (`XSAGA_METRICS_PORT`, `XSAGA_METRICS_HOST`) and resolves to its URL. */
+  listenMetrics(port?: number, host?: string): Promise<string>;
   stop(): Promise<void>;
 }>;
 
@@ -79,6 +85,8 @@ export type SystemOptions = Readonly<{
   clock?: Clock;
   log?: (message: string) => void;
   random?: () => number;
+  /** Adds Node's process metrics (CPU, memory, event loop, GC) to `/metrics`: the entry point's, once per process. */
+  processMetrics?: boolean;
 }>;
 
 /**
@@ -87,7 +95,7 @@ export type SystemOptions = Readonly<{
  * Kafka consumer groups share the work between processes of the same role.
  */
 export async function startSystem(options: SystemOptions): Promise<System> {
-  const { config, adapters } = options;
+  const { config } = options;
   const has = (role: Role) => config.roles.includes(role);
   const clock = options.clock ?? systemClock;
   const log = options.log ?? ((message: string) => console.error(message));
@@ -96,11 +104,24 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const catalog = sagaCatalog(topics);
   const registry = catalog.registry;
   const definition = registry.latest(ORDER_SAGA_ID)!;
+  const metrics = createSystemMetrics({ mode: config.mode, roles: config.roles, processMetrics: options.processMetrics ?? false });
+  // Every consumer of the system, named as its dead letters name it: batches are measured by it, lag is read for it.
+  const consumers = [
+    { consumer: SAGA_WORKER, group: groups.sagaWorker, topic: topics.sagaInbox },
+    { consumer: PROJECTOR, group: groups.projector, topic: topics.orderEvents },
+    ...catalog.participants.map((spec) => ({ consumer: spec.name, group: groups.participant(spec.name), topic: spec.commandTopic })),
+  ];
+  const consumerOf = (group: string) => consumers.find((c) => c.group === group)?.consumer ?? group;
+  const adapters: SystemAdapters = {
+    ...options.adapters,
+    store: metrics.measureStore(options.adapters.store),
+    bus: metrics.measureBus(options.adapters.bus, consumerOf),
+  };
 
   if (has('participants')) await migrateParticipants(adapters.sql);
   await adapters.bus.ensureTopics(allTopics(topics));
 
-  const relay = createOutboxRelay({ store: adapters.store, bus: adapters.bus, log });
+  const relay = createOutboxRelay({ store: adapters.store, bus: adapters.bus, log, metrics: metrics.runtime });
   const runtime = createSagaRuntime({
     store: adapters.store,
     registry,
@@ -112,16 +133,23 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     poisonAttempts: config.poisonAttempts,
     clock,
     log,
+    metrics: metrics.runtime,
   });
   // Participants and the projector commit nothing to the event store but their dead letters.
   const deadLetters: DeadLetterSink = {
     topic: topics.deadLetters,
     async record(letters) {
       relay.dispatch(await adapters.store.deadLetter(letters));
-      for (const letter of letters) log(`dead-lettered ${letter.messageKey} of ${letter.streamId || '?'} in ${letter.consumer} (${letter.reason}): ${letter.error}`);
+      for (const letter of letters) {
+        log(`dead-lettered ${letter.messageKey} of ${letter.streamId || '?'} in ${letter.consumer} (${letter.reason}): ${letter.error}`);
+        metrics.runtime.deadLettered(letter.consumer, letter.reason, 1);
+      }
     },
   };
-  const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: () => relay.wake(), log });
+  const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: (fired) => {
+    metrics.runtime.timersFired(fired);
+    relay.wake();
+  }, log });
   const retention = createRetentionJob({ store: adapters.store, policy: config.retention.policy, clock, intervalMs: config.retention.intervalMs, log });
   const stops: (() => Promise<void>)[] = [];
 
@@ -144,7 +172,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       stops.push(() => worker.stop());
     }
     if (has('participants')) {
-      const deps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random, deadLetters };
+      const deps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random, deadLetters, metrics: metrics.runtime };
       for (const spec of catalog.participants) {
         const subscription: Subscription = await startParticipant(spec, { ...deps, group: groups.participant(spec.name) });
         stops.push(() => subscription.stop());
@@ -155,7 +183,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       stops.push(() => projector.stop());
     }
     if (has('relay')) {
+      const relayGauges = metrics.watchRelay({ store: adapters.store, bus: adapters.bus, consumers });
       const stopSingleton = await adapters.runSingleton('relay', async () => {
+        relayGauges.leading(true);
         const relayLoop = relay.start();
         const schedulerLoop = scheduler.start();
         const retentionLoop = config.retention.intervalMs > 0 ? retention.start() : undefined;
@@ -163,6 +193,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
           await retentionLoop?.stop();
           await schedulerLoop.stop();
           await relayLoop.stop();
+          relayGauges.leading(false);
         };
       });
       stops.push(stopSingleton);
@@ -197,6 +228,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const operatorActions = createOperatorActions({ runtime, store: adapters.store, clock, newId: randomUUID });
 
   let server: Server | undefined;
+  let metricsServer: MetricsServer | undefined;
   return {
     config,
     adapters,
@@ -210,8 +242,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     scheduler,
     retention,
     operatorActions,
+    metrics,
     async listen(port = config.port) {
       const readModels = { [definition.machine.id]: reads };
+      if (!server) metrics.watchSagas({ machines: registry, readModels, store: adapters.store });
       const api = createApi({
         orders,
         readModel: reads,
@@ -229,6 +263,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
           readModel: () => reads.ping(),
         },
         readinessTimeoutMs: config.readModelTimeoutMs,
+        metrics: { exposition: metrics.exposition, http: metrics.http },
       });
       server = await new Promise<Server>((resolve, reject) => {
         const s = createHttpServer(api).listen(port, '127.0.0.1', () => resolve(s));
@@ -240,7 +275,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       const address = server.address();
       return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
     },
+    async listenMetrics(port = config.metrics.port ?? 0, host = config.metrics.host) {
+      metricsServer ??= await startMetricsServer(metrics.exposition, { host, port, log });
+      return metricsServer.url;
+    },
     async stop() {
+      await metricsServer?.close();
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
