@@ -28,6 +28,7 @@ import type { SqlClient } from '../runtime/sqlClient.ts';
 import { createTimerScheduler, type TimerScheduler } from '../runtime/timerScheduler.ts';
 import type { Config, Role } from './config.ts';
 import { sagaCatalog } from './sagaCatalog.ts';
+import { systemConsumers } from './systemConsumers.ts';
 import { createSystemMetrics, type SystemMetrics } from './systemMetrics.ts';
 
 const ORDER_SAGA_ID = 'orderSaga';
@@ -105,18 +106,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const registry = catalog.registry;
   const definition = registry.latest(ORDER_SAGA_ID)!;
   const metrics = createSystemMetrics({ mode: config.mode, roles: config.roles, processMetrics: options.processMetrics ?? false });
-  // Every consumer of the system, named as its dead letters name it: batches are measured by it, lag is read for it.
-  const consumers = [
-    { consumer: SAGA_WORKER, group: groups.sagaWorker, topic: topics.sagaInbox },
-    { consumer: PROJECTOR, group: groups.projector, topic: topics.orderEvents },
-    ...catalog.participants.map((spec) => ({ consumer: spec.name, group: groups.participant(spec.name), topic: spec.commandTopic })),
-  ];
-  const consumerOf = (group: string) => consumers.find((c) => c.group === group)?.consumer ?? group;
-  const adapters: SystemAdapters = {
-    ...options.adapters,
-    store: metrics.measureStore(options.adapters.store),
-    bus: metrics.measureBus(options.adapters.bus, consumerOf),
-  };
+  const consumers = systemConsumers(catalog, topics, groups);
+  // Every batch handled and every commit is measured, whichever role does it.
+  const adapters = metrics.measure(options.adapters, consumers);
 
   if (has('participants')) await migrateParticipants(adapters.sql);
   await adapters.bus.ensureTopics(allTopics(topics));
@@ -146,10 +138,11 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       }
     },
   };
-  const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: (fired) => {
+  const onTimersFired = (fired: number) => {
     metrics.runtime.timersFired(fired);
     relay.wake();
-  }, log });
+  };
+  const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: onTimersFired, log });
   const retention = createRetentionJob({ store: adapters.store, policy: config.retention.policy, clock, intervalMs: config.retention.intervalMs, log });
   const stops: (() => Promise<void>)[] = [];
 

@@ -6,7 +6,7 @@ import { createPrometheusHttpMetrics } from '../adapters/prometheus/prometheusHt
 import { createPrometheusRuntimeMetrics } from '../adapters/prometheus/prometheusRuntimeMetrics.ts';
 import { registerRelayGauges, type RelayGauges } from '../adapters/prometheus/relayGauges.ts';
 import { registerSagaGauges, type StateCount } from '../adapters/prometheus/sagaGauges.ts';
-import { scrapedSource, sourceUpGauge } from '../adapters/prometheus/scrapedSource.ts';
+import { scrapedSource, sourcesUp } from '../adapters/prometheus/scrapedSource.ts';
 import type { HttpMetrics } from '../api/httpMetrics.ts';
 import type { MetricsExposition } from '../api/metricsExposition.ts';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
@@ -14,6 +14,8 @@ import type { MessageBus } from '../runtime/messageBus.ts';
 import type { RuntimeMetrics } from '../runtime/runtimeMetrics.ts';
 import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
+import type { SystemConsumer } from './systemConsumers.ts';
+import type { SystemAdapters } from './system.ts';
 
 /** A bound for the store and the bus, read at scrape time: well within Prometheus's 10 s scrape timeout. */
 const SCRAPE_READ_TIMEOUT_MS = 3000;
@@ -24,10 +26,8 @@ export type SystemMetrics = Readonly<{
   exposition: MetricsExposition;
   runtime: RuntimeMetrics;
   http: HttpMetrics;
-  /** The bus with its handled batches measured per consumer (`consumerOf` names a group's consumer). */
-  measureBus(bus: MessageBus, consumerOf: (group: string) => string): MessageBus;
-  /** The store with its commits timed. */
-  measureStore(store: SagaStore): SagaStore;
+  /** The adapters with the bus's handled batches measured per consumer and the store's commits timed. */
+  measure(adapters: SystemAdapters, consumers: readonly SystemConsumer[]): SystemAdapters;
   /** The relay leader's gauges: outbox, timers, every group's lag. */
   watchRelay(sources: Readonly<{ store: SagaStore; bus: MessageBus; consumers: readonly Readonly<{ group: string; topic: string }>[] }>): RelayGauges;
   /** The api's gauges: sagas in flight per state, and those needing attention. */
@@ -50,14 +50,16 @@ function finalStatesOf(machines: MachineRegistry, machine: string): ReadonlySet<
  */
 export function createSystemMetrics(options: Readonly<{ mode: string; roles: readonly string[]; processMetrics: boolean }>): SystemMetrics {
   const registry = createMetricsRegistry(options);
-  const up = sourceUpGauge(registry);
+  const up = sourcesUp(registry);
   return {
     registry,
     exposition: expositionOf(registry),
     runtime: createPrometheusRuntimeMetrics(registry),
     http: createPrometheusHttpMetrics(registry),
-    measureBus: (bus, consumerOf) => instrumentedBus(bus, registry, consumerOf),
-    measureStore: (store) => instrumentedStore(store, registry),
+    measure(adapters, consumers) {
+      const consumerOf = (group: string) => consumers.find((c) => c.group === group)?.consumer ?? group;
+      return { ...adapters, store: instrumentedStore(adapters.store, registry), bus: instrumentedBus(adapters.bus, registry, consumerOf) };
+    },
     watchRelay({ store, bus, consumers }) {
       const consumerLag = bus.consumerLag;
       return registerRelayGauges(registry, {

@@ -18,9 +18,17 @@ export function registerRelayGauges(
   sources: Readonly<{ backlog: ScrapedRead<StoreBacklog>; consumerLag?: ScrapedRead<readonly ConsumerLag[]> }>,
 ): RelayGauges {
   let isLeader = false;
-  new Gauge({ name: 'xsaga_relay_leader', help: 'Whether this process leads the relay (outbox sweep, timers, retention): 1, or 0 on a standby.', registers: [registry], collect() {
-    this.set(isLeader ? 1 : 0);
-  } });
+  const scraped = [sources.backlog, sources.consumerLag];
+  // Nothing is read until this process leads.
+  for (const source of scraped) source?.forget();
+  new Gauge({
+    name: 'xsaga_relay_leader',
+    help: 'Whether this process leads the relay (outbox sweep, timers, retention): 1, or 0 on a standby.',
+    registers: [registry],
+    collect() {
+      this.set(isLeader ? 1 : 0);
+    },
+  });
   const fromBacklog = (name: string, help: string, pick: (backlog: StoreBacklog) => number) =>
     new Gauge({
       name,
@@ -60,9 +68,13 @@ export function registerRelayGauges(
       if (leader === isLeader) return;
       isLeader = leader;
       for (const gauge of leaderOnly) {
-        const name = (gauge as unknown as { name: string }).name;
         if (leader) registry.registerMetric(gauge);
-        else registry.removeSingleMetric(name);
+        else registry.removeSingleMetric((gauge as unknown as { name: string }).name);
+      }
+      // A standby reads nothing: what its sources last said as a leader would be stale.
+      for (const source of scraped) {
+        if (leader) source?.remember();
+        else source?.forget();
       }
     },
   };
