@@ -32,8 +32,8 @@ describe('GET /metrics after a known set of orders, on the embedded default', ()
     system = await startEmbedded(
       {
         ...apiKeysEnv(viewer),
-        // Deadlines and waits short enough for a unit test, long enough for a busy machine: a flaky payment retries within 20-100 ms.
-        XSAGA_PAYMENT_TIMEOUT_MS: '4000',
+        // Waits short enough for a unit test (a flaky payment retries within 20-100 ms); a deadline long enough for a busy machine.
+        XSAGA_PAYMENT_TIMEOUT_MS: '10000',
         XSAGA_RETRY_BASE_MS: '20',
         XSAGA_RETRY_MAX_MS: '100',
         XSAGA_PARK_AFTER_ATTEMPTS: '2',
@@ -56,7 +56,7 @@ describe('GET /metrics after a known set of orders, on the embedded default', ()
         expect(read.find((v) => v.orderId === parkedId)!.state).toBe('compensating.releasingStock.parked');
         return read;
       },
-      { timeoutMs: 120_000, intervalMs: 250 },
+      { timeoutMs: 240_000, intervalMs: 250 },
     );
     // The last commits are published and the read model has every view: scrape once nothing moves.
     await system.relay.idle();
@@ -70,7 +70,8 @@ describe('GET /metrics after a known set of orders, on the embedded default', ()
       },
       { timeoutMs: 30_000, intervalMs: 100 },
     );
-  }, 180_000);
+    // Roomy: on a machine shared with other suites, starting PGlite alone has taken 30 s.
+  }, 360_000);
 
   afterAll(async () => {
     await system?.stop();
