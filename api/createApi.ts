@@ -13,6 +13,9 @@ import { refuseDuplicateJsonKeys } from './duplicateJsonKey.ts';
 import { healthRoutes } from './healthContract.ts';
 import { identifyCaller } from './identifyCaller.ts';
 import { machinesRoutes } from './machines/machinesContract.ts';
+import { metricsRoutes } from './metricsContract.ts';
+import { measureRequests, type HttpMetrics } from './httpMetrics.ts';
+import { serveMetrics, type MetricsExposition } from './metricsExposition.ts';
 import { machinesRouter } from './machines/machinesRouter.ts';
 import { docsRouter, docsRoutes } from './openapi/docsRouter.ts';
 import { openApiDocument } from './openapi/openApiDocument.ts';
@@ -45,14 +48,18 @@ export type ApiDeps = Readonly<{
   adminRoutes?: readonly RouteContract[];
   logger?: Logger;
   bodyLimit?: string;
+  /** `GET /metrics` (a viewer key), and where every answered request is counted. */
+  metrics?: Readonly<{ exposition: MetricsExposition; http: HttpMetrics }>;
 }>;
 
 /** The HTTP API: commands in, queries out, every error as problem+json. */
 export function createApi(deps: ApiDeps): Express {
-  const routes = [...ordersRoutes, ...(deps.adminRoutes ?? []), ...machinesRoutes, ...healthRoutes, ...dashboardRoutes, ...docsRoutes];
+  const routes = [...ordersRoutes, ...(deps.adminRoutes ?? []), ...machinesRoutes, ...healthRoutes, ...(deps.metrics ? metricsRoutes : []), ...dashboardRoutes, ...docsRoutes];
   const document = openApiDocument(routes, { version: packageJson.version });
   const app = express();
   app.disable('x-powered-by');
+  // First, so that every answer is counted, refusals included.
+  if (deps.metrics) app.use(measureRequests(deps.metrics.http));
   // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (createHttpServer leaves this one to us).
   app.use((req, res, next) => {
     if (req.httpVersion !== '1.1' || req.headers.host !== undefined) return next();
@@ -69,6 +76,8 @@ export function createApi(deps: ApiDeps): Express {
   app.get('/orders', requireRole('viewer'));
   app.get('/orders/:id/history', requireRole('viewer'));
   app.use(['/stats', '/machines'], requireRole('viewer'));
+  // Business volumes and the system's inner state: a viewer's, like the statistics. Scrapers without a key use XSAGA_METRICS_PORT.
+  if (deps.metrics) app.get('/metrics', requireRole('viewer'), serveMetrics(deps.metrics.exposition, deps.logger ?? silentLogger));
   app.use('/admin', adminAccess());
 
   app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true, verify: refuseDuplicateJsonKeys }));

@@ -71,6 +71,8 @@ export type Config = Readonly<{
   tracing: TracingConfig;
   /** The least severe level written to the log (`debug`: every saga's every step). */
   logLevel: LogLevelSetting;
+  /** The keyless `GET /metrics` listener: none unless `port` is set (0: any free port). */
+  metrics: Readonly<{ port: number | undefined; host: string }>;
 }>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -88,6 +90,8 @@ const BROKERS = /^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/;
 const NAME = /^[a-z][a-z0-9_.-]{0,62}$/;
 const KEY_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+/** An IPv4 or IPv6 address, or a host name: where the metrics listener binds. */
+const HOST = /^([A-Za-z0-9.-]+|[0-9A-Fa-f:.]+)$/;
 
 function readRoles(value: string, errors: FieldError[]): Role[] {
   const roles = value.split(',').map((r) => r.trim()).filter(Boolean);
@@ -280,7 +284,12 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     retention: readRetention(read),
     tracing: readTracingConfig(env, roles, ROLES, errors),
     logLevel: read.oneOf('XSAGA_LOG_LEVEL', LOG_LEVELS, 'info') as LogLevelSetting,
+    metrics: {
+      port: env.XSAGA_METRICS_PORT?.trim() ? read.integer('XSAGA_METRICS_PORT', 0, 0, 65535) : undefined,
+      host: read.text('XSAGA_METRICS_HOST', '127.0.0.1'),
+    },
   };
+  if (!HOST.test(config.metrics.host)) errors.push({ field: 'XSAGA_METRICS_HOST', detail: `must be an address or a host name, got "${config.metrics.host}"` });
   // No open door by default: a production API without keys would serve its reads to anyone or to no one.
   if (mode === 'production' && config.roles.includes('api') && config.apiKeys.length === 0 && !errors.some((e) => e.field.startsWith('XSAGA_API_KEYS'))) {
     errors.push({ field: 'XSAGA_API_KEYS', detail: 'is required in production mode when the api role runs (name:role:sha256hex,…; or XSAGA_API_KEYS_FILE)' });

@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { createEmbeddedAdapters } from './embeddedAdapters.ts';
 import { countHousekeepingRows, formatHousekeepingRows, type HousekeepingRows } from './housekeepingRows.ts';
 import { orderRequestFor, scenarioFor } from './orderMix.ts';
+import { sagaCounters, type SagaCounters } from './sagaCounters.ts';
 import { quantile } from './stats.ts';
 import { startSystem } from './system.ts';
 
@@ -23,6 +24,8 @@ export type DemoResult = Readonly<{
   /** What the housekeeping tables hold at the end, and what retention deleted during the run. */
   housekeeping: HousekeepingRows;
   pruned: PrunedRows;
+  /** What the saga counters of `/metrics` say at the end: the same as the event store, or the metrics are wrong. */
+  metrics: SagaCounters;
 }>;
 
 let lastTenth = -1;
@@ -93,11 +96,23 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
       invariants,
       housekeeping: await countHousekeepingRows(system.adapters.sql),
       pruned: system.retention.totals(),
+      metrics: await sagaCounters(system.metrics.registry),
     };
   } finally {
     await system.stop();
     if (fresh) await rm(fresh, { recursive: true, force: true });
   }
+}
+
+/** The saga counters as `/metrics` has them, and whether they agree with the orders the event store holds. */
+function formatCounters({ metrics, invariants }: DemoResult): string {
+  const failed = Object.entries(metrics.failedByReason).sort();
+  const agree =
+    metrics.started === invariants.orders &&
+    metrics.completed === invariants.completed &&
+    JSON.stringify(failed) === JSON.stringify(Object.entries(invariants.failedByReason).sort());
+  const reasons = failed.map(([reason, n]) => `${reason} ${n}`).join(', ');
+  return `started ${metrics.started}, completed ${metrics.completed}, failed ${reasons || 0} (xsaga_sagas_*_total; ${agree ? 'as the event store says' : 'NOT as the event store says'})`;
 }
 
 export function formatDemoResult(result: DemoResult): string {
@@ -112,6 +127,7 @@ export function formatDemoResult(result: DemoResult): string {
     `throughput   ${result.sagasPerSecond.toFixed(0)} sagas/s`,
     `latency      p50 ${result.latencyMs.p50.toFixed(0)} ms, p99 ${result.latencyMs.p99.toFixed(0)} ms (accepted → terminal)`,
     `housekeeping ${formatHousekeepingRows(result.housekeeping)}`,
+    `metrics      ${formatCounters(result)}`,
     `pruned       outbox ${result.pruned.publishedOutbox}, applied ids ${result.pruned.appliedMessageIds}, idempotency keys ${result.pruned.idempotencyKeys} (retention during the run)`,
     invariants.violations.length === 0
       ? 'invariants   all hold (terminal once, charged/reserved/shipped once, reverse compensation, stock conserved, read model converged)'

@@ -63,7 +63,7 @@ async function startOnceServersAnswer(config: Config, logger: Logger): Promise<S
     let adapters: SystemAdapters | undefined;
     try {
       adapters = await createAdapters(config, logger);
-      return await startSystem({ config, adapters, logger });
+      return await startSystem({ config, adapters, logger, processMetrics: true });
     } catch (error) {
       await adapters?.close().catch(() => undefined);
       if (config.mode !== 'production' || isXsagaError(error, 'CONFIG')) throw error;
@@ -91,6 +91,8 @@ async function run(configured: Config, args: readonly string[] = []): Promise<vo
     // Not a log line: the person who started xsaga is told how to use their key (with :memory:, the key itself, as nobody can read it elsewhere).
     if (operator) console.log(describeOperatorKey(operator, url));
   }
+  // Every role can be scraped: on the api's port with a viewer key, and here with none (loopback by default).
+  if (config.metrics.port !== undefined) console.log(`xsaga metrics on ${await system.listenMetrics()}/metrics`);
   const inspection = inspectOptionsFrom(args, process.env);
   const inspector = inspection ? await inspectSystem(system, inspection, logger) : undefined;
   if (inspector) logger.info({ url: inspector.url }, `xsaga inspector on ${inspector.url}`);

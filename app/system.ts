@@ -7,6 +7,7 @@ import { sagaAdminRoutes } from '../api/admin/sagaAdminContract.ts';
 import { sagaAdminRouter } from '../api/admin/sagaAdminRouter.ts';
 import { createApi } from '../api/createApi.ts';
 import { createHttpServer } from '../api/httpServer.ts';
+import { startMetricsServer, type MetricsServer } from '../api/metricsServer.ts';
 import { createOrderService, type OrderService } from '../orders/orderService.ts';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
 import { PROJECTOR, startProjector } from '../orders/projector.ts';
@@ -30,6 +31,8 @@ import type { SqlClient } from '../runtime/sqlClient.ts';
 import { createTimerScheduler, type TimerScheduler } from '../runtime/timerScheduler.ts';
 import type { Config, Role } from './config.ts';
 import { sagaCatalog } from './sagaCatalog.ts';
+import { systemConsumers } from './systemConsumers.ts';
+import { createSystemMetrics, type SystemMetrics } from './systemMetrics.ts';
 
 const ORDER_SAGA_ID = 'orderSaga';
 
@@ -73,8 +76,12 @@ export type System = Readonly<{
   operatorActions: OperatorActions;
   /** The HTTP API as `listen` serves it, not listening: for tools that read its routes (the OpenAPI contract test). */
   httpApi(): Express;
+  /** What this process counts and measures, served at `GET /metrics`. */
+  metrics: SystemMetrics;
   /** Starts the HTTP API (role `api`) and resolves to its URL. */
   listen(port?: number): Promise<string>;
+  /** Starts the keyless listener of `GET /metrics` (`XSAGA_METRICS_PORT`, `XSAGA_METRICS_HOST`) and resolves to its URL. */
+  listenMetrics(port?: number, host?: string): Promise<string>;
   stop(): Promise<void>;
 }>;
 
@@ -85,6 +92,8 @@ export type SystemOptions = Readonly<{
   /** Where every role of this process logs; `app/createLogger.ts` makes the production one. */
   logger: Logger;
   random?: () => number;
+  /** Adds Node's process metrics (CPU, memory, event loop, GC) to `/metrics`: the entry point's, once per process. */
+  processMetrics?: boolean;
 }>;
 
 /**
@@ -93,7 +102,7 @@ export type SystemOptions = Readonly<{
  * Kafka consumer groups share the work between processes of the same role.
  */
 export async function startSystem(options: SystemOptions): Promise<System> {
-  const { config, adapters } = options;
+  const { config } = options;
   const has = (role: Role) => config.roles.includes(role);
   const clock = options.clock ?? systemClock;
   const { logger } = options;
@@ -102,11 +111,15 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const catalog = sagaCatalog(topics);
   const registry = catalog.registry;
   const definition = registry.latest(ORDER_SAGA_ID)!;
+  const metrics = createSystemMetrics({ mode: config.mode, roles: config.roles, processMetrics: options.processMetrics ?? false });
+  const consumers = systemConsumers(catalog, topics, groups);
+  // Every batch handled and every commit is measured, whichever role does it.
+  const adapters = metrics.measure(options.adapters, consumers);
 
   if (has('participants')) await migrateParticipants(adapters.sql);
   await adapters.bus.ensureTopics(allTopics(topics));
 
-  const relay = createOutboxRelay({ store: adapters.store, bus: adapters.bus, logger });
+  const relay = createOutboxRelay({ store: adapters.store, bus: adapters.bus, logger, metrics: metrics.runtime });
   const runtime = createSagaRuntime({
     store: adapters.store,
     registry,
@@ -118,6 +131,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     poisonAttempts: config.poisonAttempts,
     clock,
     logger,
+    metrics: metrics.runtime,
   });
   // Participants and the projector commit nothing to the event store but their dead letters.
   const deadLetters: DeadLetterSink = {
@@ -130,10 +144,15 @@ export async function startSystem(options: SystemOptions): Promise<System> {
           { sagaId: letter.streamId || undefined, consumer: letter.consumer, messageId: letter.messageKey, reason: letter.reason, attempts: letter.attempts, error: letter.error },
           'dead-lettered a message',
         );
+        metrics.runtime.deadLettered(letter.consumer, letter.reason, 1);
       }
     },
   };
-  const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: () => relay.wake(), logger });
+  const onTimersFired = (fired: number) => {
+    metrics.runtime.timersFired(fired);
+    relay.wake();
+  };
+  const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: onTimersFired, logger });
   const retention = createRetentionJob({ store: adapters.store, policy: config.retention.policy, clock, intervalMs: config.retention.intervalMs, logger });
   const stops: (() => Promise<void>)[] = [];
 
@@ -156,7 +175,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       stops.push(() => worker.stop());
     }
     if (has('participants')) {
-      const deps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random, deadLetters };
+      const deps = { sql: adapters.sql, bus: adapters.bus, guard: adapters.guard, clock, replyTopic: topics.sagaInbox, chaos: config.chaos, random: options.random, deadLetters, metrics: metrics.runtime };
       for (const spec of catalog.participants) {
         const subscription: Subscription = await startParticipant(spec, { ...deps, group: groups.participant(spec.name) });
         stops.push(() => subscription.stop());
@@ -167,7 +186,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       stops.push(() => projector.stop());
     }
     if (has('relay')) {
+      const relayGauges = metrics.watchRelay({ store: adapters.store, bus: adapters.bus, consumers });
       const stopSingleton = await adapters.runSingleton('relay', async () => {
+        relayGauges.leading(true);
         const relayLoop = relay.start();
         const schedulerLoop = scheduler.start();
         const retentionLoop = config.retention.intervalMs > 0 ? retention.start() : undefined;
@@ -175,6 +196,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
           await retentionLoop?.stop();
           await schedulerLoop.stop();
           await relayLoop.stop();
+          relayGauges.leading(false);
         };
       });
       stops.push(stopSingleton);
@@ -228,10 +250,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
         readModel: () => reads.ping(),
       },
       readinessTimeoutMs: config.readModelTimeoutMs,
+      metrics: { exposition: metrics.exposition, http: metrics.http },
     });
   }
 
   let server: Server | undefined;
+  let metricsServer: MetricsServer | undefined;
   return {
     config,
     adapters,
@@ -246,7 +270,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     retention,
     operatorActions,
     httpApi,
+    metrics,
     async listen(port = config.port) {
+      const readModels = { [definition.machine.id]: reads };
+      if (!server) metrics.watchSagas({ machines: registry, readModels, store: adapters.store });
       const api = httpApi();
       server = await new Promise<Server>((resolve, reject) => {
         const s = createHttpServer(api).listen(port, '127.0.0.1', () => resolve(s));
@@ -258,7 +285,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       const address = server.address();
       return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
     },
+    async listenMetrics(port = config.metrics.port ?? 0, host = config.metrics.host) {
+      metricsServer ??= await startMetricsServer(metrics.exposition, { host, port, logger });
+      return metricsServer.url;
+    },
     async stop() {
+      await metricsServer?.close();
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));

@@ -36,5 +36,6 @@ export function orderSagaDefinition(topics: Topics): SagaDefinition<OrderSagaMac
     view: ({ snapshot, version, updatedAt }) => orderView({ context: snapshot.context, value: snapshot.value, version, updatedAt }),
     factsTopic: topics.orderEvents,
     operatorActions: { retry: 'RetryRequested', resume: 'ResumeRequested', cancel: 'CancelRequested' },
+    outcome: ({ value, context }) => (value === 'failed' ? { failed: true, reason: context.failureReason ?? 'UNKNOWN' } : { failed: false, reason: '' }),
   };
 }

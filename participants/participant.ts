@@ -5,6 +5,7 @@ import { isRejectedData } from '../runtime/failures.ts';
 import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
 import { envelopeProblem, isStorableText, replyTo, type Message } from '../runtime/message.ts';
 import { UNDECODABLE, type MessageBus, type Subscription, type UndecodableData } from '../runtime/messageBus.ts';
+import { noRuntimeMetrics, type CommandOutcome, type RuntimeMetrics } from '../runtime/runtimeMetrics.ts';
 import type { CommandContract } from '../runtime/safety/participantContract.ts';
 import { endSpans, startMessageSpan, type MessageSpan } from '../runtime/messageSpan.ts';
 import type { SqlClient, SqlQueryable } from '../runtime/sqlClient.ts';
@@ -59,7 +60,14 @@ export type ParticipantDeps = Readonly<{
   guardTtlMs?: number;
   /** Where the commands it cannot perform go; without one, such a command fails its batch and the bus delivers it again. */
   deadLetters?: DeadLetterSink;
+  /** Told how each command was answered, once its batch is done. */
+  metrics?: Pick<RuntimeMetrics, 'participantCommand'>;
 }>;
+
+/** How one command was answered, and what its reply was (none: silent, or dead-lettered). */
+type Answer = Readonly<{ reply: Reply | undefined; outcome: CommandOutcome }>;
+
+const OUTCOME_OF: Readonly<Record<Performed['kind'], CommandOutcome>> = { final: 'performed', transient: 'transient', silent: 'silent' };
 
 /** A participant's own code threw on a command (not its database): the command's fault, however often it comes. */
 class PerformFailed extends Error {
@@ -104,6 +112,7 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
   const chaos = deps.chaos ?? noChaos;
   const random = deps.random ?? Math.random;
   const ttlMs = deps.guardTtlMs ?? 24 * 3600 * 1000;
+  const metrics = deps.metrics ?? noRuntimeMetrics;
   const guardKey = (command: Message) => `${spec.name}:${orderIdOf(command)}:${command.type}`;
   const extraColumns = Object.entries(spec.outcomeColumns);
   const letterOptions = { consumer: spec.name, topic: deps.deadLetters?.topic ?? '', markApplied: false, now: () => isoNow(deps.clock) };
@@ -168,7 +177,7 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
   }
 
   /** Performs the commands never performed before in one transaction; what each is answered with. */
-  async function performBatch(commands: readonly Message[]): Promise<Map<Message, Reply | undefined>> {
+  async function performBatch(commands: readonly Message[]): Promise<Map<Message, Answer>> {
     const finals: { command: Message; performed: Performed & { kind: 'final' } }[] = [];
     const results = await deps.sql.transaction(async (tx) => {
       const stored = await storedOutcomes(tx, commands);
@@ -182,19 +191,21 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
         if (result.kind === 'final') finals.push({ command, performed: result });
       });
       await storeOutcomes(tx, finals);
-      return byKey;
+      return { byKey, fresh };
     });
     await Promise.all(finals.map((f) => deps.guard.remember(guardKey(f.command), JSON.stringify(f.performed.reply), ttlMs)));
-    const answers = new Map<Message, Reply | undefined>();
+    const answers = new Map<Message, Answer>();
     for (const command of commands) {
-      const result = results.get(operationKey(command))!;
-      answers.set(command, result.kind === 'silent' ? undefined : result.reply);
+      const result = results.byKey.get(operationKey(command))!;
+      // Only the first command of an operation was performed; a stored outcome or a second copy is a duplicate.
+      const outcome = results.fresh.get(operationKey(command)) === command ? OUTCOME_OF[result.kind] : 'duplicate';
+      answers.set(command, { reply: result.kind === 'silent' ? undefined : result.reply, outcome });
     }
     return answers;
   }
 
   /** `performBatch`, split in halves down to the command at fault when one brings what the code or the database refuses. */
-  async function performIsolating(commands: readonly Message[], refused: DeadLetter[]): Promise<Map<Message, Reply | undefined>> {
+  async function performIsolating(commands: readonly Message[], refused: DeadLetter[]): Promise<Map<Message, Answer>> {
     try {
       return await performBatch(commands);
     } catch (error) {
@@ -209,15 +220,24 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
     }
   }
 
-  /** What each command is answered with (nothing: a silent provider, or a command dead-lettered meanwhile). */
-  async function answer(commands: readonly Message[], letters: DeadLetter[]): Promise<Map<Message, Reply | undefined>> {
-    const answers = new Map<Message, Reply | undefined>();
+  /** Every command of a handled batch: how it was answered, or dead-lettered when it has no answer. */
+  function reportAnswers(batch: readonly Message[], answers: ReadonlyMap<Message, Answer>): void {
+    for (const command of batch) {
+      const answer = answers.get(command);
+      const type = typeof command?.type === 'string' && Object.hasOwn(spec.handles, command.type) ? command.type : 'other';
+      metrics.participantCommand({ participant: spec.name, command: type, outcome: answer?.outcome ?? 'dead_lettered', reply: answer?.reply?.type ?? '' });
+    }
+  }
+
+  /** What each command is answered with, and how (nothing: a silent provider, or a command dead-lettered meanwhile). */
+  async function answer(commands: readonly Message[], letters: DeadLetter[]): Promise<Map<Message, Answer>> {
+    const answers = new Map<Message, Answer>();
     const remembered = await Promise.all(commands.map((command) => deps.guard.recall(guardKey(command))));
     const toPerform: Message[] = [];
     commands.forEach((command, i) => {
       const outcome = remembered[i];
-      if (outcome !== undefined) answers.set(command, JSON.parse(outcome) as Reply);
-      else if (chaos.failureRate > 0 && random() < chaos.failureRate) answers.set(command, spec.transientFailure(command));
+      if (outcome !== undefined) answers.set(command, { reply: JSON.parse(outcome) as Reply, outcome: 'duplicate' });
+      else if (chaos.failureRate > 0 && random() < chaos.failureRate) answers.set(command, { reply: spec.transientFailure(command), outcome: 'transient' });
       else toPerform.push(command);
     });
     if (chaos.latencyMs > 0 && toPerform.length > 0) await new Promise((resolve) => setTimeout(resolve, chaos.latencyMs));
@@ -243,12 +263,13 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
       commands.map((command) => [command, startMessageSpan(PARTICIPANT_TRACER, `${spec.name} ${command.type}`, command, { 'xsaga.participant': spec.name, 'xsaga.command.type': command.type })]),
     );
     try {
-      const replies = await answer(commands, letters);
-      for (const [command, reply] of replies) if (reply) spans.get(command)!.span.setAttribute('xsaga.reply.type', reply.type);
+      const answers = await answer(commands, letters);
+      reportAnswers(batch, answers);
+      for (const [command, { reply }] of answers) if (reply) spans.get(command)!.span.setAttribute('xsaga.reply.type', reply.type);
       endSpans([...spans.values()].map((s) => s.span));
       const now = isoNow(deps.clock);
       return commands.flatMap((command) => {
-        const reply = replies.get(command);
+        const reply = answers.get(command)?.reply;
         return reply ? [replyTo(command, reply.type, reply.data, now, spans.get(command)!.trace)] : [];
       });
     } catch (error) {
@@ -256,7 +277,6 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
       throw error;
     }
   };
-
 }
 
 /** A final outcome, with the participant's own columns for its row. */

@@ -22,6 +22,9 @@ export type SubscribeOptions = Readonly<{
 
 export type Subscription = Readonly<{ stop(): Promise<void> }>;
 
+/** How far a consumer group is behind on one partition: the messages in it past the group's committed offset. */
+export type ConsumerLag = Readonly<{ group: string; topic: string; partition: number; lag: number }>;
+
 /** The message bus port: a partitioned log keyed by saga id (Kafka in production). */
 export interface MessageBus {
   /** Creates the topics if missing, with the given number of partitions. */
@@ -29,6 +32,11 @@ export interface MessageBus {
   /** Resolves once every message is durably accepted; messages with one key keep their order. */
   publish(envelopes: readonly Envelope[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * The lag of each group on every partition of its topic, whether a member of it runs or not (a
+   * group that never committed lags by everything the partition holds). Absent where a bus cannot tell.
+   */
+  consumerLag?(consumers: readonly Readonly<{ group: string; topic: string }>[]): Promise<readonly ConsumerLag[]>;
   close(): Promise<void>;
 }
 

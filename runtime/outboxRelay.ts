@@ -1,6 +1,7 @@
 import { startBackgroundLoop, type BackgroundLoop } from './backgroundLoop.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import type { MessageBus } from './messageBus.ts';
+import { noRuntimeMetrics, type RuntimeMetrics } from './runtimeMetrics.ts';
 import type { OutboxRecord, SagaStore } from './sagaStore.ts';
 
 export type OutboxRelay = Readonly<{
@@ -31,21 +32,24 @@ export function createOutboxRelay(options: {
   idleMs?: number;
   sweepAfterMs?: number;
   logger?: Logger;
+  metrics?: Pick<RuntimeMetrics, 'outboxPublished'>;
 }): OutboxRelay {
   const batchSize = options.batchSize ?? 2000;
   const sweepAfterMs = options.sweepAfterMs ?? 5000;
   const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? noRuntimeMetrics;
   let sweeping: Promise<number> | undefined;
   let sweepAll = true;
 
-  async function publish(records: readonly OutboxRecord[]): Promise<void> {
+  async function publish(records: readonly OutboxRecord[], path: 'writer' | 'sweep'): Promise<void> {
     await options.bus.publish(records.map((r) => r.envelope));
     await options.store.markPublished(records.map((r) => r.id));
+    metrics.outboxPublished(path, records.length);
   }
 
   async function sweepBatch(all: boolean): Promise<number> {
     const records = await options.store.pendingOutbox(batchSize, all ? {} : { olderThanMs: sweepAfterMs });
-    if (records.length > 0) await publish(records);
+    if (records.length > 0) await publish(records, 'sweep');
     return records.length;
   }
 
@@ -64,7 +68,7 @@ export function createOutboxRelay(options: {
       while (queued.length > 0) {
         const records = queued.splice(0, batchSize);
         // Left unmarked on failure: the sweep publishes them once they are old enough.
-        await publish(records).catch((error: unknown) => logger.warn({ rows: records.length, err: error }, 'outbox relay: publishing failed, the sweep retries'));
+        await publish(records, 'writer').catch((error: unknown) => logger.warn({ rows: records.length, err: error }, 'outbox relay: publishing failed, the sweep retries'));
       }
     } finally {
       dispatching = undefined;

@@ -47,6 +47,11 @@ export interface SagaDefinition<TMachine extends AnyStateMachine = AnyStateMachi
    * machine has no event for, or that its current state does not accept, is refused.
    */
   readonly operatorActions?: Readonly<Partial<Record<OperatorAction, string>>>;
+  /**
+   * How a saga that reached a final state ended, for metrics: failed or not, and why (a small set
+   * of reasons: it becomes a label). Absent: a final state named like a failure (fail, error, cancel…) failed.
+   */
+  outcome?(snapshot: SnapshotFrom<TMachine>): Readonly<{ failed: boolean; reason: string }>;
 }
 
 /** Machines the runtime can host, by machine id and version. */

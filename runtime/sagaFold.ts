@@ -13,6 +13,7 @@ import type { LoadedStream, StreamChange } from './sagaStore.ts';
 import type { TraceContext } from './traceContext.ts';
 import { endSpans } from './messageSpan.ts';
 import { startTransitionSpan } from './transitionSpan.ts';
+import { startedTimes, timesAfterMove, unknownTimes, type SagaTimes, type StateLeft } from './sagaTimes.ts';
 
 /** A hydrated saga: the machine snapshot at a stream version, and the commands it awaits. */
 export type LiveSaga = Readonly<{
@@ -22,6 +23,8 @@ export type LiveSaga = Readonly<{
   version: number;
   eventsSinceSnapshot: number;
   awaiting: AwaitedCommands;
+  /** When it began and entered its state: for its duration and the dwell time of each state (metrics). */
+  times: SagaTimes;
 }>;
 
 /** `machineId@version`: how dead letters and logs name the machine a saga runs on. */
@@ -37,19 +40,23 @@ export function replayStream(definition: SagaDefinition, loaded: LoadedStream): 
   const streamId = loaded.head.streamId;
   let snapshot: AnyMachineSnapshot | undefined;
   let awaiting: AwaitedCommands = noAwaitedCommands;
+  let times = unknownTimes;
   if (loaded.snapshot && loaded.snapshot.machineVersion === definition.version) {
     snapshot = machine.resolveState(loaded.snapshot.state as Parameters<AnyStateMachine['resolveState']>[0]);
     awaiting = new Map(loaded.snapshot.awaiting ?? []);
+    times = loaded.snapshot.times ?? unknownTimes;
   } else if (loaded.snapshot) {
     throw new XsagaError('MACHINE_NOT_REGISTERED', `Snapshot of ${streamId} is of machine version ${loaded.snapshot.machineVersion}`);
   }
   for (const { version, message } of loaded.events) {
+    const at = message.metadata.occurredAt;
     const [next, actions] = snapshot ? stepper.next(snapshot, toMachineEvent(message)) : stepper.initial(definition.input(message));
+    times = snapshot ? timesAfterMove(times, snapshot.value, next.value, at).times : startedTimes(at);
     snapshot = next;
     awaiting = awaitedAfter(awaiting, message, definition.events, { actions, streamId, version });
   }
   if (!snapshot) throw new XsagaError('NOT_FOUND', `Stream ${streamId} has no events`);
-  return { streamId, definition, snapshot, version: loaded.head.version, eventsSinceSnapshot: loaded.events.length, awaiting };
+  return { streamId, definition, snapshot, version: loaded.head.version, eventsSinceSnapshot: loaded.events.length, awaiting, times };
 }
 
 /** A message one saga cannot take, and why. */
@@ -66,6 +73,8 @@ export type FoldedMessages = Readonly<{
   refused: Refused[];
   /** The open spans of the transitions taken, for the caller to end once it committed them (or failed to). */
   spans: Span[];
+  /** The states the saga left, in order, with the time it spent in each. */
+  left: StateLeft[];
 }>;
 
 /**
@@ -83,6 +92,7 @@ export function foldMessages(before: LiveSaga, messages: readonly Message[]): Fo
   const applied: string[] = [];
   const refused: Refused[] = [];
   const spans: Span[] = [];
+  const left: StateLeft[] = [];
   for (const message of messages) {
     const verdict = acceptanceOf(live, message);
     if (!verdict.accepted) {
@@ -101,16 +111,19 @@ export function foldMessages(before: LiveSaga, messages: readonly Message[]): Fo
       const transition = startTransitionSpan(definition, { streamId, message, before: live.snapshot, after: snapshot, version });
       span = transition.span;
       const stepped = collectEffects(actions, { streamId, version, cause: message, topicOf: definition.topicOf, trace: transition.trace }, copyEffects(effects));
+      const moved = timesAfterMove(live.times, live.snapshot.value, snapshot.value, message.metadata.occurredAt);
       const next: LiveSaga = {
         ...live,
         snapshot,
         version,
         eventsSinceSnapshot: live.eventsSinceSnapshot + 1,
         awaiting: awaitedAfter(live.awaiting, message, definition.events, { actions, streamId, version }),
+        times: moved.times,
       };
       lastView = viewFactOf(next, message, transition.trace);
       live = next;
       effects = stepped;
+      if (moved.left) left.push(moved.left);
       events.push(message);
       applied.push(message.metadata.messageId);
       spans.push(transition.span);
@@ -120,7 +133,7 @@ export function foldMessages(before: LiveSaga, messages: readonly Message[]): Fo
     }
   }
   if (lastView) effects.outbox.push(lastView);
-  return { live, events, applied, effects, refused, spans };
+  return { live, events, applied, effects, refused, spans, left };
 }
 
 /** The fact that carries the saga's read-model view after `cause`, to its facts topic, in the trace of the transition that made it. */
@@ -155,7 +168,13 @@ export function toChange(
     events: folded.events,
     status: after.snapshot.status === 'active' ? 'active' : 'done',
     snapshot: takeSnapshot
-      ? { version: after.version, machineVersion: after.definition.version, state: after.definition.machine.getPersistedSnapshot(after.snapshot), awaiting: [...after.awaiting] }
+      ? {
+          version: after.version,
+          machineVersion: after.definition.version,
+          state: after.definition.machine.getPersistedSnapshot(after.snapshot),
+          awaiting: [...after.awaiting],
+          times: after.times,
+        }
       : undefined,
     outbox: folded.effects.outbox,
     timersArmed: [...folded.effects.timersArmed.values()],

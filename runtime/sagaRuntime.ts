@@ -12,9 +12,12 @@ import { stepperFor } from './machineStepper.ts';
 import { envelopeProblem, type Message } from './message.ts';
 import { UNDECODABLE, type UndecodableData } from './messageBus.ts';
 import { createPoisonIsolation, type Held } from './poisonIsolation.ts';
+import { noRuntimeMetrics, type RuntimeMetrics } from './runtimeMetrics.ts';
 import type { MachineRegistry, SagaDefinition } from './sagaDefinition.ts';
 import { foldMessages, machineOf, replayStream, toChange, viewFactOf, type LiveSaga } from './sagaFold.ts';
 import { sagaLogFields } from './sagaLogFields.ts';
+import { reportProgress } from './sagaProgress.ts';
+import { startedTimes, type StateLeft } from './sagaTimes.ts';
 import type { LoadedStream, OutboxRecord, SagaStore, StreamChange } from './sagaStore.ts';
 import { endSpans } from './messageSpan.ts';
 import { startTransitionSpan } from './transitionSpan.ts';
@@ -42,6 +45,8 @@ export type SagaRuntimeOptions = Readonly<{
   poisonRetryDelayMs?: number;
   clock?: Clock;
   logger?: Logger;
+  /** Told of sagas started, moved and ended, cache lookups, timers armed and dead letters, once committed. */
+  metrics?: RuntimeMetrics;
 }>;
 
 export type StartResult = Readonly<{ streamId: string; version: number }>;
@@ -72,7 +77,7 @@ const MAX_CONCURRENCY_RETRIES = 5;
 type Unloadable = Omit<Held, 'message'>;
 
 /** A saga a commit moved, and the events that moved it. */
-type Moved = Readonly<{ live: LiveSaga; events: readonly Message[] }>;
+type Moved = Readonly<{ before: LiveSaga; live: LiveSaga; events: readonly Message[]; left: readonly StateLeft[] }>;
 
 export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   const { store, registry } = options;
@@ -80,12 +85,18 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   const snapshotEvery = options.snapshotEvery ?? 25;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? noRuntimeMetrics;
   const deadLetterOptions = { consumer: SAGA_WORKER, topic: options.deadLetterTopic ?? 'xsaga.dead-letters', markApplied: true, now: () => isoNow(clock) };
   /** Commits, then says what was committed: a commit that failed is delivered again, and logged then. */
   const commitAndHandOver = async (changes: readonly StreamChange[], letters: readonly DeadLetter[] = [], moved: readonly Moved[] = []) => {
     const outbox = await store.commit(changes, letters);
     for (const { live, events } of moved) logMoved(live, events);
-    for (const letter of letters) logDeadLetter(letter, moved.find((m) => m.live.streamId === letter.streamId)?.live.version);
+    for (const letter of letters) {
+      logDeadLetter(letter, moved.find((m) => m.live.streamId === letter.streamId)?.live.version);
+      metrics.deadLettered(letter.consumer, letter.reason, 1);
+    }
+    const timersArmed = changes.reduce((sum, change) => sum + change.timersArmed.length, 0);
+    if (timersArmed > 0) metrics.timersArmed(timersArmed);
     if (outbox.length > 0) options.onCommitted?.(outbox);
   };
   const commitStart = createGroupCommit<StreamChange>((changes) => commitAndHandOver(changes));
@@ -142,6 +153,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       if (cached) found.set(streamId, cached);
       else missing.push(streamId);
     }
+    metrics.actorCacheLookups(found.size, missing.length);
     if (missing.length === 0) return found;
     for (const loaded of (await store.loadMany(missing)).values()) {
       const live = await revive(loaded);
@@ -182,13 +194,15 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
     const transition = startTransitionSpan(definition, { streamId, message: startMessage, before: undefined, after: snapshot, version: 1 });
     try {
       const awaiting = awaitedAfter(noAwaitedCommands, startMessage, definition.events, { actions, streamId, version: 1 });
-      const live: LiveSaga = { streamId, definition, snapshot, version: 1, eventsSinceSnapshot: 1, awaiting };
+      const times = startedTimes(startMessage.metadata.occurredAt);
+      const live: LiveSaga = { streamId, definition, snapshot, version: 1, eventsSinceSnapshot: 1, awaiting, times };
       const effects = collectEffects(actions, { streamId, version: 1, cause: startMessage, topicOf: definition.topicOf, trace: transition.trace }, noEffects());
       effects.outbox.push(viewFactOf(live, startMessage, transition.trace));
       const change = toChange(undefined, live, { events: [startMessage], effects, applied: [startMessage.metadata.messageId] }, snapshotEvery);
       await commitStart({ ...change, idempotencyKey: startOptions.idempotencyKey });
       cache.set(streamId, live);
       logger.debug({ ...sagaLogFields(live), state: stateName(snapshot.value) }, 'saga started');
+      reportProgress(metrics, undefined, live, []);
     } catch (error) {
       endSpans([transition.span], error);
       throw error;
@@ -249,7 +263,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       const change = toChange(before, live, folded, snapshotEvery);
       if (change.snapshot) live = { ...live, eventsSinceSnapshot: 0 };
       changes.push(change);
-      moved.push({ live, events: folded.events });
+      moved.push({ before, live, events: folded.events, left: folded.left });
     }
     try {
       await commitAndHandOver(changes, deadLetters, moved);
@@ -259,7 +273,10 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       throw error;
     }
     endSpans(spans);
-    for (const { live } of moved) cache.set(live.streamId, live);
+    for (const { before, live, left } of moved) {
+      cache.set(live.streamId, live);
+      reportProgress(metrics, before, live, left);
+    }
     return held;
   }
 

@@ -1,6 +1,7 @@
 import type { DeadLetter, SagaAttention, StoredDeadLetter } from './deadLetter.ts';
 import type { Envelope, Message } from './message.ts';
 import type { TraceContext } from './traceContext.ts';
+import type { SagaTimes } from './sagaTimes.ts';
 
 export type StreamStatus = 'active' | 'done';
 
@@ -10,8 +11,15 @@ export type StoredEvent = Readonly<{ version: number; message: Message }>;
 /**
  * A cache of the fold at `version`: the machine's persisted snapshot and the commands it awaits
  * (id → type). A snapshot stored without `awaiting` (before replies were checked) is not used.
+ * `times` (when the saga began and entered its state) is absent from snapshots stored before it was kept.
  */
-export type StoredSnapshot = Readonly<{ version: number; machineVersion: number; state: unknown; awaiting?: readonly (readonly [string, string])[] }>;
+export type StoredSnapshot = Readonly<{
+  version: number;
+  machineVersion: number;
+  state: unknown;
+  awaiting?: readonly (readonly [string, string])[];
+  times?: SagaTimes;
+}>;
 
 export type StreamHead = Readonly<{
   streamId: string;
@@ -69,6 +77,19 @@ export type RetentionPolicy = Readonly<{
 /** A finished stream as an archive keeps it: its head, when it finished, and every event, enough to replay it anywhere. */
 export type ArchivedStream = Readonly<{ head: StreamHead; finishedAt: string; events: readonly StoredEvent[] }>;
 
+/** What waits in the store now, by the store's clock; an age is 0 when nothing waits. */
+export type StoreBacklog = Readonly<{
+  /** Outbox rows committed but not yet published, and the age of the oldest. */
+  unpublishedOutbox: number;
+  oldestUnpublishedAgeMs: number;
+  /** Durable timers waiting to fire, those already due, and how long ago the oldest due one was due. */
+  timersArmed: number;
+  timersOverdue: number;
+  oldestOverdueAgeMs: number;
+  /** Sagas with a dead letter nobody replayed: they need a person. */
+  sagasWithDeadLetters: number;
+}>;
+
 /** The rows one `prune` call deleted, per table. */
 export type PrunedRows = Readonly<{ publishedOutbox: number; appliedMessageIds: number; idempotencyKeys: number }>;
 
@@ -123,5 +144,7 @@ export interface SagaStore {
    * in one transaction; an unknown or active stream, or one with unpublished outbox rows, is left alone. Resolves to the ids deleted.
    */
   deleteFinished(streamIds: readonly string[]): Promise<readonly string[]>;
+  /** What waits: unpublished outbox rows, armed and overdue timers, dead-lettered sagas; one bounded statement. */
+  backlog(): Promise<StoreBacklog>;
   close(): Promise<void>;
 }

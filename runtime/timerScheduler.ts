@@ -20,7 +20,8 @@ export function createTimerScheduler(options: {
   store: SagaStore;
   inboxTopic: string;
   clock: Clock;
-  onFired?: () => void;
+  /** Told how many timers fired, after they did. */
+  onFired?: (fired: number) => void;
   batchSize?: number;
   idleMs?: number;
   logger?: Logger;
@@ -32,7 +33,7 @@ export function createTimerScheduler(options: {
     const fired = await options.store.fireDueTimers(isoNow(options.clock), batchSize, (streamId, timer) =>
       timerFiredEnvelope(options.inboxTopic, streamId, timer),
     );
-    if (fired > 0) options.onFired?.();
+    if (fired > 0) options.onFired?.(fired);
     return fired;
   }
 

@@ -310,6 +310,26 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
 
     subscribe,
 
+    async consumerLag(consumers) {
+      const client = await getAdmin();
+      const topics = [...new Set(consumers.map((c) => c.topic))];
+      const ends = new Map(await Promise.all(topics.map(async (topic) => [topic, await client.fetchTopicOffsets(topic)] as const)));
+      const groups = new Map<string, string[]>();
+      for (const { group, topic } of consumers) groups.set(group, [...(groups.get(group) ?? []), topic]);
+      const committed = await Promise.all([...groups].map(async ([groupId, groupTopics]) => ({ group: groupId, offsets: await client.fetchOffsets({ groupId, topics: groupTopics }) })));
+      return committed.flatMap(({ group, offsets }) =>
+        offsets.flatMap(({ topic, partitions }) =>
+          partitions.flatMap(({ partition, offset }) => {
+            const end = ends.get(topic)?.find((entry) => entry.partition === partition);
+            if (!end) return [];
+            // -1: the group committed nothing there yet, and reads from the oldest record kept (it subscribes from the beginning).
+            const from = BigInt(offset) >= 0n ? BigInt(offset) : BigInt(end.low);
+            return [{ group, topic, partition, lag: Number(BigInt(end.high) - from) }];
+          }),
+        ),
+      );
+    },
+
     async close() {
       closed = true;
       await Promise.all([...subscriptions].map((subscription) => subscription.stop()));

@@ -144,6 +144,16 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): M
       };
     },
 
+    async consumerLag(consumers) {
+      return consumers.flatMap(({ group, topic: name }) => {
+        const topic = topics.get(name);
+        if (!topic) return [];
+        const offsets = topic.groups.get(group);
+        // A group that never subscribed would start at the oldest message still kept.
+        return topic.partitions.map((p, partition) => ({ group, topic: name, partition, lag: p.base + p.messages.length - (offsets?.[partition] ?? p.base) }));
+      });
+    },
+
     async close() {
       closed = true;
       for (const wake of [...stopWakers]) wake();

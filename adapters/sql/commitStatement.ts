@@ -70,9 +70,9 @@ export function commitStatement(changes: readonly StreamChange[], deadLetters: r
   const snapshots = changes.filter((c) => c.snapshot);
   if (snapshots.length > 0) {
     ctes.push(`snapshots as (
-      insert into xsaga_snapshots (stream_id, version, machine_version, state, awaiting)
-      select s, v, mv, st::jsonb, aw::jsonb from unnest(${param(snapshots.map((c) => c.streamId), 'text[]')}, ${param(snapshots.map((c) => c.snapshot!.version), 'int[]')}, ${param(snapshots.map((c) => c.snapshot!.machineVersion), 'int[]')}, ${param(snapshots.map((c) => JSON.stringify(c.snapshot!.state)), 'text[]')}, ${param(snapshots.map((c) => (c.snapshot!.awaiting ? JSON.stringify(c.snapshot!.awaiting) : null)), 'text[]')}) as u(s, v, mv, st, aw)
-      on conflict (stream_id) do update set version = excluded.version, machine_version = excluded.machine_version, state = excluded.state, awaiting = excluded.awaiting
+      insert into xsaga_snapshots (stream_id, version, machine_version, state, awaiting, times)
+      select s, v, mv, st::jsonb, aw::jsonb, ti::jsonb from unnest(${param(snapshots.map((c) => c.streamId), 'text[]')}, ${param(snapshots.map((c) => c.snapshot!.version), 'int[]')}, ${param(snapshots.map((c) => c.snapshot!.machineVersion), 'int[]')}, ${param(snapshots.map((c) => JSON.stringify(c.snapshot!.state)), 'text[]')}, ${param(snapshots.map((c) => (c.snapshot!.awaiting ? JSON.stringify(c.snapshot!.awaiting) : null)), 'text[]')}, ${param(snapshots.map((c) => (c.snapshot!.times ? JSON.stringify(c.snapshot!.times) : null)), 'text[]')}) as u(s, v, mv, st, aw, ti)
+      on conflict (stream_id) do update set version = excluded.version, machine_version = excluded.machine_version, state = excluded.state, awaiting = excluded.awaiting, times = excluded.times
       where xsaga_snapshots.version < excluded.version)`);
   }
 

@@ -83,6 +83,8 @@ const statements = [
   // The trace context of the transition that armed a timer, which its firing continues; null before tracing existed or while it is off.
   `alter table xsaga_timers add column if not exists traceparent text`,
   `alter table xsaga_timers add column if not exists tracestate text`,
+  // When the saga began and entered the snapshot's state: its duration and dwell times survive a hydration (metrics).
+  `alter table xsaga_snapshots add column if not exists times jsonb`,
   EXPECT_ROWS_FUNCTION,
 ];
 

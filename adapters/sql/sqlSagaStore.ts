@@ -11,8 +11,10 @@ import type {
   StreamHead,
   StreamStatus,
 } from '../../runtime/sagaStore.ts';
+import type { SagaTimes } from '../../runtime/sagaTimes.ts';
 import { sqlStateOf, UNIQUE_VIOLATION, type SqlClient, type SqlQueryable } from '../../runtime/sqlClient.ts';
 import { COMMIT_FAILURES, commitStatement, outboxRows, parameters } from './commitStatement.ts';
+import { sqlBacklog } from './sqlBacklog.ts';
 import { isoOf, sqlDeadLetters } from './sqlDeadLetters.ts';
 import { migrateSagaStore } from './schema.ts';
 import { sqlArchive } from './sqlArchive.ts';
@@ -70,9 +72,16 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
     const loaded = new Map<string, LoadedStream>();
     if (streamIds.length === 0) return loaded;
     const heads = await sql.query<
-      HeadRow & { snapshot_version: number | null; snapshot_machine_version: number | null; snapshot_state: unknown; snapshot_awaiting: [string, string][] | null }
+      HeadRow & {
+        snapshot_version: number | null;
+        snapshot_machine_version: number | null;
+        snapshot_state: unknown;
+        snapshot_awaiting: [string, string][] | null;
+        snapshot_times: SagaTimes | null;
+      }
     >(
-      `select s.*, sn.version as snapshot_version, sn.machine_version as snapshot_machine_version, sn.state as snapshot_state, sn.awaiting as snapshot_awaiting
+      `select s.*, sn.version as snapshot_version, sn.machine_version as snapshot_machine_version, sn.state as snapshot_state, sn.awaiting as snapshot_awaiting,
+              sn.times as snapshot_times
          from xsaga_streams s left join xsaga_snapshots sn on sn.stream_id = s.stream_id
         where s.stream_id = any($1::text[])`,
       [streamIds],
@@ -101,6 +110,7 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
               machineVersion: row.snapshot_machine_version!,
               state: row.snapshot_state,
               ...(row.snapshot_awaiting === null ? {} : { awaiting: row.snapshot_awaiting }),
+              ...(row.snapshot_times === null ? {} : { times: row.snapshot_times }),
             };
       const streamEvents = eventsOf.get(row.stream_id) ?? [];
       // The head is read separately from the events: the stream's version is what the events say.
@@ -206,6 +216,7 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
     ...sqlDeadLetters(sql),
     ...sqlRetention(sql),
     ...sqlArchive(sql),
+    ...sqlBacklog(sql),
 
     close: () => sql.close(),
   };

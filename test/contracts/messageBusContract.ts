@@ -45,6 +45,24 @@ export function messageBusContract(name: string, factory: Factory, timeoutMs = 1
       await sub.stop();
     });
 
+    it('tells how far a group lags on every partition, whether it runs or not', async () => {
+      const group = `${topic}-lagging`;
+      await bus.publish(Array.from({ length: 12 }, (_, i) => testEnvelope(topic, `key-${i}`, 'Numbered', { seq: i })));
+      const lagOf = async () => (await bus.consumerLag!([{ group, topic }])).reduce((sum, row) => sum + row.lag, 0);
+      const before = await bus.consumerLag!([{ group, topic }]);
+      expect(before.length).toBeGreaterThan(0);
+      expect(before.every((row) => row.group === group && row.topic === topic && Number.isInteger(row.partition))).toBe(true);
+      expect(await lagOf()).toBe(12);
+      let handled = 0;
+      const sub = await bus.subscribe({ group, topics: [topic], handler: async (b) => void (handled += b.messages.length) });
+      await waitFor(() => handled >= 12, timeoutMs);
+      // Offsets may be committed a moment after the handler resolved.
+      const deadline = Date.now() + timeoutMs;
+      while ((await lagOf()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await lagOf()).toBe(0);
+      await sub.stop();
+    });
+
     it('gives each group its own copy', async () => {
       const a: Message[] = [];
       const b: Message[] = [];

@@ -246,6 +246,31 @@ export function sagaStoreContract(name: string, factory: Factory): void {
       expect(await store.pendingOutbox(10)).toEqual(first);
     });
 
+    it('keeps when a saga began and entered its state with its snapshot, and loads a snapshot without them as one', async () => {
+      const times = { startedAt: '2026-01-01T00:00:00.000Z', enteredAt: '2026-01-01T00:00:05.000Z' };
+      await store.commit([change('s1', 0, { events: [testMessage('A', 's1')], snapshot: { version: 1, machineVersion: 1, state: { at: 1 }, times } })]);
+      await store.commit([change('s2', 0, { snapshot: { version: 1, machineVersion: 1, state: { at: 1 } } })]);
+      expect((await store.load('s1'))?.snapshot?.times).toEqual(times);
+      expect((await store.load('s2'))?.snapshot).toEqual({ version: 1, machineVersion: 1, state: { at: 1 } });
+    });
+
+    it('reports its backlog: unpublished outbox rows, armed and overdue timers, sagas with dead letters nobody replayed', async () => {
+      expect(await store.backlog()).toEqual({ unpublishedOutbox: 0, oldestUnpublishedAgeMs: 0, timersArmed: 0, timersOverdue: 0, oldestOverdueAgeMs: 0, sagasWithDeadLetters: 0 });
+      const overdue = { timerId: 't-late', dueAt: new Date(Date.now() - 60_000).toISOString(), event: { type: 'Late' }, armedVersion: 1 };
+      const later = { timerId: 't-later', dueAt: new Date(Date.now() + 3_600_000).toISOString(), event: { type: 'Later' }, armedVersion: 1 };
+      const records = await store.commit(
+        [change('s1', 0, { outbox: [testEnvelope('t', 's1'), testEnvelope('t', 's1')], timersArmed: [overdue, later] })],
+        [letter(testMessage('X', 's2')), letter(testMessage('Y', 's2'))],
+      );
+      const backlog = await store.backlog();
+      expect(backlog).toMatchObject({ unpublishedOutbox: 4, timersArmed: 2, timersOverdue: 1, sagasWithDeadLetters: 1 });
+      expect(backlog.oldestOverdueAgeMs).toBeGreaterThanOrEqual(59_000);
+      expect(backlog.oldestOverdueAgeMs).toBeLessThan(3_600_000);
+      expect(backlog.oldestUnpublishedAgeMs).toBeGreaterThanOrEqual(0);
+      await store.markPublished(records.map((r) => r.id));
+      expect(await store.backlog()).toMatchObject({ unpublishedOutbox: 0, oldestUnpublishedAgeMs: 0 });
+    });
+
     it('writes a batch of many streams in one commit', async () => {
       const ids = Array.from({ length: 300 }, (_, i) => `bulk-${i}`);
       await store.commit(ids.map((id) => change(id, 0, { outbox: [testEnvelope('t', id)], appliedMessageIds: [`applied-${id}`] })));

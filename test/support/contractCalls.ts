@@ -45,6 +45,7 @@ export const contractCalls = (known: Readonly<Record<string, string>>, viewer: T
   { name: 'history of no order', operationId: 'getOrderHistory', params: { id: 'no-such-order' }, status: 404 },
   { name: 'history of an id with a control character', operationId: 'getOrderHistory', params: { id: '%01' }, status: 400 },
   { name: 'stats', operationId: 'getOrderStats', status: 200 },
+  { name: 'metrics', operationId: 'getMetrics', status: 200 },
 
   { name: 'sagas that need a human', operationId: 'listSagas', query: 'attention=true', status: 200 },
   { name: 'sagas in a state', operationId: 'listSagas', query: 'machine=orderSaga&state=completed&limit=2', status: 200 },

@@ -17,14 +17,14 @@ export async function tempDataDir(): Promise<{ dir: string; remove: () => Promis
  * Starts the whole embedded system in this process; `env` overrides configuration variables. The
  * API answers only its open routes unless `env` configures keys (`apiKeysEnv` in apiKeys.ts).
  * `wrap` may put test instruments around the adapters; `clock` (a test clock) is the time of every
- * message, timer and participant.
+ * message, timer and participant; `processMetrics` adds Node's process metrics to `/metrics`.
  */
 export async function startEmbedded(
   env: Record<string, string> = {},
-  options: { logger?: Logger; wrap?: (adapters: SystemAdapters) => SystemAdapters; clock?: Clock } = {},
+  options: { logger?: Logger; wrap?: (adapters: SystemAdapters) => SystemAdapters; clock?: Clock; processMetrics?: boolean } = {},
 ): Promise<System> {
   const config = loadConfig({ XSAGA_DATA_DIR: ':memory:', ...env });
   const logger = options.logger ?? silentLogger;
   const adapters = await createEmbeddedAdapters(config, logger);
-  return startSystem({ config, adapters: options.wrap ? options.wrap(adapters) : adapters, logger, clock: options.clock });
+  return startSystem({ config, adapters: options.wrap ? options.wrap(adapters) : adapters, logger, clock: options.clock, processMetrics: options.processMetrics });
 }

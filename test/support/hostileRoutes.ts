@@ -170,6 +170,7 @@ export const HOSTILE_ROUTES: readonly HostileRoute[] = [
   },
   { route: 'GET /healthz', runs: 20, cases: () => anyCase(query(['verbose']).map((params) => withQuery('/healthz', params))) },
   { route: 'GET /readyz', runs: 20, cases: () => anyCase(query(['verbose']).map((params) => withQuery('/readyz', params))) },
+  { route: 'GET /metrics', runs: 20, cases: () => anyCase(query(['name[]', 'format']).map((params) => withQuery('/metrics', params))) },
   {
     route: 'no such route, odd targets',
     runs: 60,

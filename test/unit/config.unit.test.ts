@@ -57,6 +57,14 @@ describe('configuration', () => {
     expect(failureOf({ ...worker, XSAGA_KAFKA_HEARTBEAT_INTERVAL_MS: '4000' }).fieldErrors.map((e) => e.field)).toEqual(['XSAGA_KAFKA_HEARTBEAT_INTERVAL_MS']);
   });
 
+  it('starts no keyless metrics listener unless XSAGA_METRICS_PORT is set, and binds it to loopback by default', () => {
+    expect(loadConfig({}).metrics).toEqual({ port: undefined, host: '127.0.0.1' });
+    expect(loadConfig({ XSAGA_METRICS_PORT: '0' }).metrics).toEqual({ port: 0, host: '127.0.0.1' });
+    expect(loadConfig({ XSAGA_METRICS_PORT: '9464', XSAGA_METRICS_HOST: '::1' }).metrics).toEqual({ port: 9464, host: '::1' });
+    const failure = failureOf({ XSAGA_METRICS_PORT: '70000', XSAGA_METRICS_HOST: 'a host' });
+    expect(failure.fieldErrors.map((e) => e.field).sort()).toEqual(['XSAGA_METRICS_HOST', 'XSAGA_METRICS_PORT']);
+  });
+
   it('rejects an unknown mode and unsafe names', () => {
     expect(failureOf({ XSAGA_MODE: 'cloud' }).fieldErrors[0]?.field).toBe('XSAGA_MODE');
     expect(failureOf({ ...production, XSAGA_PG_SCHEMA: 'x; drop table' }).fieldErrors[0]?.field).toBe('XSAGA_PG_SCHEMA');
