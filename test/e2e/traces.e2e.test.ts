@@ -60,7 +60,9 @@ describe('one order is one trace across the processes of production mode', () =>
         },
         { timeoutMs: 120_000, intervalMs: 200, failFast: alive },
       );
-    const projected = (state: string) => (spans: TraceSpan[]) => spans.some((s) => s.name === 'projector SagaViewUpdated' && s.attributes['xsaga.state.after'] === state);
+    // Each process exports on its own schedule: a trace is whole once its last view is projected and every span's parent has arrived too.
+    const projected = (state: string, caller: { traceId: string; parentId: string }) => (spans: TraceSpan[]) =>
+      spans.some((s) => s.name === 'projector SagaViewUpdated' && s.attributes['xsaga.state.after'] === state) && traceProblems(spans, caller.traceId, caller.parentId).length === 0;
 
     // An order that completes, its trace begun by the caller.
     const completing = callerTraceparent();
@@ -69,7 +71,7 @@ describe('one order is one trace across the processes of production mode', () =>
     const timingOut = callerTraceparent();
     const timedOut = await place(placeOrderBody({ paymentToken: 'tok_no_answer' }), timingOut.traceparent);
 
-    const spans = await traceOf(completed, projected('completed'));
+    const spans = await traceOf(completed, projected('completed', completing));
     expect(traceProblems(spans, completing.traceId, completing.parentId), describeTrace(spans)).toEqual([]);
     expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['xsaga-api', 'xsaga-worker', 'xsaga-participants', 'xsaga-projector']));
     expect(spans.find((s) => s.name === 'POST /orders')?.parentSpanId).toBe(completing.parentId);
@@ -81,7 +83,7 @@ describe('one order is one trace across the processes of production mode', () =>
     await worker!.stop('SIGKILL');
     await start('worker', { OTEL_SERVICE_NAME: 'xsaga-worker-restarted' });
 
-    const afterCrash = await traceOf(timedOut, projected('failed'));
+    const afterCrash = await traceOf(timedOut, projected('failed', timingOut));
     expect(traceProblems(afterCrash, timingOut.traceId, timingOut.parentId), describeTrace(afterCrash)).toEqual([]);
     const fired = afterCrash.find((s) => s.attributes['xsaga.message.type'] === 'TimerFired');
     expect(fired?.service).toBe('xsaga-worker-restarted');
