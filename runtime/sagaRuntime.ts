@@ -103,7 +103,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
 
   /** Every saga's routine, its end included, is debug: at info, a busy system would log in proportion to its traffic. */
   function logMoved(live: LiveSaga, events: readonly Message[]): void {
-    const fields = { ...sagaLogFields(live), state: stateName(live.snapshot.value), events: events.map((event) => event.type) };
+    const fields = { ...sagaLogFields(live, events.at(-1)), state: stateName(live.snapshot.value), events: events.map((event) => event.type) };
     logger.debug(fields, live.snapshot.status === 'done' ? 'saga ended' : 'saga moved');
   }
 
@@ -201,7 +201,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       const change = toChange(undefined, live, { events: [startMessage], effects, applied: [startMessage.metadata.messageId] }, snapshotEvery);
       await commitStart({ ...change, idempotencyKey: startOptions.idempotencyKey });
       cache.set(streamId, live);
-      logger.debug({ ...sagaLogFields(live), state: stateName(snapshot.value) }, 'saga started');
+      logger.debug({ ...sagaLogFields(live, startMessage), state: stateName(snapshot.value) }, 'saga started');
       reportProgress(metrics, undefined, live, []);
     } catch (error) {
       endSpans([transition.span], error);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { System } from '../../app/system.ts';
+import { capturingLogger } from '../support/capturingLogger.ts';
 import { startEmbedded, tempDataDir } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
 import { placeOrderBody, type PlaceOrderBody } from '../support/orderRequests.ts';
@@ -33,8 +34,9 @@ const named = (spans: readonly TraceSpan[], name: string) => spans.filter((span)
 describe('one order is one trace (embedded, in-memory exporter)', () => {
   let system: System;
   let url: string;
+  const log = capturingLogger();
   beforeAll(async () => {
-    system = await startEmbedded();
+    system = await startEmbedded({}, { logger: log.logger });
     url = await system.listen(0);
   });
   afterAll(() => system.stop());
@@ -51,6 +53,10 @@ describe('one order is one trace (embedded, in-memory exporter)', () => {
 
     const transitions = named(spans, 'orderSaga transition');
     expect(transitions.map((t) => t.attributes['xsaga.event.type'])).toEqual(['OrderPlaced', 'PaymentCaptured', 'StockReserved', 'ShipmentCreated']);
+    // Every log line about the saga names its trace: a log search leads to the spans.
+    const sagaLines = log.lines.filter((line) => line.fields.sagaId === orderId);
+    expect(sagaLines.map((line) => line.msg)).toEqual(['saga started', 'saga moved', 'saga moved', 'saga ended']);
+    expect(sagaLines.map((line) => line.fields.traceId)).toEqual(sagaLines.map(() => caller.traceId));
     expect(transitions[0]!.parentSpanId).toBe(api!.spanId);
     expect(transitions.at(-1)!.attributes).toMatchObject({
       'xsaga.machine.id': 'orderSaga',
