@@ -6,8 +6,9 @@ import { startOwnElasticsearch } from '../../chaos/servers/ownElasticsearch.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
 import { eventually } from '../support/eventually.ts';
-import { placeOrderBody, uniqueCustomerId } from '../support/orderRequests.ts';
+import { uniqueCustomerId } from '../support/orderRequests.ts';
 import { productionEnv } from '../support/productionEnv.ts';
+import { timedRequests } from '../support/timedRequests.ts';
 
 /** Generous for a busy machine, and well below the 6-8 s the client's retries took before. */
 const BOUND_MS = 3_000;
@@ -34,17 +35,7 @@ describe('an Elasticsearch outage behind a running system', () => {
     cleanups.push(() => system.stop());
     const url = await system.listen(0);
 
-    const timed = async (path: string, init: RequestInit = {}) => {
-      const started = Date.now();
-      const response = await fetch(`${url}${path}`, { ...init, signal: AbortSignal.timeout(20_000) });
-      const body = (await response.json()) as Record<string, unknown>;
-      return { response, body, ms: Date.now() - started };
-    };
-    const place = async (customerId: string) => {
-      const { response, body } = await timed('/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(placeOrderBody({ customerId })) });
-      expect(response.status).toBe(202);
-      return body.orderId as string;
-    };
+    const { timed, place } = timedRequests(() => url, 20_000);
     const projectedAs = (orderId: string, status: string, timeoutMs: number) =>
       eventually(async () => expect((await system.adapters.readModel.get(orderId))?.status).toBe(status), { timeoutMs, intervalMs: 200 });
 

@@ -4,8 +4,9 @@ import type { System } from '../../app/system.ts';
 import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
 import { startEmbedded } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
-import { placeOrderBody, uniqueCustomerId } from '../support/orderRequests.ts';
+import { uniqueCustomerId } from '../support/orderRequests.ts';
 import { readModelOutage, type OutageMode } from '../support/readModelOutage.ts';
+import { timedRequests } from '../support/timedRequests.ts';
 
 /** Generous for a busy machine, and still far below the 6-8 s a client's retries took. */
 const BOUND_MS = 1_500;
@@ -24,17 +25,7 @@ describe('reads while the read model is down', () => {
     await system.stop();
   });
 
-  const timed = async (path: string, init: RequestInit = {}) => {
-    const started = Date.now();
-    const response = await fetch(`${url}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
-    const body = (await response.json()) as Record<string, unknown>;
-    return { response, body, ms: Date.now() - started };
-  };
-  const place = async (customerId: string) => {
-    const { response, body } = await timed('/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(placeOrderBody({ customerId })) });
-    expect(response.status).toBe(202);
-    return body.orderId as string;
-  };
+  const { timed, place } = timedRequests(() => url, 10_000);
   const completedInReadModel = (orderId: string) =>
     eventually(async () => expect((await system.adapters.readModel.get(orderId))?.status).toBe('COMPLETED'), { timeoutMs: 20_000 });
 
