@@ -32,7 +32,7 @@ import { outboxOf } from '../support/storeRows.ts';
 
 const RUN = uniqueName('paths').toLowerCase();
 const topics = topicsFor(RUN.replaceAll('_', '-'));
-const { registry, participants } = sagaCatalog(topics);
+const { registry, participants } = sagaCatalog({ prefix: topics.prefix });
 const meanings = replyMeanings(participants);
 const CHECKED_AT_ONCE = 8;
 

@@ -15,7 +15,7 @@ import { eventually } from '../support/eventually.ts';
 import { outboxOf, timersOf } from '../support/storeRows.ts';
 
 const topics = topicsFor('paths');
-const { registry, participants } = sagaCatalog(topics);
+const { registry, participants } = sagaCatalog({ prefix: topics.prefix });
 
 describe.each(registry.all().map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))(
   'level 2: every generated path of $label through the runtime on the embedded adapters, participants scripted',
