@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import pg from 'pg';
 import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
+import { BENCH_SERVERS } from '../benchServers.ts';
 import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
 import { ioCountsOf } from '../ioCounts.ts';
 import { driveOrders, scenarioResult } from '../orderDriver.ts';
 import { cpuWindow } from '../processStats.ts';
-import { BENCH_SERVERS, dropBenchTopics } from './productionScenario.ts';
+import { dropBenchTopics } from './productionScenario.ts';
 
 /** The raw saga-shaped baseline (bench/baseline/baselineSaga.ts), one process, the same servers and driver. */
 export async function runBaselineScenario(options: ScenarioOptions & { countIo?: boolean }): Promise<ScenarioResult> {

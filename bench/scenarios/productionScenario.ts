@@ -6,16 +6,11 @@ import { deleteTopicsWhere } from '../../adapters/kafka/kafkaTopics.ts';
 import { topicsFor } from '../../orders/topics.ts';
 import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
 import { driveOrders, scenarioResult } from '../orderDriver.ts';
+import { BENCH_SERVERS } from '../benchServers.ts';
 import { ioCountsOf, type IoCounts } from '../ioCounts.ts';
 import { cpuWindow } from '../processStats.ts';
 import { startRole, type RoleProcess } from './roleProcess.ts';
 
-export const BENCH_SERVERS = {
-  pgUrl: process.env.XSAGA_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  kafkaBrokers: (process.env.XSAGA_BENCH_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-  elasticsearchUrl: process.env.XSAGA_BENCH_ES_URL ?? 'http://127.0.0.1:9200',
-  redisUrl: process.env.XSAGA_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-};
 
 /**
  * Production mode on this machine: api, relay, `workers` saga workers, participants and projector as
