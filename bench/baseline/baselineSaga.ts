@@ -106,15 +106,27 @@ function changeOf(before: OrderRecord | undefined, after: OrderRecord, events: r
   };
 }
 
-/** Publishes committed outbox rows in commit order, then marks them published, as xsaga's writer does. */
-let publishing: Promise<void> = Promise.resolve();
+/**
+ * Publishes committed outbox rows in commit order, then marks them published, as xsaga's writer
+ * does: the rows committed while one send is in flight go together in the next.
+ */
+let unpublished: { ids: string[]; envelopes: Envelope[] } = { ids: [], envelopes: [] };
+let publishing = false;
 function publish(ids: readonly string[], envelopes: readonly Envelope[]): void {
   if (envelopes.length === 0) return;
-  publishing = publishing.then(async () => {
-    await bus.publish(envelopes);
-    await markPublished(db, ids);
-  });
-  publishing.catch((error: unknown) => {
+  unpublished.ids.push(...ids);
+  unpublished.envelopes.push(...envelopes);
+  if (publishing) return;
+  publishing = true;
+  void (async () => {
+    while (unpublished.envelopes.length > 0) {
+      const batch = unpublished;
+      unpublished = { ids: [], envelopes: [] };
+      await bus.publish(batch.envelopes);
+      await markPublished(db, batch.ids);
+    }
+    publishing = false;
+  })().catch((error: unknown) => {
     console.error('baseline: publishing failed', error);
     process.exit(1);
   });
@@ -129,7 +141,8 @@ async function commit(changes: readonly OrderChange[], after: readonly OrderReco
     for (const timer of change.armed) timersDue.set(`${change.streamId}\u0000${timer.timerId}`, Date.parse(timer.dueAt));
   }
   publish(ids, changes.flatMap((c) => c.outbox));
-  if (changes.some((c) => c.armed.length > 0)) wakeTimers();
+  const earliest = Math.min(...changes.flatMap((c) => c.armed.map((t) => Date.parse(t.dueAt))));
+  if (earliest < timerWakeAt) wakeTimers();
 }
 
 // Placing orders: the orders arriving while a commit runs go together in the next one (a group commit, as xsaga's API does).
@@ -185,6 +198,8 @@ await bus.subscribe({
 
 // Fired timers: deleted and written as inbox messages in one statement, woken by the earliest due time known.
 let timerWake = () => undefined as void;
+/** When the timer loop looks next: a timer armed to be due before then wakes it. */
+let timerWakeAt = 0;
 function wakeTimers(): void {
   timerWake();
 }
@@ -196,6 +211,7 @@ async function timerLoop(): Promise<void> {
     if (fired.ids.length === 1000) continue;
     const next = Math.min(...timersDue.values());
     const waitMs = Math.max(5, Math.min(500, next - Date.now()));
+    timerWakeAt = Date.now() + waitMs;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, waitMs);
       timerWake = () => {
