@@ -77,20 +77,13 @@ const closed = (c: number, n = Math.max(sagas, 4 * c)): ScenarioOptions => ({ sa
 const halfOf = (row: Row | undefined) => Math.max(1, Math.round(figures(row?.runs.map((r) => r.sagasPerSecond) ?? [1]).median / 2));
 const open = (rate: number): ScenarioOptions => ({ sagas: Math.min(sagas, Math.max(100, rate * 20)), warmup: 20, load: { kind: 'open', ratePerSecond: rate }, timeoutMs });
 
+const medianOf = (row: Row) => figures(row.runs.map((r) => r.sagasPerSecond)).median;
+
 /** Closed loops at every concurrency of the sweep; resolves to the best (highest median sagas/s). */
 async function sweepClosed(system: string, run: (options: ScenarioOptions) => Promise<ScenarioResult>): Promise<Row> {
   const swept: Row[] = [];
   for (const c of sweep) swept.push(await repeat({ name: `${system}, closed loop, ${c} in flight`, system, load: 'closed', concurrency: c }, () => run(closed(c))));
-  const median = (row: Row) => figures(row.runs.map((r) => r.sagasPerSecond)).median;
-  return swept.reduce((best, row) => (median(row) > median(best) ? row : best));
-}
-
-/** The system's sweep, then an open loop at half its own best: latency below saturation. */
-async function sweepThenOpen(system: string, run: (options: ScenarioOptions) => Promise<ScenarioResult>): Promise<Row> {
-  const best = await sweepClosed(system, run);
-  const rate = halfOf(best);
-  await repeat({ name: `${system}, open loop at ${rate}/s (half its best)`, system, load: 'open' }, () => run(open(rate)));
-  return best;
+  return swept.reduce((best, row) => (medianOf(row) > medianOf(best) ? row : best));
 }
 
 if (chosen.includes('embedded')) {
@@ -99,10 +92,16 @@ if (chosen.includes('embedded')) {
   await repeat({ name: `embedded, open loop at ${rate}/s`, system: 'embedded', load: 'open' }, () => runEmbeddedScenario(open(rate)));
 }
 if (chosen.includes('production')) {
-  const best = await sweepThenOpen(SYSTEMS.xsaga, (o) => runProductionScenario({ ...o, workers: 1 }));
-  const c = best.concurrency!;
-  await repeat({ name: `${SYSTEMS.xsaga}, 2 workers, closed loop, ${c} in flight`, system: `${SYSTEMS.xsaga}, 2 workers`, load: 'closed', concurrency: c }, () =>
+  // Workers are a setting of xsaga's: one swept, then two at the best load, and the better one's half for the open loop.
+  const swept = await sweepClosed(SYSTEMS.xsaga, (o) => runProductionScenario({ ...o, workers: 1 }));
+  const c = swept.concurrency!;
+  const two = await repeat({ name: `${SYSTEMS.xsaga}, 2 workers, closed loop, ${c} in flight`, system: SYSTEMS.xsaga, load: 'closed', concurrency: c }, () =>
     runProductionScenario({ ...closed(c), workers: 2 }),
+  );
+  const workers = medianOf(two) > medianOf(swept) ? 2 : 1;
+  const rate = halfOf(workers === 2 ? two : swept);
+  await repeat({ name: `${SYSTEMS.xsaga}, ${workers} worker${workers > 1 ? 's' : ''}, open loop at ${rate}/s (half its best)`, system: SYSTEMS.xsaga, load: 'open' }, () =>
+    runProductionScenario({ ...open(rate), workers }),
   );
   await repeat({ name: `${SYSTEMS.xsaga}, one order at a time`, system: SYSTEMS.xsaga, load: 'one at a time' }, () =>
     runProductionScenario({ ...closed(1, Math.min(sagas, 200)), workers: 1 }),
@@ -127,15 +126,25 @@ if (chosen.includes('restate') || chosen.includes('restate-side-effects')) {
     const { runRestateScenario } = (await import(restateModule)) as {
       runRestateScenario: (o: ScenarioOptions & { partitions?: number; sideEffects?: boolean }) => Promise<ScenarioResult>;
     };
+    /** Restate's partitions are a setting of its own: its default (24) swept, then 2 (one per core) at the best load, and the better one's half for the open loop. */
+    const restateSystem = async (system: string, sideEffects: boolean) => {
+      const run = (o: ScenarioOptions, partitions?: number) => runRestateScenario({ ...o, sideEffects, ...(partitions === undefined ? {} : { partitions }) });
+      const swept = await sweepClosed(system, (o) => run(o));
+      const c = swept.concurrency!;
+      const two = await repeat({ name: `${system}, 2 partitions, closed loop, ${c} in flight`, system, load: 'closed', concurrency: c }, () => run(closed(c), 2));
+      const twoIsBetter = medianOf(two) > medianOf(swept);
+      const rate = halfOf(twoIsBetter ? two : swept);
+      const partitions = twoIsBetter ? 2 : undefined;
+      await repeat({ name: `${system}${twoIsBetter ? ', 2 partitions' : ''}, open loop at ${rate}/s (half its best)`, system, load: 'open' }, () => run(open(rate), partitions));
+      return partitions;
+    };
     if (chosen.includes('restate')) {
-      const best = await sweepThenOpen(SYSTEMS.restate, (o) => runRestateScenario(o));
-      const c = best.concurrency!;
-      await repeat({ name: `${SYSTEMS.restate}, 2 partitions, closed loop, ${c} in flight`, system: `${SYSTEMS.restate}, 2 partitions`, load: 'closed', concurrency: c }, () =>
-        runRestateScenario({ ...closed(c), partitions: 2 }),
+      const partitions = await restateSystem(SYSTEMS.restate, false);
+      await repeat({ name: `${SYSTEMS.restate}, one order at a time`, system: SYSTEMS.restate, load: 'one at a time' }, () =>
+        runRestateScenario({ ...closed(1, Math.min(sagas, 200)), ...(partitions === undefined ? {} : { partitions }) }),
       );
-      await repeat({ name: `${SYSTEMS.restate}, one order at a time`, system: SYSTEMS.restate, load: 'one at a time' }, () => runRestateScenario(closed(1, Math.min(sagas, 200))));
     }
-    if (chosen.includes('restate-side-effects')) await sweepThenOpen(SYSTEMS.restateSideEffects, (o) => runRestateScenario({ ...o, sideEffects: true }));
+    if (chosen.includes('restate-side-effects')) await restateSystem(SYSTEMS.restateSideEffects, true);
   } catch (error) {
     process.stderr.write(`bench: Restate scenario could not run: ${(error as Error).message}\n`);
   }

@@ -57,7 +57,7 @@ export function bestOf(summary: readonly SummaryRow[], system: string): SummaryR
 }
 
 export type Headline = Readonly<{
-  best: Readonly<Record<string, { concurrency: number | undefined; sagasPerSecond: number; allInCpuMsPerSaga: number }>>;
+  best: Readonly<Record<string, { configuration: string; concurrency: number | undefined; sagasPerSecond: number; allInCpuMsPerSaga: number }>>;
   /** `a ÷ b` of each pair measured in this run, for throughput and for all-in CPU per saga. */
   ratios: readonly Readonly<{ pair: string; sagasPerSecond: number; allInCpuMsPerSaga: number }>[];
 }>;
@@ -68,10 +68,10 @@ export type Headline = Readonly<{
  * the figure a noisy machine moves least; both are ratios, so a slower machine shifts both sides.
  */
 export function headline(summary: readonly SummaryRow[]): Headline {
-  const best: Record<string, { concurrency: number | undefined; sagasPerSecond: number; allInCpuMsPerSaga: number }> = {};
+  const best: Record<string, { configuration: string; concurrency: number | undefined; sagasPerSecond: number; allInCpuMsPerSaga: number }> = {};
   for (const system of Object.values(SYSTEMS)) {
     const row = bestOf(summary, system);
-    if (row) best[system] = { concurrency: row.concurrency, sagasPerSecond: row.sagasPerSecond.median, allInCpuMsPerSaga: row.allInCpuMsPerSaga.median };
+    if (row) best[system] = { configuration: row.name, concurrency: row.concurrency, sagasPerSecond: row.sagasPerSecond.median, allInCpuMsPerSaga: row.allInCpuMsPerSaga.median };
   }
   const pairs: [string, string][] = [
     [SYSTEMS.xsagaOneProcess, SYSTEMS.baseline],
@@ -106,9 +106,9 @@ export function summaryLines(summary: readonly SummaryRow[], top: Headline): str
   if (systems.length > 0) {
     lines.push(
       '',
-      '| system, at its best closed-loop load | in flight | sagas/s | all-in CPU ms per saga |',
+      '| system, at its best closed-loop load | best configuration | sagas/s | all-in CPU ms per saga |',
       '|---|---|---|---|',
-      ...systems.map(([system, b]) => `| ${system} | ${fmt(b.concurrency)} | **${fmt(b.sagasPerSecond)}** | **${fmt(b.allInCpuMsPerSaga, 1)}** |`),
+      ...systems.map(([system, b]) => `| ${system} | ${b.configuration} | **${fmt(b.sagasPerSecond)}** | **${fmt(b.allInCpuMsPerSaga, 1)}** |`),
     );
   }
   if (top.ratios.length > 0) {

@@ -23,7 +23,8 @@ import type { Envelope, Message } from '../../runtime/message.ts';
 import type { OrderView } from '../../orders/orderView.ts';
 import { answerCommands, PARTICIPANTS } from './baselineParticipants.ts';
 import { appliedAmong, commitChanges, fireDueTimers, markPublished, type OrderChange } from './baselineStore.ts';
-import { advance, isTerminal, placeOrder, viewOf, type OrderRecord, type Step } from './orderFlow.ts';
+import { changeOf } from './orderChanges.ts';
+import { advance, placeOrder, type OrderRecord, type Step } from './orderFlow.ts';
 
 const env = process.env;
 const schema = env.BASELINE_SCHEMA!;
@@ -49,62 +50,6 @@ await elasticsearch.indices.create({ index, mappings: orderIndexMappings, settin
 const records = new Map<string, OrderRecord>();
 /** When each armed timer is due, to wake the timer loop in time without asking the database. */
 const timersDue = new Map<string, number>();
-
-const viewFact = (record: OrderRecord, cause: Message): Envelope => ({
-  topic: topics.orderEvents,
-  key: record.order.orderId,
-  message: {
-    type: 'SagaViewUpdated',
-    data: { streamId: record.order.orderId, machineId: 'orderSaga', version: record.version, view: viewOf(record, cause.metadata.occurredAt) },
-    metadata: { messageId: `${record.order.orderId}/${record.version}/view`, correlationId: record.order.orderId, causationId: cause.metadata.messageId, occurredAt: cause.metadata.occurredAt },
-  },
-});
-
-/** Which participant's topic each command goes to. */
-const COMMAND_TOPIC: Readonly<Record<string, 'paymentCommands' | 'inventoryCommands' | 'shippingCommands'>> = {
-  CapturePayment: 'paymentCommands',
-  RefundPayment: 'paymentCommands',
-  ReserveStock: 'inventoryCommands',
-  ReleaseStock: 'inventoryCommands',
-  CreateShipment: 'shippingCommands',
-};
-
-/** The rows of one order's step, from its record before (none when placed) and the messages that moved it. */
-function changeOf(before: OrderRecord | undefined, after: OrderRecord, events: readonly Message[], applied: readonly string[], steps: readonly { cause: Message; step: Step }[]): OrderChange {
-  const outbox: Envelope[] = [];
-  // A timer armed then cancelled within the batch is never written; one cancelled then armed again is.
-  const armed = new Map<string, OrderChange['armed'][number]>();
-  const cancelled = new Set<string>();
-  for (const { cause, step } of steps) {
-    step.commands.forEach((command, i) => {
-      outbox.push({
-        topic: topics[COMMAND_TOPIC[command.type]!],
-        key: after.order.orderId,
-        message: { type: command.type, data: command.data, metadata: { messageId: `${after.order.orderId}/${step.record.version}/${i}`, correlationId: after.order.orderId, causationId: cause.metadata.messageId, occurredAt: cause.metadata.occurredAt } },
-      });
-    });
-    for (const id of step.cancelled) {
-      armed.delete(id);
-      cancelled.add(id);
-    }
-    for (const timer of step.armed) {
-      cancelled.delete(timer.id);
-      armed.set(timer.id, { timerId: timer.id, dueAt: new Date(Date.parse(cause.metadata.occurredAt) + timer.delayMs).toISOString(), armedVersion: step.record.version, event: timer.event });
-    }
-  }
-  const last = steps.at(-1);
-  if (last) outbox.push(viewFact(after, last.cause));
-  return {
-    streamId: after.order.orderId,
-    expectedVersion: before?.version ?? 0,
-    events,
-    status: isTerminal(after) ? 'done' : 'active',
-    outbox,
-    armed: [...armed.values()],
-    cancelled: [...cancelled],
-    applied,
-  };
-}
 
 /**
  * Publishes committed outbox rows in commit order, then marks them published, as xsaga's writer
@@ -189,7 +134,7 @@ await bus.subscribe({
         events.push(message);
         steps.push({ cause: message, step });
       }
-      changes.push(changeOf(before, record, events, list.map((m) => m.metadata.messageId), steps));
+      changes.push(changeOf(topics, before, record, events, list.map((m) => m.metadata.messageId), steps));
       after.push(record);
     }
     if (changes.length > 0) await commit(changes, after);
@@ -273,7 +218,7 @@ app.post('/orders', async (req, res) => {
   const order = { orderId, ...request, total: request.items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0), placedAt };
   const placed: Message = { type: 'OrderPlaced', data: { order, settings }, metadata: { messageId: `${orderId}/placed`, correlationId: orderId, causationId: `${orderId}/placed`, occurredAt: placedAt } };
   const step = placeOrder(order, settings);
-  const change = changeOf(undefined, step.record, [placed], [placed.metadata.messageId], [{ cause: placed, step }]);
+  const change = changeOf(topics, undefined, step.record, [placed], [placed.metadata.messageId], [{ cause: placed, step }]);
   try {
     await new Promise<void>((resolve, reject) => {
       placing.push({ change, record: step.record, done: (error) => (error ? reject(error) : resolve()) });
