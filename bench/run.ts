@@ -109,9 +109,12 @@ if (chosen.includes('production')) {
 }
 if (chosen.includes('baseline')) {
   // First the self-check: the baseline must write what xsaga writes for the same orders, or its figures mean nothing.
-  ioCheck = await checkBaselineIo();
-  process.stderr.write(`bench: ${formatIoCheck(ioCheck).join('\n')}\n`);
-  if (!ioCheck.ok) {
+  ioCheck = await checkBaselineIo().catch((error: unknown) => {
+    process.stderr.write(`bench: the baseline's I/O check could not run: ${(error as Error).message}\n`);
+    return undefined;
+  });
+  if (ioCheck) process.stderr.write(`bench: ${formatIoCheck(ioCheck).join('\n')}\n`);
+  if (!ioCheck?.ok) {
     process.exitCode = 1;
     process.stderr.write("bench: the raw baseline no longer does xsaga's I/O per saga (above); its scenario is skipped: update bench/baseline and bench/IO.md\n");
   } else {
