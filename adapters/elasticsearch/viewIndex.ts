@@ -1,0 +1,53 @@
+import type { estypes } from '@elastic/elasticsearch';
+import { searchWordsOf } from '../../runtime/viewFields.ts';
+import type { FieldMapping, SagaViewBase, SagaViewSpec } from '../../runtime/viewStore.ts';
+
+/** The field every view document carries beside the view: the words free-text search reads. */
+export const SEARCH_TEXT = 'search_text';
+
+/** A view as an index stores it: the view's document plus its search words. */
+export type ViewDocument = Readonly<Record<string, unknown>> & { [SEARCH_TEXT]: string[] };
+
+/**
+ * Settings of a view index. One shard is plenty for one node and keeps sort and totals exact;
+ * replicas would leave a single-node cluster yellow forever.
+ */
+export const viewIndexSettings = {
+  number_of_shards: 1,
+  number_of_replicas: 0,
+  refresh_interval: '1s',
+  // The query API accepts offset ≤ 10 000 with limit ≤ 500; the default window (10 000) would reject the last pages.
+  max_result_window: 10_500,
+} satisfies estypes.IndicesIndexSettings;
+
+/** The saga's mapping plus the search words: words for `match`, the lowercased whole values for a prefix of an id as typed. */
+export function viewIndexMappings<TView extends SagaViewBase>(spec: SagaViewSpec<TView>): estypes.MappingTypeMapping {
+  const searchText = { type: 'text', analyzer: 'standard', fields: { raw: { type: 'keyword', normalizer: 'lowercase', ignore_above: 256 } } };
+  return { ...spec.mappings, properties: { ...spec.mappings.properties, [SEARCH_TEXT]: searchText } } as estypes.MappingTypeMapping;
+}
+
+/** The document written for a view. */
+export function documentOf<TView extends SagaViewBase>(spec: SagaViewSpec<TView>, view: TView): ViewDocument {
+  return { ...(spec.toDocument ? spec.toDocument(view) : view), [SEARCH_TEXT]: searchWordsOf(view, spec.textFields) };
+}
+
+/** The view of a stored document: exactly the view's fields, without the search words. */
+export function viewOfDocument<TView extends SagaViewBase>(spec: SagaViewSpec<TView>, document: ViewDocument): TView {
+  const { [SEARCH_TEXT]: _words, ...rest } = document;
+  return spec.fromDocument ? spec.fromDocument(rest) : (rest as unknown as TView);
+}
+
+/**
+ * The nested field a dotted path lies in, if any: a query on one nested item's fields must be
+ * wrapped, so that it never matches across two items.
+ */
+export function nestedPathOf<TView extends SagaViewBase>(spec: SagaViewSpec<TView>, path: string): string | undefined {
+  let properties: Readonly<Record<string, FieldMapping>> | undefined = spec.mappings.properties;
+  const keys = path.split('.');
+  for (let depth = 0; depth < keys.length - 1 && properties; depth++) {
+    const field: FieldMapping | undefined = properties[keys[depth]!];
+    if (field?.type === 'nested') return keys.slice(0, depth + 1).join('.');
+    properties = field?.properties;
+  }
+  return undefined;
+}
