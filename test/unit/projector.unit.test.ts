@@ -4,7 +4,8 @@ import { createMemoryOrderReadModel } from '../../adapters/memory/memoryOrderRea
 import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
 import type { VersionedView } from '../../orders/orderReadModel.ts';
 import { orderView } from '../../orders/orderView.ts';
-import { startProjector } from '../../orders/projector.ts';
+import { orderViewSpec } from '../../orders/orderViewSpec.ts';
+import { startProjector } from '../../runtime/projector.ts';
 import type { DeadLetterSink } from '../../runtime/deadLetter.ts';
 import { XsagaError } from '../../runtime/errors.ts';
 import type { Message } from '../../runtime/message.ts';
@@ -57,7 +58,7 @@ describe('the projector meeting a fact it cannot project', () => {
     };
     const bus = createMemoryMessageBus({ partitions: 2, mergePartitions: true });
     const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
-    const projector = await startProjector({ bus, topic: 'order-events', readModel: picky, deadLetters });
+    const projector = await startProjector({ bus, topic: 'order-events', store: picky, spec: orderViewSpec, deadLetters });
     try {
       const facts = [
         fact('a', { streamId: 'a', version: 1, view: viewOf('a', 1) }),
@@ -95,7 +96,7 @@ describe('the projector while the read model is down', () => {
     };
     const bus = createMemoryMessageBus({ partitions: 1, retryDelayMs: 0 });
     const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
-    const start = () => startProjector({ bus, topic: 'order-events', readModel: unreachable, deadLetters, outageBackoff: { baseMs: 40, maxMs: 60_000 } });
+    const start = () => startProjector({ bus, topic: 'order-events', store: unreachable, spec: orderViewSpec, deadLetters, outageBackoff: { baseMs: 40, maxMs: 60_000 } });
     let projector = await start();
     try {
       await bus.publish([{ topic: 'order-events', key: 'a', message: fact('a', { streamId: 'a', version: 1, view: viewOf('a', 1) }) }]);
