@@ -12,7 +12,8 @@ import {
   type ViewQuery,
   type ViewSearchResult,
 } from '../../runtime/viewStore.ts';
-import { documentOf, nestedPathOf, SEARCH_TEXT, viewIndexMappings, viewIndexSettings, viewOfDocument, type ViewDocument } from './viewIndex.ts';
+import { groupByNested, nestedPathOf } from '../../runtime/viewFields.ts';
+import { documentOf, SEARCH_TEXT, viewIndexMappings, viewIndexSettings, viewOfDocument, type ViewDocument } from './viewIndex.ts';
 
 /** The production view store of one saga, plus what only an index behind an alias can do. */
 export type ElasticsearchViewStore<TView extends SagaViewBase> = SagaViewStore<TView> & {
@@ -253,15 +254,17 @@ function indexViewStore<TView extends SagaViewBase>(
 
 function filtersOf<TView extends SagaViewBase>(spec: SagaViewSpec<TView>, query: ViewQuery): estypes.QueryDslQueryContainer[] {
   const filters: estypes.QueryDslQueryContainer[] = [];
-  const within = (field: string, filter: estypes.QueryDslQueryContainer): estypes.QueryDslQueryContainer => {
-    const path = nestedPathOf(spec, field);
-    return path === undefined ? filter : { nested: { path, query: filter } };
-  };
+  const within = (path: string | undefined, filter: estypes.QueryDslQueryContainer): estypes.QueryDslQueryContainer =>
+    path === undefined ? filter : { nested: { path, query: filter } };
   if (query.status !== undefined) filters.push({ term: { status: query.status } });
   if (query.state !== undefined) filters.push({ term: { state: query.state } });
-  for (const [field, value] of Object.entries(query.where ?? {})) filters.push(within(field, { term: { [field]: value } }));
-  if (query.exists !== undefined) filters.push(within(query.exists, { exists: { field: query.exists } }));
-  if (query.missing !== undefined) filters.push({ bool: { must_not: within(query.missing, { exists: { field: query.missing } }) } });
+  for (const [nested, terms] of groupByNested(spec.mappings, query.where ?? {})) {
+    const matches = terms.map(([field, value]) => ({ term: { [field]: value } }));
+    // One nested query for the fields of one nested field: they must hold in the same item.
+    filters.push(...(nested === undefined ? matches : [within(nested, { bool: { filter: matches } })]));
+  }
+  if (query.exists !== undefined) filters.push(within(nestedPathOf(spec.mappings, query.exists), { exists: { field: query.exists } }));
+  if (query.missing !== undefined) filters.push({ bool: { must_not: within(nestedPathOf(spec.mappings, query.missing), { exists: { field: query.missing } }) } });
   if (query.text !== undefined) {
     // Whole words in any order (`alice`, `soldout`), or the start of an id or SKU as typed (`sku-sold`).
     const should = [{ match: { [SEARCH_TEXT]: { query: query.text, operator: 'and' as const } } }, { prefix: { [`${SEARCH_TEXT}.raw`]: query.text.toLowerCase() } }];

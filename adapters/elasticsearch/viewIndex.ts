@@ -1,6 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { searchWordsOf } from '../../runtime/viewFields.ts';
-import type { FieldMapping, SagaViewBase, SagaViewSpec } from '../../runtime/viewStore.ts';
+import type { SagaViewBase, SagaViewSpec } from '../../runtime/viewStore.ts';
 
 /** The field every view document carries beside the view: the words free-text search reads. */
 export const SEARCH_TEXT = 'search_text';
@@ -35,19 +35,4 @@ export function documentOf<TView extends SagaViewBase>(spec: SagaViewSpec<TView>
 export function viewOfDocument<TView extends SagaViewBase>(spec: SagaViewSpec<TView>, document: ViewDocument): TView {
   const { [SEARCH_TEXT]: _words, ...rest } = document;
   return spec.fromDocument ? spec.fromDocument(rest) : (rest as unknown as TView);
-}
-
-/**
- * The nested field a dotted path lies in, if any: a query on one nested item's fields must be
- * wrapped, so that it never matches across two items.
- */
-export function nestedPathOf<TView extends SagaViewBase>(spec: SagaViewSpec<TView>, path: string): string | undefined {
-  let properties: Readonly<Record<string, FieldMapping>> | undefined = spec.mappings.properties;
-  const keys = path.split('.');
-  for (let depth = 0; depth < keys.length - 1 && properties; depth++) {
-    const field: FieldMapping | undefined = properties[keys[depth]!];
-    if (field?.type === 'nested') return keys.slice(0, depth + 1).join('.');
-    properties = field?.properties;
-  }
-  return undefined;
 }

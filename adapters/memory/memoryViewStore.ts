@@ -1,11 +1,13 @@
-import { searchWordsOf, valuesAt } from '../../runtime/viewFields.ts';
+import { groupByNested, searchWordsOf, valuesAt } from '../../runtime/viewFields.ts';
 import type { SagaViewBase, SagaViewSpec, SagaViewStore, StateStats, ViewQuery, ViewSearchResult } from '../../runtime/viewStore.ts';
 
 function matches<TView extends SagaViewBase>(spec: SagaViewSpec<TView>, view: TView, query: ViewQuery): boolean {
   if (query.status !== undefined && view.status !== query.status) return false;
   if (query.state !== undefined && view.state !== query.state) return false;
-  for (const [path, value] of Object.entries(query.where ?? {})) {
-    if (!valuesAt(view, path).some((found) => found === value)) return false;
+  for (const [nested, filters] of groupByNested(spec.mappings, query.where ?? {})) {
+    const holds = (within: unknown, prefix: string) => filters.every(([path, value]) => valuesAt(within, path.slice(prefix.length)).some((found) => found === value));
+    // The fields of a nested item must hold in one item, as in an index.
+    if (nested === undefined ? !holds(view, '') : !valuesAt(view, nested).some((item) => holds(item, `${nested}.`))) return false;
   }
   if (query.exists !== undefined && valuesAt(view, query.exists).length === 0) return false;
   if (query.missing !== undefined && valuesAt(view, query.missing).length > 0) return false;

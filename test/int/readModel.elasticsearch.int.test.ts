@@ -3,11 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { Client, errors } from '@elastic/elasticsearch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearchOrderReadModel, type ElasticsearchOrderReadModel } from '../../adapters/elasticsearch/elasticsearchOrderReadModel.ts';
+import { createElasticsearchViewStore } from '../../adapters/elasticsearch/elasticsearchViewStore.ts';
 import { createMemoryOrderReadModel } from '../../adapters/memory/memoryOrderReadModel.ts';
 import { orderViewQuery, type OrderQuery, type VersionedView } from '../../orders/orderReadModel.ts';
 import type { OrderView } from '../../orders/orderView.ts';
 import { isXsagaError } from '../../runtime/errors.ts';
 import { readModelContract, viewOf } from '../contracts/readModelContract.ts';
+import { viewStoreContract } from '../contracts/viewStoreContract.ts';
+import { ticketOf, ticketViewSpec, type TicketView } from '../fixtures/ticketView.ts';
 import { deleteTestIndices, indicesByPrefix, TEST_ES_URL } from '../support/elasticsearch.ts';
 import { uniqueName } from '../support/messages.ts';
 
@@ -30,6 +33,47 @@ readModelContract('Elasticsearch', async () => {
     await deleteTestIndices(`${alias}-`);
   };
   return { readModel: { ...readModel, close }, settle: () => readModel.refresh() };
+});
+
+viewStoreContract('Elasticsearch', async () => {
+  const alias = nextAlias();
+  const store = await createElasticsearchViewStore({ spec: ticketViewSpec, node: TEST_ES_URL, alias });
+  const close = async () => {
+    await store.close();
+    await deleteTestIndices(`${alias}-`);
+  };
+  return { store: { ...store, close }, settle: () => store.refresh() };
+});
+
+describe('Elasticsearch view store of a view reshaped for its index', () => {
+  const admin = new Client({ node: TEST_ES_URL });
+  afterAll(async () => {
+    await admin.close();
+  });
+
+  it('stores the document the spec makes, and answers the view it was made from', async () => {
+    const alias = nextAlias();
+    // The index keeps the owner in upper case under another name; the view never sees that field.
+    const spec = {
+      ...ticketViewSpec,
+      mappings: { ...ticketViewSpec.mappings, properties: { ...ticketViewSpec.mappings.properties, OWNER: { type: 'keyword' } } },
+      toDocument: ({ owner, ...rest }: TicketView) => ({ ...rest, owner, OWNER: owner.toUpperCase() }),
+      fromDocument: ({ OWNER: _upper, ...view }: Readonly<Record<string, unknown>>) => view as TicketView,
+    };
+    const store = await createElasticsearchViewStore({ spec, node: TEST_ES_URL, alias });
+    try {
+      const ticket = ticketOf('t1', 1, { owner: 'ada' });
+      await store.upsert([{ id: 't1', version: 1, view: ticket }]);
+      await store.refresh();
+      const stored = await admin.get<Record<string, unknown>>({ index: alias, id: 't1' });
+      expect(stored._source).toMatchObject({ OWNER: 'ADA', search_text: ['t1', 'ada', 'billing'] });
+      expect(await store.get('t1')).toStrictEqual(ticket);
+      expect((await store.search({ text: 'ada' })).items).toStrictEqual([ticket]);
+    } finally {
+      await store.close();
+      await deleteTestIndices(`${alias}-`);
+    }
+  });
 });
 
 describe('Elasticsearch read model', () => {
