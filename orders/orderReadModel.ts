@@ -1,4 +1,4 @@
-import type { SagaViewStore, ViewQuery, ViewSearchResult } from '../runtime/viewStore.ts';
+import type { SagaViewStore, VersionedView as SagaVersionedView, ViewQuery, ViewSearchResult } from '../runtime/viewStore.ts';
 import type { OrderStatus, OrderView } from './orderView.ts';
 
 export { readModelUnavailable, type StateStats } from '../runtime/viewStore.ts';
@@ -19,7 +19,7 @@ export type OrderQuery = Readonly<{
 export type OrderSearchResult = ViewSearchResult<OrderView>;
 
 /** An order's view document and the stream version it reflects. */
-export type VersionedView = Readonly<{ id: string; version: number; view: OrderView }>;
+export type VersionedView = SagaVersionedView<OrderView>;
 
 /**
  * The orders' view store, with the counts the order statistics show: every status named, none

@@ -13,7 +13,8 @@ import {
   type ViewSearchResult,
 } from '../../runtime/viewStore.ts';
 import { groupByNested, nestedPathOf } from '../../runtime/viewFields.ts';
-import { documentOf, SEARCH_TEXT, viewIndexMappings, viewIndexSettings, viewOfDocument, type ViewDocument } from './viewIndex.ts';
+import { isTransient, waitForCluster } from './clusterAvailability.ts';
+import { documentOf, ensureAlias, SEARCH_TEXT, viewIndexMappings, viewIndexSettings, viewOfDocument, type ViewDocument } from './viewIndex.ts';
 
 /** The production view store of one saga, plus what only an index behind an alias can do. */
 export type ElasticsearchViewStore<TView extends SagaViewBase> = SagaViewStore<TView> & {
@@ -271,45 +272,4 @@ function filtersOf<TView extends SagaViewBase>(spec: SagaViewSpec<TView>, query:
     filters.push({ bool: { should, minimum_should_match: 1 } });
   }
   return filters;
-}
-
-async function waitForCluster(client: Client, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const waitMs = Math.max(1, Math.min(5_000, deadline - Date.now()));
-      const health = await client.cluster.health({ wait_for_status: 'yellow', timeout: `${waitMs}ms` }, { ignore: [408] });
-      if (!health.timed_out) return;
-      last = new Error(`cluster health is ${health.status}`);
-    } catch (error) {
-      if (!isTransient(error)) throw error;
-      last = error;
-    }
-    if (Date.now() >= deadline) throw new XsagaError('UNAVAILABLE', `Elasticsearch not ready after ${timeoutMs} ms: ${(last as Error).message}`, { retryable: true, cause: last });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** Not reachable, overloaded or not ready yet; a failed product check or a refused request will not get better by waiting. */
-function isTransient(error: unknown): boolean {
-  if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError || error instanceof errors.NoLivingConnectionsError) return true;
-  return error instanceof errors.ResponseError && ((error.statusCode ?? 0) >= 500 || error.statusCode === 429);
-}
-
-async function ensureAlias(client: Client, alias: string, mappings: estypes.MappingTypeMapping, logger: Logger): Promise<void> {
-  if (await client.indices.existsAlias({ name: alias })) return;
-  // A fixed first name: two processes starting at once race for the same index, and exactly one wins.
-  const index = `${alias}-initial`;
-  try {
-    // Index and alias in one request: no one ever sees the index without its alias.
-    await client.indices.create({ index, mappings, settings: viewIndexSettings, aliases: { [alias]: { is_write_index: true } } });
-    logger.info({ alias, index }, `created index ${index} behind alias ${alias}`);
-  } catch (error) {
-    if (await client.indices.existsAlias({ name: alias })) {
-      logger.info({ alias }, `alias ${alias} was created concurrently`);
-      return;
-    }
-    throw error;
-  }
 }

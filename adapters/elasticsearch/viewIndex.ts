@@ -1,4 +1,5 @@
-import type { estypes } from '@elastic/elasticsearch';
+import type { Client, estypes } from '@elastic/elasticsearch';
+import type { Logger } from '../../runtime/logger.ts';
 import { searchWordsOf } from '../../runtime/viewFields.ts';
 import type { SagaViewBase, SagaViewSpec } from '../../runtime/viewStore.ts';
 
@@ -35,4 +36,22 @@ export function documentOf<TView extends SagaViewBase>(spec: SagaViewSpec<TView>
 export function viewOfDocument<TView extends SagaViewBase>(spec: SagaViewSpec<TView>, document: ViewDocument): TView {
   const { [SEARCH_TEXT]: _words, ...rest } = document;
   return spec.fromDocument ? spec.fromDocument(rest) : (rest as unknown as TView);
+}
+
+/** Creates the first index behind `alias`, unless the alias exists; safe when processes start at once. */
+export async function ensureAlias(client: Client, alias: string, mappings: estypes.MappingTypeMapping, logger: Logger): Promise<void> {
+  if (await client.indices.existsAlias({ name: alias })) return;
+  // A fixed first name: two processes starting at once race for the same index, and exactly one wins.
+  const index = `${alias}-initial`;
+  try {
+    // Index and alias in one request: no one ever sees the index without its alias.
+    await client.indices.create({ index, mappings, settings: viewIndexSettings, aliases: { [alias]: { is_write_index: true } } });
+    logger.info({ alias, index }, `created index ${index} behind alias ${alias}`);
+  } catch (error) {
+    if (await client.indices.existsAlias({ name: alias })) {
+      logger.info({ alias }, `alias ${alias} was created concurrently`);
+      return;
+    }
+    throw error;
+  }
 }
