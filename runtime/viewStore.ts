@@ -84,10 +84,10 @@ export type ViewMappings = Readonly<{ dynamic?: 'strict' | boolean; properties: 
  * the rebuild are the same for every saga; this is what varies.
  *
  * @example
- * const ticketViewSpec: SagaViewSpec<TicketView> = {
- *   name: 'tickets', check: checkTicketView, idOf: (view) => view.ticketId, idField: 'ticketId',
- *   mappings: { dynamic: 'strict', properties: { ticketId: { type: 'keyword' }, ... } },
- *   textFields: ['ticketId', 'owner'], newestField: 'openedAt',
+ * const returnViewSpec: SagaViewSpec<ReturnView> = {
+ *   name: 'returns', check: checkReturnView, idOf: (view) => view.returnId, idField: 'returnId',
+ *   mappings: { dynamic: 'strict', properties: { returnId: { type: 'keyword' }, ... } },
+ *   textFields: ['returnId', 'orderId'], newestField: 'requestedAt',
  * };
  */
 export type SagaViewSpec<TView extends SagaViewBase> = Readonly<{

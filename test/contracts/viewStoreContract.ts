@@ -1,18 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SagaViewStore, VersionedView, ViewQuery } from '../../runtime/viewStore.ts';
-import { ticketOf, type TicketView } from '../fixtures/ticketView.ts';
+import { claimOf, type ClaimView } from '../fixtures/claimView.ts';
 
-type Factory = () => Promise<{ store: SagaViewStore<TicketView>; settle?: () => Promise<void> }>;
+type Factory = () => Promise<{ store: SagaViewStore<ClaimView>; settle?: () => Promise<void> }>;
 
-const versioned = (view: TicketView): VersionedView<TicketView> => ({ id: view.id, version: view.version, view });
+const versioned = (view: ClaimView): VersionedView<ClaimView> => ({ id: view.id, version: view.version, view });
 
 /**
- * The behaviour every SagaViewStore must have, held to a view that is not an order's (`ticketViewSpec`).
+ * The behaviour every SagaViewStore must have, held to a view that is not an order's (`claimViewSpec`).
  * `settle` makes writes visible to search (e.g. an index refresh).
  */
 export function viewStoreContract(name: string, factory: Factory): void {
   describe(`SagaViewStore contract: ${name}`, () => {
-    let store: SagaViewStore<TicketView>;
+    let store: SagaViewStore<ClaimView>;
     let settle: () => Promise<void>;
     const ids = async (query: ViewQuery) => (await store.search(query)).items.map((view) => store.idOf(view));
     beforeEach(async () => {
@@ -25,10 +25,10 @@ export function viewStoreContract(name: string, factory: Factory): void {
     });
 
     it('keeps the highest version of a view, answers it by id, and tells its id', async () => {
-      await store.upsert([versioned(ticketOf('t1', 3, { state: 'open.waiting' })), versioned(ticketOf('t1', 2, { state: 'open.triage' }))]);
-      await store.upsert([versioned(ticketOf('t1', 1, { state: 'open.new' }))]);
+      await store.upsert([versioned(claimOf('t1', 3, { state: 'open.waiting' })), versioned(claimOf('t1', 2, { state: 'open.triage' }))]);
+      await store.upsert([versioned(claimOf('t1', 1, { state: 'open.new' }))]);
       const kept = await store.get('t1');
-      expect(kept).toStrictEqual(ticketOf('t1', 3, { state: 'open.waiting' }));
+      expect(kept).toStrictEqual(claimOf('t1', 3, { state: 'open.waiting' }));
       expect(store.idOf(kept!)).toBe('t1');
       expect(await store.get('missing')).toBeUndefined();
     });
@@ -36,9 +36,9 @@ export function viewStoreContract(name: string, factory: Factory): void {
     it('finds views by state, status, exact fields (arrays and their items included), presence and free text', async () => {
       await store.upsert(
         [
-          ticketOf('t-ada', 2, { owner: 'ada', tags: ['billing', 'vip'] }),
-          ticketOf('t-bob', 2, { owner: 'bob', tags: [], lines: [{ sku: 'SKU-9', kind: 'repair' }, { sku: 'SKU-1', kind: 'exchange' }] }),
-          ticketOf('t-cy', 4, { owner: 'cy', state: 'closed', status: 'CLOSED', review: { by: 'lead', at: '2026-03-02T00:00:00.000Z' } }),
+          claimOf('t-ada', 2, { owner: 'ada', tags: ['billing', 'vip'] }),
+          claimOf('t-bob', 2, { owner: 'bob', tags: [], lines: [{ sku: 'SKU-9', kind: 'repair' }, { sku: 'SKU-1', kind: 'exchange' }] }),
+          claimOf('t-cy', 4, { owner: 'cy', state: 'closed', status: 'CLOSED', review: { by: 'lead', at: '2026-03-02T00:00:00.000Z' } }),
         ].map(versioned),
       );
       await settle();
@@ -62,10 +62,10 @@ export function viewStoreContract(name: string, factory: Factory): void {
     it('lists newest first by the spec’s field or the longest unmoved first, ties by id, and pages with a total', async () => {
       await store.upsert(
         [
-          ticketOf('b', 1, { createdAt: '2026-03-02T00:00:00.000Z', updatedAt: '2026-03-05T00:00:00.000Z' }),
-          ticketOf('a', 1, { createdAt: '2026-03-02T00:00:00.000Z', updatedAt: '2026-03-04T00:00:00.000Z' }),
-          ticketOf('c', 1, { createdAt: '2026-03-03T00:00:00.000Z', updatedAt: '2026-03-03T00:00:00.000Z' }),
-          ticketOf('d', 1, { createdAt: '2026-03-01T00:00:00.000Z', updatedAt: '2026-03-04T00:00:00.000Z' }),
+          claimOf('b', 1, { createdAt: '2026-03-02T00:00:00.000Z', updatedAt: '2026-03-05T00:00:00.000Z' }),
+          claimOf('a', 1, { createdAt: '2026-03-02T00:00:00.000Z', updatedAt: '2026-03-04T00:00:00.000Z' }),
+          claimOf('c', 1, { createdAt: '2026-03-03T00:00:00.000Z', updatedAt: '2026-03-03T00:00:00.000Z' }),
+          claimOf('d', 1, { createdAt: '2026-03-01T00:00:00.000Z', updatedAt: '2026-03-04T00:00:00.000Z' }),
         ].map(versioned),
       );
       await settle();
@@ -82,13 +82,13 @@ export function viewStoreContract(name: string, factory: Factory): void {
       expect(await store.statsByState()).toEqual([]);
       await store.upsert(
         [
-          ticketOf('x', 1, { updatedAt: '2026-03-01T00:00:05.000Z' }),
-          ticketOf('y', 1, { updatedAt: '2026-03-01T00:00:02.000Z' }),
-          ticketOf('z', 3, { state: 'closed', status: 'CLOSED', updatedAt: '2026-03-02T00:00:00.000Z' }),
+          claimOf('x', 1, { updatedAt: '2026-03-01T00:00:05.000Z' }),
+          claimOf('y', 1, { updatedAt: '2026-03-01T00:00:02.000Z' }),
+          claimOf('z', 3, { state: 'closed', status: 'CLOSED', updatedAt: '2026-03-02T00:00:00.000Z' }),
         ].map(versioned),
       );
       // y moved on: it no longer counts in open.triage, and its old updatedAt no longer is the oldest there.
-      await store.upsert([versioned(ticketOf('y', 2, { state: 'closed', status: 'CLOSED', updatedAt: '2026-03-03T00:00:00.000Z' }))]);
+      await store.upsert([versioned(claimOf('y', 2, { state: 'closed', status: 'CLOSED', updatedAt: '2026-03-03T00:00:00.000Z' }))]);
       await settle();
       expect(await store.countBy('state')).toEqual({ 'open.triage': 1, closed: 2 });
       expect(await store.countBy('status')).toEqual({ OPEN: 1, CLOSED: 2 });

@@ -10,7 +10,7 @@ import type { OrderView } from '../../orders/orderView.ts';
 import { isXsagaError } from '../../runtime/errors.ts';
 import { readModelContract, viewOf } from '../contracts/readModelContract.ts';
 import { viewStoreContract } from '../contracts/viewStoreContract.ts';
-import { ticketOf, ticketViewSpec, type TicketView } from '../fixtures/ticketView.ts';
+import { claimOf, claimViewSpec, type ClaimView } from '../fixtures/claimView.ts';
 import { deleteTestIndices, indicesByPrefix, TEST_ES_URL } from '../support/elasticsearch.ts';
 import { uniqueName } from '../support/messages.ts';
 
@@ -37,7 +37,7 @@ readModelContract('Elasticsearch', async () => {
 
 viewStoreContract('Elasticsearch', async () => {
   const alias = nextAlias();
-  const store = await createElasticsearchViewStore({ spec: ticketViewSpec, node: TEST_ES_URL, alias });
+  const store = await createElasticsearchViewStore({ spec: claimViewSpec, node: TEST_ES_URL, alias });
   const close = async () => {
     await store.close();
     await deleteTestIndices(`${alias}-`);
@@ -55,20 +55,20 @@ describe('Elasticsearch view store of a view reshaped for its index', () => {
     const alias = nextAlias();
     // The index keeps the owner in upper case under another name; the view never sees that field.
     const spec = {
-      ...ticketViewSpec,
-      mappings: { ...ticketViewSpec.mappings, properties: { ...ticketViewSpec.mappings.properties, OWNER: { type: 'keyword' } } },
-      toDocument: ({ owner, ...rest }: TicketView) => ({ ...rest, owner, OWNER: owner.toUpperCase() }),
-      fromDocument: ({ OWNER: _upper, ...view }: Readonly<Record<string, unknown>>) => view as TicketView,
+      ...claimViewSpec,
+      mappings: { ...claimViewSpec.mappings, properties: { ...claimViewSpec.mappings.properties, OWNER: { type: 'keyword' } } },
+      toDocument: ({ owner, ...rest }: ClaimView) => ({ ...rest, owner, OWNER: owner.toUpperCase() }),
+      fromDocument: ({ OWNER: _upper, ...view }: Readonly<Record<string, unknown>>) => view as ClaimView,
     };
     const store = await createElasticsearchViewStore({ spec, node: TEST_ES_URL, alias });
     try {
-      const ticket = ticketOf('t1', 1, { owner: 'ada' });
-      await store.upsert([{ id: 't1', version: 1, view: ticket }]);
+      const claim = claimOf('t1', 1, { owner: 'ada' });
+      await store.upsert([{ id: 't1', version: 1, view: claim }]);
       await store.refresh();
       const stored = await admin.get<Record<string, unknown>>({ index: alias, id: 't1' });
       expect(stored._source).toMatchObject({ OWNER: 'ADA', search_text: ['t1', 'ada', 'billing'] });
-      expect(await store.get('t1')).toStrictEqual(ticket);
-      expect((await store.search({ text: 'ada' })).items).toStrictEqual([ticket]);
+      expect(await store.get('t1')).toStrictEqual(claim);
+      expect((await store.search({ text: 'ada' })).items).toStrictEqual([claim]);
     } finally {
       await store.close();
       await deleteTestIndices(`${alias}-`);

@@ -10,7 +10,7 @@ import { startProjector } from '../../runtime/projector.ts';
 import type { DeadLetterSink } from '../../runtime/deadLetter.ts';
 import { XsagaError } from '../../runtime/errors.ts';
 import type { Message } from '../../runtime/message.ts';
-import { ticketOf, ticketViewSpec } from '../fixtures/ticketView.ts';
+import { claimOf, claimViewSpec } from '../fixtures/claimView.ts';
 import { eventually } from '../support/eventually.ts';
 import { freshPglite } from '../support/pglite.ts';
 
@@ -127,29 +127,29 @@ describe('the projector while the read model is down', () => {
 describe('the projector of a saga that is not an order', () => {
   it('checks each fact against that saga’s view spec: its own check, and the id and version the fact names', async () => {
     const store = await createSqlSagaStore(await freshPglite());
-    const tickets = createMemoryViewStore(ticketViewSpec);
+    const claims = createMemoryViewStore(claimViewSpec);
     const bus = createMemoryMessageBus({ partitions: 1 });
     const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
-    const projector = await startProjector({ bus, topic: 'ticket-events', store: tickets, spec: ticketViewSpec, deadLetters });
+    const projector = await startProjector({ bus, topic: 'claim-events', store: claims, spec: claimViewSpec, deadLetters });
     try {
       const facts = [
-        fact('t1', { streamId: 't1', version: 2, view: ticketOf('t1', 2) }),
-        fact('not-a-ticket', { streamId: 'not-a-ticket', version: 1, view: viewOf('not-a-ticket', 1) }),
-        fact('other-id', { streamId: 'other-id', version: 1, view: ticketOf('t9', 1) }),
-        fact('other-version', { streamId: 'other-version', version: 3, view: ticketOf('other-version', 2) }),
-        fact('no-version', { streamId: 'no-version', version: 0, view: ticketOf('no-version', 0) }),
+        fact('t1', { streamId: 't1', version: 2, view: claimOf('t1', 2) }),
+        fact('not-a-claim', { streamId: 'not-a-claim', version: 1, view: viewOf('not-a-claim', 1) }),
+        fact('other-id', { streamId: 'other-id', version: 1, view: claimOf('t9', 1) }),
+        fact('other-version', { streamId: 'other-version', version: 3, view: claimOf('other-version', 2) }),
+        fact('no-version', { streamId: 'no-version', version: 0, view: claimOf('no-version', 0) }),
       ];
-      await bus.publish(facts.map((message) => ({ topic: 'ticket-events', key: message.metadata.correlationId, message })));
+      await bus.publish(facts.map((message) => ({ topic: 'claim-events', key: message.metadata.correlationId, message })));
       await eventually(async () => expect(await store.deadLetters({ limit: 10 })).toHaveLength(4), { timeoutMs: 10_000 });
       const letters = Object.fromEntries((await store.deadLetters({ limit: 10 })).map((d) => [d.streamId, [d.reason, d.error]]));
       expect(letters).toEqual({
-        'not-a-ticket': ['SCHEMA_VIOLATION', 'SagaViewUpdated: view: id: must be a string'],
+        'not-a-claim': ['SCHEMA_VIOLATION', 'SagaViewUpdated: view: id: must be a string'],
         'other-id': ['SCHEMA_VIOLATION', 'SagaViewUpdated: the view must be of the stream and version it names'],
         'other-version': ['SCHEMA_VIOLATION', 'SagaViewUpdated: the view must be of the stream and version it names'],
         'no-version': ['SCHEMA_VIOLATION', 'SagaViewUpdated: version: must be a positive integer'],
       });
-      expect(await tickets.get('t1')).toStrictEqual(ticketOf('t1', 2));
-      expect((await tickets.search({})).total).toBe(1);
+      expect(await claims.get('t1')).toStrictEqual(claimOf('t1', 2));
+      expect((await claims.search({})).total).toBe(1);
     } finally {
       await projector.stop();
       await bus.close();

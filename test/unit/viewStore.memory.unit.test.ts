@@ -1,5 +1,5 @@
 import { createMemoryViewStore } from '../../adapters/memory/memoryViewStore.ts';
 import { viewStoreContract } from '../contracts/viewStoreContract.ts';
-import { ticketViewSpec } from '../fixtures/ticketView.ts';
+import { claimViewSpec } from '../fixtures/claimView.ts';
 
-viewStoreContract('in-memory', async () => ({ store: createMemoryViewStore(ticketViewSpec) }));
+viewStoreContract('in-memory', async () => ({ store: createMemoryViewStore(claimViewSpec) }));
