@@ -10,8 +10,7 @@ import { createHttpServer } from '../api/httpServer.ts';
 import { startMetricsServer, type MetricsServer } from '../api/metricsServer.ts';
 import { createOrderService, type OrderService } from '../orders/orderService.ts';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
-import { PROJECTOR, startProjector } from '../orders/projector.ts';
-import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
+import { orderViewSpec } from '../orders/orderViewSpec.ts';
 import { timeBoundReadModel } from '../orders/timeBoundReadModel.ts';
 import { allTopics, consumerGroupsFor, topicsFor, type ConsumerGroups, type Topics } from '../orders/topics.ts';
 import { startParticipant } from '../participants/participant.ts';
@@ -22,6 +21,8 @@ import type { Logger } from '../runtime/logger.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
 import { createOperatorActions, type OperatorActions } from '../runtime/operatorActions.ts';
 import { createOutboxRelay, type OutboxRelay } from '../runtime/outboxRelay.ts';
+import { PROJECTOR, startProjector } from '../runtime/projector.ts';
+import { rebuildViews } from '../runtime/rebuildViews.ts';
 import { createRetentionJob, type RetentionJob } from '../runtime/retentionJob.ts';
 import type { MachineRegistry, SagaDefinition } from '../runtime/sagaDefinition.ts';
 import { createSagaRuntime, SAGA_WORKER, type SagaRuntime } from '../runtime/sagaRuntime.ts';
@@ -165,7 +166,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
 
   try {
     if (adapters.volatileBus) {
-      await rebuildReadModel(adapters.store, registry, adapters.readModel);
+      await rebuildViews({ store: adapters.store, registry, machineId: ORDER_SAGA_ID, views: adapters.readModel });
       const unfinished = await adapters.store.outboxOfActiveStreams();
       await adapters.bus.publish(unfinished.map((record) => record.envelope));
     }
@@ -189,7 +190,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       }
     }
     if (has('projector')) {
-      const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel, group: groups.projector, deadLetters, logger });
+      const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, store: adapters.readModel, spec: orderViewSpec, group: groups.projector, deadLetters, logger });
       stops.push(() => projector.stop());
     }
     if (has('relay')) {
