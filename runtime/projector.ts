@@ -39,21 +39,27 @@ export type OutageBackoff = Readonly<{ baseMs: number; maxMs: number }>;
 /** Below a Kafka session timeout (30 s), so that a waiting projector is not taken for a dead one. */
 const DEFAULT_OUTAGE_BACKOFF: OutageBackoff = { baseMs: 250, maxMs: 5_000 };
 
-/**
- * Keeps a saga's view store up to date from its facts topic: each fact carries the whole view at a
- * version, so applying facts is idempotent and order-safe without reading the old document. A
- * fact that is no view of `spec`'s, or whose view the store refuses, is dead-lettered; the others
- * are written (a refused batch is split down to the view at fault).
- *
- * @example
- * const projector = await startProjector({ bus, topic: 'order-events', store: readModel, spec: orderViewSpec, deadLetters });
- */
-export async function startProjector<TView extends SagaViewBase>(options: {
-  bus: MessageBus;
+/** One saga's projection: its facts topic, its view store and its view's spec. */
+export type Projection<TView extends SagaViewBase> = Readonly<{
   topic: string;
   store: SagaViewStore<TView>;
   /** The saga's view: how a fact's view is checked, and whose id it is. */
   spec: SagaViewSpec<TView>;
+}>;
+
+/**
+ * Keeps each saga's view store up to date from its facts topic, one consumer for every saga: each
+ * fact carries the whole view at a version, so applying facts is idempotent and order-safe without
+ * reading the old document. A fact that is no view of its topic's spec, or whose view the store
+ * refuses, is dead-lettered; the others are written (a refused batch is split down to the view at fault).
+ *
+ * @example
+ * const projector = await startProjector({ bus, projections: [{ topic: 'order-events', store: readModel, spec: orderViewSpec }], deadLetters });
+ */
+export async function startProjector(options: {
+  bus: MessageBus;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each projection has a view type of its own
+  projections: readonly Projection<any>[];
   group?: string;
   /** Where the facts it cannot project go; without one, such a fact fails its batch and the bus delivers it again. */
   deadLetters?: DeadLetterSink;
@@ -89,25 +95,29 @@ export async function startProjector<TView extends SagaViewBase>(options: {
   const letterOptions = { consumer: PROJECTOR, topic: options.deadLetters?.topic ?? '', markApplied: false, now: () => isoNow(systemClock) };
   const letterOf = (message: unknown, reason: DeadLetterReason, error: unknown) => deadLetterOf({ message, reason, error, attempts: 1 }, letterOptions);
 
-  async function upsertIsolating(views: readonly { view: VersionedView<TView>; cause: Message }[], letters: DeadLetter[]): Promise<void> {
+  async function upsertIsolating<TView extends SagaViewBase>(store: SagaViewStore<TView>, views: readonly { view: VersionedView<TView>; cause: Message }[], letters: DeadLetter[]): Promise<void> {
     try {
-      await options.store.upsert(views.map((v) => v.view));
+      await store.upsert(views.map((v) => v.view));
     } catch (error) {
       if (!refusedByReadModel(error)) throw error;
       if (views.length === 1) return void letters.push(letterOf(views[0]!.cause, 'READ_MODEL_REJECTED', error));
       const half = Math.ceil(views.length / 2);
-      await upsertIsolating(views.slice(0, half), letters);
-      await upsertIsolating(views.slice(half), letters);
+      await upsertIsolating(store, views.slice(0, half), letters);
+      await upsertIsolating(store, views.slice(half), letters);
     }
   }
 
+  const projectionOf = new Map(options.projections.map((projection) => [projection.topic, projection]));
   const subscription = await options.bus.subscribe({
     group: options.group ?? 'xsaga-projector',
-    topics: [options.topic],
+    topics: [...projectionOf.keys()],
     maxBatchSize: 2000,
-    handler: async ({ messages }) => {
+    handler: async ({ topic, messages }) => {
+      const projection = projectionOf.get(topic);
+      if (!projection) throw new XsagaError('CONFIG', `the projector has no projection for ${topic}`);
+      const { store, spec } = projection;
       const letters: DeadLetter[] = [];
-      const latest = new Map<string, { view: VersionedView<TView>; cause: Message }>();
+      const latest = new Map<string, { view: VersionedView<SagaViewBase>; cause: Message }>();
       for (const message of messages) {
         if (message?.type === UNDECODABLE && envelopeProblem(message) === undefined) {
           letters.push(letterOf(message, 'UNDECODABLE', (message.data as UndecodableData).error));
@@ -119,12 +129,12 @@ export async function startProjector<TView extends SagaViewBase>(options: {
           continue;
         }
         if (message.type !== SAGA_VIEW_UPDATED) continue;
-        const problem = factProblem(options.spec, message.data);
+        const problem = factProblem(spec, message.data);
         if (problem !== undefined) {
           letters.push(letterOf(message, 'SCHEMA_VIOLATION', `${SAGA_VIEW_UPDATED}: ${problem}`));
           continue;
         }
-        const { streamId, version: at, view } = message.data as SagaViewFact<TView>;
+        const { streamId, version: at, view } = message.data as SagaViewFact<SagaViewBase>;
         const seen = latest.get(streamId);
         if (!seen || seen.view.version < at) latest.set(streamId, { view: { id: streamId, version: at, view }, cause: message });
       }
@@ -134,7 +144,7 @@ export async function startProjector<TView extends SagaViewBase>(options: {
           startMessageSpan(PROJECTOR_TRACER, `${PROJECTOR} ${cause.type}`, cause, { 'xsaga.stream.version': view.version, 'xsaga.state.after': view.view.state }).span,
         );
         try {
-          await upsertIsolating([...latest.values()], letters).catch(waitOutOutage);
+          await upsertIsolating(store, [...latest.values()], letters).catch(waitOutOutage);
         } catch (error) {
           endSpans(spans, error);
           throw error;

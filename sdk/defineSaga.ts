@@ -10,6 +10,7 @@ import type { LiveSaga } from '../runtime/sagaFold.ts';
 import type { SqlQueryable } from '../runtime/sqlClient.ts';
 import type { StartedSaga } from '../runtime/startSaga.ts';
 import type { SystemTopics } from '../runtime/systemTopics.ts';
+import type { SagaViewSpec } from '../runtime/viewStore.ts';
 
 /** What a saga is given to build its parts for one system. */
 export type SagaSetup = Readonly<{
@@ -26,10 +27,11 @@ export type SagaRouteContext = Readonly<{
   clock: Clock;
   newId(): string;
   /**
-   * Starts a saga; `build` makes its first event and runs only when the request is new. With an
-   * Idempotency-Key, a repeated request answers with the saga the first one started (`replayed`).
+   * Starts a saga; `build` checks the request against the system's state and makes the first event,
+   * and runs only when the request is new: with an Idempotency-Key, a repeated request answers with
+   * the saga the first one started (`replayed`), even if the checks would refuse it now.
    */
-  start(build: () => Message, idempotency?: Readonly<{ key: string; request: unknown }>): Promise<StartedSaga>;
+  start(build: () => Message | Promise<Message>, idempotency?: Readonly<{ key: string; request: unknown }>): Promise<StartedSaga>;
   /**
    * Any saga as the event store holds it now (the truth, not the read model): another saga's too.
    * Starting a saga whose id exists fails with a `CONCURRENCY` error: ids derived from another
@@ -49,6 +51,9 @@ export type SagaRoutes = Readonly<{ router: Router; contracts: readonly RouteCon
 export type SagaParts = Readonly<{
   /** Every registered version of the machine (same machine id); new sagas start on the newest. */
   versions: readonly SagaDefinition[];
+  /** Its view, as the projector checks it and a view store indexes it (the definitions' `view` draws it). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each saga's view is a type of its own
+  view: SagaViewSpec<any>;
   /** Participants this saga brings with it. */
   participants?: readonly ParticipantSpec[];
   /** Creates or upgrades the tables its participants write (idempotent; run by the participants role at start). */

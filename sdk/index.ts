@@ -17,6 +17,7 @@ export type { StartedSaga } from '../runtime/startSaga.ts';
 export type { LiveSaga } from '../runtime/sagaFold.ts';
 export type { SqlQueryable } from '../runtime/sqlClient.ts';
 export type { SystemTopics } from '../runtime/systemTopics.ts';
+export type { FieldMapping, SagaViewBase, SagaViewSpec, ViewMappings } from '../runtime/viewStore.ts';
 export type { CommandContract } from '../runtime/safety/participantContract.ts';
 
 export { final, type ParticipantSpec, type Performed, type Reply } from '../participants/participant.ts';
@@ -27,3 +28,6 @@ export { z } from 'zod';
 export { json, problems, type Access, type RouteContract } from '../api/openapi/routeContract.ts';
 export { validateRequest } from '../api/validateRequest.ts';
 export { sendProblem } from '../api/problem.ts';
+export { callerOf, type Caller } from '../api/identifyCaller.ts';
+export { idempotencyKeyHeaders } from '../api/idempotencyKeyHeaders.ts';
+export { pathId } from '../api/pathId.ts';

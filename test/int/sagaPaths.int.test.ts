@@ -108,7 +108,7 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
         },
       });
       cleanups.push(() => participantGroup.stop());
-      const projector = await startProjector({ bus, topic: definition.factsTopic, store: readModel, spec: orderViewSpec, group: `${RUN}-projector` });
+      const projector = await startProjector({ bus, projections: [{ topic: definition.factsTopic, store: readModel, spec: orderViewSpec }], group: `${RUN}-projector` });
       cleanups.push(() => projector.stop());
       const ready = performance.now();
 

@@ -60,7 +60,7 @@ describe('the projector meeting a fact it cannot project', () => {
     };
     const bus = createMemoryMessageBus({ partitions: 2, mergePartitions: true });
     const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
-    const projector = await startProjector({ bus, topic: 'order-events', store: picky, spec: orderViewSpec, deadLetters });
+    const projector = await startProjector({ bus, projections: [{ topic: 'order-events', store: picky, spec: orderViewSpec }], deadLetters });
     try {
       const facts = [
         fact('a', { streamId: 'a', version: 1, view: viewOf('a', 1) }),
@@ -98,7 +98,7 @@ describe('the projector while the read model is down', () => {
     };
     const bus = createMemoryMessageBus({ partitions: 1, retryDelayMs: 0 });
     const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
-    const start = () => startProjector({ bus, topic: 'order-events', store: unreachable, spec: orderViewSpec, deadLetters, outageBackoff: { baseMs: 40, maxMs: 60_000 } });
+    const start = () => startProjector({ bus, projections: [{ topic: 'order-events', store: unreachable, spec: orderViewSpec }], deadLetters, outageBackoff: { baseMs: 40, maxMs: 60_000 } });
     let projector = await start();
     try {
       await bus.publish([{ topic: 'order-events', key: 'a', message: fact('a', { streamId: 'a', version: 1, view: viewOf('a', 1) }) }]);
@@ -130,7 +130,7 @@ describe('the projector of a saga that is not an order', () => {
     const claims = createMemoryViewStore(claimViewSpec);
     const bus = createMemoryMessageBus({ partitions: 1 });
     const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
-    const projector = await startProjector({ bus, topic: 'claim-events', store: claims, spec: claimViewSpec, deadLetters });
+    const projector = await startProjector({ bus, projections: [{ topic: 'claim-events', store: claims, spec: claimViewSpec }], deadLetters });
     try {
       const facts = [
         fact('t1', { streamId: 't1', version: 2, view: claimOf('t1', 2) }),

@@ -33,7 +33,7 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
       adapters = await createEmbeddedAdapters({ dataDir: ':memory:', partitions: 4 });
       // A small snapshot interval, so that hydrating from the store goes through snapshots on most paths.
       runtime = createSagaRuntime({ store: adapters.store, registry, snapshotEvery: 3 });
-      projector = await startProjector({ bus: adapters.bus, topic: definition.factsTopic, store: adapters.readModel, spec: orderViewSpec });
+      projector = await startProjector({ bus: adapters.bus, projections: [{ topic: definition.factsTopic, store: adapters.readModel, spec: orderViewSpec }] });
       began = performance.now();
     });
     afterAll(async () => {
