@@ -117,15 +117,16 @@ async function rebuild(config: Config): Promise<void> {
   const logger = loggerFor(config);
   const adapters = await createAdapters({ ...config, roles: [...ROLES] }, logger);
   const system = await startSystem({ config, adapters, logger });
-  const { readModel } = adapters;
-  if (!readModel.rebuild) throw new XsagaError('CONFIG', 'This read model cannot be rebuilt behind an alias');
-  let count = 0;
-  const { index } = await readModel.rebuild(async (target) => {
-    count = await rebuildViews({ store: adapters.store, registry: system.registry, machineId: system.definition.machine.id, views: target });
-  });
-  // Views the projector wrote to the old index while the new one filled: versions make a second pass safe.
-  await rebuildViews({ store: adapters.store, registry: system.registry, machineId: system.definition.machine.id, views: adapters.readModel });
-  console.log(`read model rebuilt: ${count} sagas into ${index}`);
+  for (const [machineId, views] of system.viewStores) {
+    if (!views.rebuild) throw new XsagaError('CONFIG', `The views of ${machineId} cannot be rebuilt behind an alias`);
+    let count = 0;
+    const { index } = await views.rebuild(async (target) => {
+      count = await rebuildViews({ store: adapters.store, registry: system.registry, machineId, views: target });
+    });
+    // Views the projector wrote to the old index while the new one filled: versions make a second pass safe.
+    await rebuildViews({ store: adapters.store, registry: system.registry, machineId, views });
+    console.log(`${machineId}: views rebuilt, ${count} sagas into ${index}`);
+  }
   await system.stop();
 }
 

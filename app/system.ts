@@ -75,6 +75,8 @@ export type System = Readonly<{
   definition: SagaDefinition;
   registry: MachineRegistry;
   runtime: SagaRuntime;
+  /** Every hosted saga's view store, by machine id (reads not bounded in time). */
+  viewStores: ReadonlyMap<string, SagaViewStore<SagaViewBase>>;
   orders: OrderService;
   relay: OutboxRelay;
   scheduler: TimerScheduler;
@@ -312,6 +314,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     definition,
     registry,
     runtime,
+    viewStores,
     orders,
     relay,
     scheduler,
