@@ -1,7 +1,10 @@
 import { createActor, initialTransition, transition, type AnyActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
-import { stateNodesOf } from './safety/machineGraph.ts';
+import { stateNodesOf } from './machineGraph.ts';
 
-type Step = [snapshot: AnyMachineSnapshot, actions: { type: string; params?: unknown }[]];
+/** What one step of a machine returns: the next snapshot, and the actions it would execute (nothing executes them). */
+export type MachineStep = [snapshot: AnyMachineSnapshot, actions: { type: string; params?: unknown }[]];
+
+type Step = MachineStep;
 
 /** xstate's pure `initialTransition()` and `transition()` for one machine, at a lower cost per call. */
 export type MachineStepper = Readonly<{

@@ -3,7 +3,8 @@ import { collectEffects, noEffects } from '../../runtime/effects.ts';
 import { toMachineEvent } from '../../runtime/machineEvent.ts';
 import type { SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import type { StoredEvent, StreamHead } from '../../runtime/sagaStore.ts';
-import { activeStateIds, type GraphTransition, type MachineGraph } from './machineGraph.ts';
+import { activeStateIds } from '../../runtime/machineGraph.ts';
+import type { GraphTransition, MachineGraph } from './machineGraph.ts';
 
 /** One stored event and what it did to the saga: the state it moved, the commands and timers it caused. */
 export type TraceStep = Readonly<{
