@@ -62,7 +62,7 @@ function importPatterns(layer, depth) {
     const allowed = layer.packages.map(packageRegex).join('|');
     patterns.push({
       regex: `^(?![./])(?!(${allowed}))`,
-      message: `${layer.folder}/ imports only ${layer.packages.join(', ')} and project files: ${layer.why}.`,
+      message: `${layer.folder}/ uses no package but ${layer.packages.join(', ')}: ${layer.why}.`,
     });
   } else {
     patterns.push(OPENTELEMETRY_SDK);
