@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
 import { isXsagaError, XsagaError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
+import { rebuildViews } from '../runtime/rebuildViews.ts';
 import { runArchiveCommand } from './commands/archive.ts';
 import { runCheckCommand } from './commands/check.ts';
 import { runExportCommand } from './commands/export.ts';
@@ -121,10 +121,10 @@ async function rebuild(config: Config): Promise<void> {
   if (!readModel.rebuild) throw new XsagaError('CONFIG', 'This read model cannot be rebuilt behind an alias');
   let count = 0;
   const { index } = await readModel.rebuild(async (target) => {
-    count = await rebuildReadModel(adapters.store, system.registry, target);
+    count = await rebuildViews({ store: adapters.store, registry: system.registry, machineId: system.definition.machine.id, views: target });
   });
   // Views the projector wrote to the old index while the new one filled: versions make a second pass safe.
-  await rebuildReadModel(adapters.store, system.registry, adapters.readModel);
+  await rebuildViews({ store: adapters.store, registry: system.registry, machineId: system.definition.machine.id, views: adapters.readModel });
   console.log(`read model rebuilt: ${count} sagas into ${index}`);
   await system.stop();
 }

@@ -10,12 +10,10 @@ import { createHttpServer } from '../api/httpServer.ts';
 import { startMetricsServer, type MetricsServer } from '../api/metricsServer.ts';
 import { createOrderService, type OrderService } from '../orders/orderService.ts';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
-import { PROJECTOR, startProjector } from '../orders/projector.ts';
-import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
+import { orderViewSpec } from '../orders/orderViewSpec.ts';
 import { timeBoundReadModel } from '../orders/timeBoundReadModel.ts';
 import { allTopics, consumerGroupsFor, topicsFor, type ConsumerGroups, type Topics } from '../orders/topics.ts';
 import { startParticipant } from '../participants/participant.ts';
-import { migrateParticipants } from '../participants/schema.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
 import type { DeadLetterSink } from '../runtime/deadLetter.ts';
 import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
@@ -23,6 +21,8 @@ import type { Logger } from '../runtime/logger.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
 import { createOperatorActions, type OperatorActions } from '../runtime/operatorActions.ts';
 import { createOutboxRelay, type OutboxRelay } from '../runtime/outboxRelay.ts';
+import { PROJECTOR, startProjector } from '../runtime/projector.ts';
+import { rebuildViews } from '../runtime/rebuildViews.ts';
 import { createRetentionJob, type RetentionJob } from '../runtime/retentionJob.ts';
 import type { MachineRegistry, SagaDefinition } from '../runtime/sagaDefinition.ts';
 import { createSagaRuntime, SAGA_WORKER, type SagaRuntime } from '../runtime/sagaRuntime.ts';
@@ -30,6 +30,8 @@ import type { SagaStore } from '../runtime/sagaStore.ts';
 import type { SqlClient } from '../runtime/sqlClient.ts';
 import { createTimerScheduler, type TimerScheduler } from '../runtime/timerScheduler.ts';
 import type { Config, Role } from './config.ts';
+import type { SagaBundle, SagaRouteContext } from '../sdk/defineSaga.ts';
+import { createSagaStarter, requestHashOf } from '../runtime/startSaga.ts';
 import { sagaCatalog } from './sagaCatalog.ts';
 import { systemConsumers } from './systemConsumers.ts';
 import { createSystemMetrics, type SystemMetrics } from './systemMetrics.ts';
@@ -94,6 +96,8 @@ export type SystemOptions = Readonly<{
   random?: () => number;
   /** Adds Node's process metrics (CPU, memory, event loop, GC) to `/metrics`: the entry point's, once per process. */
   processMetrics?: boolean;
+  /** The sagas to host; the system list (`app/sagas.ts`) by default. */
+  sagas?: readonly SagaBundle[];
 }>;
 
 /**
@@ -108,7 +112,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const { logger } = options;
   const topics = topicsFor(config.production?.topicPrefix);
   const groups = consumerGroupsFor(config.production?.topicPrefix);
-  const catalog = sagaCatalog(topics);
+  const catalog = sagaCatalog({ prefix: topics.prefix, sagas: options.sagas });
   const registry = catalog.registry;
   const definition = registry.latest(ORDER_SAGA_ID)!;
   const metrics = createSystemMetrics({ mode: config.mode, roles: config.roles, processMetrics: options.processMetrics ?? false });
@@ -116,8 +120,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   // Every batch handled and every commit is measured, whichever role does it.
   const adapters = metrics.measure(options.adapters, consumers);
 
-  if (has('participants')) await migrateParticipants(adapters.sql);
-  await adapters.bus.ensureTopics(allTopics(topics));
+  if (has('participants')) {
+    for (const saga of catalog.sagas) await saga.parts.migrate?.(adapters.sql);
+  }
+  await adapters.bus.ensureTopics([
+    ...new Set([...allTopics(topics), ...catalog.participants.map((spec) => spec.commandTopic), ...registry.all().map((definition) => definition.factsTopic)]),
+  ]);
 
   const relay = createOutboxRelay({ store: adapters.store, bus: adapters.bus, logger, metrics: metrics.runtime });
   const runtime = createSagaRuntime({
@@ -158,7 +166,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
 
   try {
     if (adapters.volatileBus) {
-      await rebuildReadModel(adapters.store, registry, adapters.readModel);
+      await rebuildViews({ store: adapters.store, registry, machineId: ORDER_SAGA_ID, views: adapters.readModel });
       const unfinished = await adapters.store.outboxOfActiveStreams();
       await adapters.bus.publish(unfinished.map((record) => record.envelope));
     }
@@ -182,7 +190,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       }
     }
     if (has('projector')) {
-      const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel, group: groups.projector, deadLetters, logger });
+      const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, store: adapters.readModel, spec: orderViewSpec, group: groups.projector, deadLetters, logger });
       stops.push(() => projector.stop());
     }
     if (has('relay')) {
@@ -230,6 +238,22 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     consumer === SAGA_WORKER ? topics.sagaInbox : consumer === PROJECTOR ? topics.orderEvents : catalog.participants.find((spec) => spec.name === consumer)?.commandTopic;
   const operatorActions = createOperatorActions({ runtime, store: adapters.store, clock, newId: randomUUID, logger });
 
+  const starter = createSagaStarter({ runtime, store: adapters.store });
+  /** What a saga's routes may do in this process. */
+  const routeContextOf = (sagaId: string): SagaRouteContext => {
+    const latest = registry.latest(sagaId)!;
+    return {
+      definition: latest,
+      clock,
+      newId: randomUUID,
+      start: (build, idempotency) => starter.start(latest, build, idempotency && { key: idempotency.key, requestHash: requestHashOf(idempotency.request) }),
+      load: (streamId) => runtime.loadStored(streamId),
+      send: (messages) => adapters.bus.publish(messages.map((message) => ({ topic: topics.sagaInbox, key: message.metadata.correlationId, message }))),
+      signal: (request) => operatorActions.signal(request),
+    };
+  };
+  const sagaRoutes = catalog.sagas.flatMap((saga) => (saga.parts.routes ? [saga.parts.routes(routeContextOf(saga.id))] : []));
+
   function httpApi(): Express {
     const readModels = { [definition.machine.id]: reads };
     return createApi({
@@ -251,6 +275,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       },
       readinessTimeoutMs: config.readModelTimeoutMs,
       metrics: { exposition: metrics.exposition, http: metrics.http },
+      sagaRoutes,
     });
   }
 

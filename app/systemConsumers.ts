@@ -1,4 +1,4 @@
-import { PROJECTOR } from '../orders/projector.ts';
+import { PROJECTOR } from '../runtime/projector.ts';
 import type { ConsumerGroups, Topics } from '../orders/topics.ts';
 import { SAGA_WORKER } from '../runtime/sagaRuntime.ts';
 import type { SagaCatalog } from './sagaCatalog.ts';

@@ -14,6 +14,7 @@ import type { TraceContext } from './traceContext.ts';
 import { endSpans } from './messageSpan.ts';
 import { startTransitionSpan } from './transitionSpan.ts';
 import { startedTimes, timesAfterMove, unknownTimes, type SagaTimes, type StateLeft } from './sagaTimes.ts';
+import { SAGA_VIEW_UPDATED } from './viewStore.ts';
 
 /** A hydrated saga: the machine snapshot at a stream version, and the commands it awaits. */
 export type LiveSaga = Readonly<{
@@ -145,7 +146,7 @@ export function viewFactOf(live: LiveSaga, cause: Message, trace: TraceContext =
     topic: definition.factsTopic,
     key: live.streamId,
     message: {
-      type: 'SagaViewUpdated',
+      type: SAGA_VIEW_UPDATED,
       data: { streamId: live.streamId, machineId: definition.machine.id, version: live.version, view },
       metadata: { messageId: `${live.streamId}/${live.version}/view`, correlationId: live.streamId, causationId: cause.metadata.messageId, occurredAt: updatedAt, ...trace },
     },
