@@ -4,6 +4,7 @@ import type { OrderService } from '../orders/orderService.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
+import type { SagaViewBase, SagaViewStore } from '../runtime/viewStore.ts';
 import type { SagaRoutes } from '../sdk/defineSaga.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import { adminAccess } from './adminAccess.ts';
@@ -36,7 +37,7 @@ export type ApiDeps = Readonly<{
   /** The event store: the dashboard folds a saga's stream to draw its path. */
   store: SagaStore;
   /** Which read model holds the views of which machine's sagas, by machine id. */
-  readModels: Readonly<Record<string, OrderReadModel>>;
+  readModels: Readonly<Record<string, SagaViewStore<SagaViewBase>>>;
   /** What `/readyz` checks: each dependency this process needs to serve, by name. */
   readiness: ReadinessChecks;
   /** How long `/readyz` waits for one dependency before it counts it down. */

@@ -10,8 +10,7 @@ import { createHttpServer } from '../api/httpServer.ts';
 import { startMetricsServer, type MetricsServer } from '../api/metricsServer.ts';
 import { createOrderService, type OrderService } from '../orders/orderService.ts';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
-import { PROJECTOR, startProjector } from '../orders/projector.ts';
-import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
+import { orderViewSpec } from '../orders/orderViewSpec.ts';
 import { timeBoundReadModel } from '../orders/timeBoundReadModel.ts';
 import { allTopics, consumerGroupsFor, topicsFor, type ConsumerGroups, type Topics } from '../orders/topics.ts';
 import { startParticipant } from '../participants/participant.ts';
@@ -22,11 +21,15 @@ import type { Logger } from '../runtime/logger.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
 import { createOperatorActions, type OperatorActions } from '../runtime/operatorActions.ts';
 import { createOutboxRelay, type OutboxRelay } from '../runtime/outboxRelay.ts';
+import { PROJECTOR, startProjector } from '../runtime/projector.ts';
+import { rebuildViews } from '../runtime/rebuildViews.ts';
+import { timeBoundViewStore } from '../runtime/timeBoundViewStore.ts';
 import { createRetentionJob, type RetentionJob } from '../runtime/retentionJob.ts';
 import type { MachineRegistry, SagaDefinition } from '../runtime/sagaDefinition.ts';
 import { createSagaRuntime, SAGA_WORKER, type SagaRuntime } from '../runtime/sagaRuntime.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
 import type { SqlClient } from '../runtime/sqlClient.ts';
+import type { SagaViewBase, SagaViewSpec, SagaViewStore } from '../runtime/viewStore.ts';
 import { createTimerScheduler, type TimerScheduler } from '../runtime/timerScheduler.ts';
 import type { Config, Role } from './config.ts';
 import type { SagaBundle, SagaRouteContext } from '../sdk/defineSaga.ts';
@@ -43,7 +46,10 @@ export type SystemAdapters = Readonly<{
   sql: SqlClient;
   store: SagaStore;
   bus: MessageBus;
+  /** The orders' view store. */
   readModel: OrderReadModel;
+  /** Opens the view store of another saga's views (closed with the adapters). */
+  openViewStore<TView extends SagaViewBase>(spec: SagaViewSpec<TView>): Promise<SagaViewStore<TView>>;
   guard: IdempotencyGuard;
   /** The bus forgets messages on restart: replay the outbox of unfinished sagas, and rebuild the read model. */
   volatileBus: boolean;
@@ -53,9 +59,10 @@ export type SystemAdapters = Readonly<{
 }>;
 
 /** Closes the ports of a set of adapters, the bus first so that no handler runs on a closed database. */
-export async function closePorts(ports: Pick<SystemAdapters, 'bus' | 'readModel' | 'guard' | 'sql'>): Promise<void> {
+export async function closePorts(ports: Pick<SystemAdapters, 'bus' | 'readModel' | 'guard' | 'sql'> & { views?: readonly { close(): Promise<void> }[] }): Promise<void> {
   await ports.bus.close();
   await ports.readModel.close();
+  for (const views of ports.views ?? []) await views.close();
   await ports.guard.close();
   await ports.sql.close();
 }
@@ -68,6 +75,8 @@ export type System = Readonly<{
   definition: SagaDefinition;
   registry: MachineRegistry;
   runtime: SagaRuntime;
+  /** Every hosted saga's view store, by machine id (reads not bounded in time). */
+  viewStores: ReadonlyMap<string, SagaViewStore<SagaViewBase>>;
   orders: OrderService;
   relay: OutboxRelay;
   scheduler: TimerScheduler;
@@ -115,7 +124,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const registry = catalog.registry;
   const definition = registry.latest(ORDER_SAGA_ID)!;
   const metrics = createSystemMetrics({ mode: config.mode, roles: config.roles, processMetrics: options.processMetrics ?? false });
-  const consumers = systemConsumers(catalog, topics, groups);
+  const consumers = systemConsumers(catalog, groups);
   // Every batch handled and every commit is measured, whichever role does it.
   const adapters = metrics.measure(options.adapters, consumers);
 
@@ -162,10 +171,15 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: onTimersFired, logger });
   const retention = createRetentionJob({ store: adapters.store, policy: config.retention.policy, clock, intervalMs: config.retention.intervalMs, logger });
   const stops: (() => Promise<void>)[] = [];
+  // Every saga's view store: the orders' is the one the adapters opened with them, the others open here.
+  const viewStores = new Map<string, SagaViewStore<SagaViewBase>>();
+  for (const saga of catalog.sagas) {
+    viewStores.set(saga.id, saga.parts.view.name === orderViewSpec.name ? adapters.readModel : await adapters.openViewStore(saga.parts.view));
+  }
 
   try {
     if (adapters.volatileBus) {
-      await rebuildReadModel(adapters.store, registry, adapters.readModel);
+      for (const saga of catalog.sagas) await rebuildViews({ store: adapters.store, registry, machineId: saga.id, views: viewStores.get(saga.id)! });
       const unfinished = await adapters.store.outboxOfActiveStreams();
       await adapters.bus.publish(unfinished.map((record) => record.envelope));
     }
@@ -189,7 +203,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       }
     }
     if (has('projector')) {
-      const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel, group: groups.projector, deadLetters, logger });
+      const projections = catalog.sagas.flatMap((saga) =>
+        [...new Set(saga.parts.versions.map((definition) => definition.factsTopic))].map((topic) => ({ topic, store: viewStores.get(saga.id)!, spec: saga.parts.view })),
+      );
+      const projector = await startProjector({ bus: adapters.bus, projections, group: groups.projector, deadLetters, logger });
       stops.push(() => projector.stop());
     }
     if (has('relay')) {
@@ -233,8 +250,13 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   });
 
   // Where each consumer reads what it may have dead-lettered: a replay goes back there.
-  const replayTopicOf = (consumer: string): string | undefined =>
-    consumer === SAGA_WORKER ? topics.sagaInbox : consumer === PROJECTOR ? topics.orderEvents : catalog.participants.find((spec) => spec.name === consumer)?.commandTopic;
+  // The projector reads every saga's facts: a fact goes back to the facts topic of its saga's machine.
+  const replayTopicOf = async (consumer: string, streamId: string): Promise<string | undefined> => {
+    if (consumer === SAGA_WORKER) return topics.sagaInbox;
+    if (consumer !== PROJECTOR) return catalog.participants.find((spec) => spec.name === consumer)?.commandTopic;
+    const head = streamId ? (await adapters.store.loadMany([streamId])).get(streamId)?.head : undefined;
+    return head ? registry.get(head.machineId, head.machineVersion)?.factsTopic : undefined;
+  };
   const operatorActions = createOperatorActions({ runtime, store: adapters.store, clock, newId: randomUUID, logger });
 
   const starter = createSagaStarter({ runtime, store: adapters.store });
@@ -253,8 +275,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   };
   const sagaRoutes = catalog.sagas.flatMap((saga) => (saga.parts.routes ? [saga.parts.routes(routeContextOf(saga.id))] : []));
 
+  // What the dashboard, the admin routes and the saga gauges read, per machine, each read bounded in time.
+  const readModels = Object.fromEntries(
+    [...viewStores].map(([sagaId, views]) => [sagaId, sagaId === definition.machine.id ? reads : timeBoundViewStore(views, { timeoutMs: config.readModelTimeoutMs })]),
+  );
+
   function httpApi(): Express {
-    const readModels = { [definition.machine.id]: reads };
     return createApi({
       orders,
       readModel: reads,
@@ -288,6 +314,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     definition,
     registry,
     runtime,
+    viewStores,
     orders,
     relay,
     scheduler,
@@ -296,7 +323,6 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     httpApi,
     metrics,
     async listen(port = config.port) {
-      const readModels = { [definition.machine.id]: reads };
       if (!server) metrics.watchSagas({ machines: registry, readModels, store: adapters.store });
       const api = httpApi();
       server = await new Promise<Server>((resolve, reject) => {

@@ -4,6 +4,7 @@ import { migrateParticipants } from '../participants/schema.ts';
 import { shippingParticipant } from '../participants/shipping.ts';
 import { defineSaga } from '../sdk/defineSaga.ts';
 import { orderSagaDefinition } from './orderSagaDefinition.ts';
+import { orderViewSpec } from './orderViewSpec.ts';
 import { topicsFor } from './topics.ts';
 
 /** The order saga and the payment, inventory and shipping participants it drives. */
@@ -13,6 +14,7 @@ export const orderSagaBundle = defineSaga({
     const orderTopics = topicsFor(topics.prefix);
     return {
       versions: [orderSagaDefinition(orderTopics)],
+      view: orderViewSpec,
       participants: [
         paymentParticipant(orderTopics.paymentCommands),
         inventoryParticipant(orderTopics.inventoryCommands),

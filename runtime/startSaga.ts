@@ -35,13 +35,13 @@ export function createSagaStarter(deps: { runtime: SagaRuntime; store: SagaStore
      * Starts a saga of `definition` from `startMessage` (built by `build` only when the key has not
      * started one yet, so that a replayed request makes no new id).
      */
-    async start(definition: SagaDefinition, build: () => Message, idempotency?: Readonly<{ key: string; requestHash: string }>): Promise<StartedSaga> {
+    async start(definition: SagaDefinition, build: () => Message | Promise<Message>, idempotency?: Readonly<{ key: string; requestHash: string }>): Promise<StartedSaga> {
       if (idempotency) {
         const earlier = await replayed(idempotency.key, idempotency.requestHash);
         if (earlier) return earlier;
       }
       try {
-        const started = await deps.runtime.start(definition, build(), idempotency ? { idempotencyKey: idempotency } : {});
+        const started = await deps.runtime.start(definition, await build(), idempotency ? { idempotencyKey: idempotency } : {});
         return { ...started, replayed: false };
       } catch (error) {
         // A concurrent request with the same key won the race: answer with its saga.

@@ -10,6 +10,7 @@ import type { LiveSaga } from '../runtime/sagaFold.ts';
 import type { SqlQueryable } from '../runtime/sqlClient.ts';
 import type { StartedSaga } from '../runtime/startSaga.ts';
 import type { SystemTopics } from '../runtime/systemTopics.ts';
+import type { SagaViewBase, SagaViewSpec, SagaViewStore } from '../runtime/viewStore.ts';
 
 /** What a saga is given to build its parts for one system. */
 export type SagaSetup = Readonly<{
@@ -26,10 +27,11 @@ export type SagaRouteContext = Readonly<{
   clock: Clock;
   newId(): string;
   /**
-   * Starts a saga; `build` makes its first event and runs only when the request is new. With an
-   * Idempotency-Key, a repeated request answers with the saga the first one started (`replayed`).
+   * Starts a saga; `build` checks the request against the system's state and makes the first event,
+   * and runs only when the request is new: with an Idempotency-Key, a repeated request answers with
+   * the saga the first one started (`replayed`), even if the checks would refuse it now.
    */
-  start(build: () => Message, idempotency?: Readonly<{ key: string; request: unknown }>): Promise<StartedSaga>;
+  start(build: () => Message | Promise<Message>, idempotency?: Readonly<{ key: string; request: unknown }>): Promise<StartedSaga>;
   /**
    * Any saga as the event store holds it now (the truth, not the read model): another saga's too.
    * Starting a saga whose id exists fails with a `CONCURRENCY` error: ids derived from another
@@ -45,16 +47,44 @@ export type SagaRouteContext = Readonly<{
 /** A saga's HTTP routes and their contract; each contract's `access` is enforced before the route runs. */
 export type SagaRoutes = Readonly<{ router: Router; contracts: readonly RouteContract[] }>;
 
+/** What a saga's demo is given: the running embedded system's API, and what it may read to check its invariants. */
+export type SagaDemoContext = Readonly<{
+  /** The API's base URL. */
+  url: string;
+  /** An operator's headers (`authorization`), for guarded routes. */
+  operatorHeaders: Readonly<Record<string, string>>;
+  /** How many of its sagas the demo asks for (`--<flag> N`). */
+  count: number;
+  concurrency: number;
+  /** When the demo gives up waiting (epoch ms). */
+  deadline: number;
+  /** The embedded database, where participants keep their rows. */
+  sql: SqlQueryable;
+  /** Any hosted saga's view store, by machine id. */
+  views(machineId: string): SagaViewStore<SagaViewBase> | undefined;
+}>;
+
+/** What a saga's demo found: lines for the report, invariants that did not hold, sagas that did not end. */
+export type SagaDemoReport = Readonly<{ lines: readonly string[]; violations: readonly string[]; pending: number }>;
+
+/** `npm run demo -- --<flag> N`: runs after the orders ended, drives N sagas of this kind and checks their invariants. */
+export type SagaDemo = Readonly<{ flag: string; run(context: SagaDemoContext): Promise<SagaDemoReport> }>;
+
 /** The parts of one saga, as the system hosts them. */
 export type SagaParts = Readonly<{
   /** Every registered version of the machine (same machine id); new sagas start on the newest. */
   versions: readonly SagaDefinition[];
+  /** Its view, as the projector checks it and a view store indexes it (the definitions' `view` draws it). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each saga's view is a type of its own
+  view: SagaViewSpec<any>;
   /** Participants this saga brings with it. */
   participants?: readonly ParticipantSpec[];
   /** Creates or upgrades the tables its participants write (idempotent; run by the participants role at start). */
   migrate?(sql: SqlQueryable): Promise<void>;
   /** Its HTTP routes, served by the `api` role. */
   routes?(context: SagaRouteContext): SagaRoutes;
+  /** Its part of the demo. */
+  demo?: SagaDemo;
 }>;
 
 /** One saga: its machine id and how it builds its parts. Adding a saga to a system is adding its bundle to the system's list. */

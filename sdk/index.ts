@@ -4,7 +4,17 @@
  * folder imports this, `xstate` and nothing else (lint-enforced); the rest of the code base is the
  * runtime's own and may change.
  */
-export { defineSaga, type SagaBundle, type SagaParts, type SagaRouteContext, type SagaRoutes, type SagaSetup } from './defineSaga.ts';
+export {
+  defineSaga,
+  type SagaBundle,
+  type SagaDemo,
+  type SagaDemoContext,
+  type SagaDemoReport,
+  type SagaParts,
+  type SagaRouteContext,
+  type SagaRoutes,
+  type SagaSetup,
+} from './defineSaga.ts';
 
 export type { EventRule, EventRules, OperatorAction, SagaDefinition } from '../runtime/sagaDefinition.ts';
 export { createMessage, type Envelope, type Message, type Metadata } from '../runtime/message.ts';
@@ -17,6 +27,7 @@ export type { StartedSaga } from '../runtime/startSaga.ts';
 export type { LiveSaga } from '../runtime/sagaFold.ts';
 export type { SqlQueryable } from '../runtime/sqlClient.ts';
 export type { SystemTopics } from '../runtime/systemTopics.ts';
+export type { FieldMapping, SagaViewBase, SagaViewSpec, SagaViewStore, ViewMappings, ViewQuery } from '../runtime/viewStore.ts';
 export type { CommandContract } from '../runtime/safety/participantContract.ts';
 
 export { final, type ParticipantSpec, type Performed, type Reply } from '../participants/participant.ts';
@@ -27,3 +38,6 @@ export { z } from 'zod';
 export { json, problems, type Access, type RouteContract } from '../api/openapi/routeContract.ts';
 export { validateRequest } from '../api/validateRequest.ts';
 export { sendProblem } from '../api/problem.ts';
+export { callerOf, type Caller } from '../api/identifyCaller.ts';
+export { idempotencyKeyHeaders } from '../api/idempotencyKeyHeaders.ts';
+export { pathId } from '../api/pathId.ts';

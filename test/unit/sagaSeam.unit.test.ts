@@ -45,6 +45,18 @@ describe('a saga hosted through the public seam', () => {
     expect(saga?.snapshot.value).toBe('approved');
   });
 
+  it('projects its views into a store of its own, which the dashboard counts', async () => {
+    const { ticketId } = (await (await post(`${url}/tickets`, {}, { title: 'counted' })).json()) as { ticketId: string };
+    const machines = (await (await fetch(`${url}/machines`, { headers: viewer.headers })).json()) as { machines: { id: string; hasReadModel: boolean }[] };
+    expect(machines.machines).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'ticketSaga', hasReadModel: true })]));
+    await eventually(async () => {
+      const found = (await (await fetch(`${url}/machines/ticketSaga/sagas?state=waiting&limit=100`, { headers: viewer.headers })).json()) as { items: { id?: string; sagaId?: string }[] };
+      expect(JSON.stringify(found)).toContain(ticketId);
+    });
+    // Orders keep their own store: a ticket is not an order.
+    expect((await (await fetch(`${url}/orders?q=${ticketId}`, { headers: viewer.headers })).json())).toMatchObject({ total: 0 });
+  });
+
   it('answers a repeated Idempotency-Key with the saga it started', async () => {
     const headers = { 'idempotency-key': 'ticket-key-1' };
     const first = (await (await post(`${url}/tickets`, headers, { title: 'a' })).json()) as { ticketId: string };
