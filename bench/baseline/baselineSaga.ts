@@ -12,7 +12,7 @@ import { Client as Elasticsearch } from '@elastic/elasticsearch';
 import express from 'express';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { orderIndexMappings, orderIndexSettings, toOrderDocument } from '../../adapters/elasticsearch/orderIndexMapping.ts';
+import { documentOf, viewIndexMappings, viewIndexSettings } from '../../adapters/elasticsearch/viewIndex.ts';
 import { createKafkaMessageBus } from '../../adapters/kafka/kafkaMessageBus.ts';
 import { createPgClient } from '../../adapters/postgres/pgClient.ts';
 import { migrateSagaStore } from '../../adapters/sql/schema.ts';
@@ -21,6 +21,7 @@ import { allTopics, topicsFor } from '../../orders/topics.ts';
 import { migrateParticipants } from '../../participants/schema.ts';
 import type { Envelope, Message } from '../../runtime/message.ts';
 import type { OrderView } from '../../orders/orderView.ts';
+import { orderViewSpec } from '../../orders/orderViewSpec.ts';
 import { answerCommands, PARTICIPANTS } from './baselineParticipants.ts';
 import { appliedAmong, commitChanges, fireDueTimers, markPublished, type OrderChange } from './baselineStore.ts';
 import { changeOf } from './orderChanges.ts';
@@ -44,7 +45,7 @@ const bus = createKafkaMessageBus({ brokers, clientId: 'baseline', partitions: 8
 await bus.ensureTopics(allTopics(topics));
 const elasticsearch = new Elasticsearch({ node: env.BASELINE_ES_URL! });
 const index = `${schema}-orders`;
-await elasticsearch.indices.create({ index, mappings: orderIndexMappings, settings: orderIndexSettings });
+await elasticsearch.indices.create({ index, mappings: viewIndexMappings(orderViewSpec), settings: viewIndexSettings });
 
 /** Every order of this run in memory (a run is bounded), as xsaga caches its live sagas; a late message to a finished one is applied and moves nothing. */
 const records = new Map<string, OrderRecord>();
@@ -201,7 +202,7 @@ await bus.subscribe({
     }
     if (latest.size === 0) return;
     const response = await elasticsearch.bulk({
-      operations: [...latest.values()].flatMap((view) => [{ index: { _index: index, _id: view.orderId, version: view.version, version_type: 'external' as const } }, toOrderDocument(view)]),
+      operations: [...latest.values()].flatMap((view) => [{ index: { _index: index, _id: view.orderId, version: view.version, version_type: 'external' as const } }, documentOf(orderViewSpec, view)]),
     });
     // 409: the index already holds this version or a newer one.
     const failed = response.items.filter((item) => item.index?.error && item.index.status !== 409);

@@ -1,7 +1,8 @@
 import http from 'node:http';
-import { toOrderDocument } from '../../adapters/elasticsearch/orderIndexMapping.ts';
+import { documentOf } from '../../adapters/elasticsearch/viewIndex.ts';
 import type { StepAction } from '../../machines/orderTypes.ts';
 import type { OrderView } from '../../orders/orderView.ts';
+import { orderViewSpec } from '../../orders/orderViewSpec.ts';
 import type { OrderSagaOutcome, OrderSagaRequest, SagaEnding } from './orderSaga.ts';
 
 /** The view xsaga's read model would hold for the saga's outcome (the step records stand for the attempts Restate keeps to itself). */
@@ -35,7 +36,7 @@ export function indexOrderAtEnd(options: { socketPath: string; index: string }):
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const put = (view: OrderView) =>
     new Promise<void>((resolve, reject) => {
-      const body = JSON.stringify(toOrderDocument(view));
+      const body = JSON.stringify(documentOf(orderViewSpec, view));
       const request = http.request(
         {
           socketPath: options.socketPath,

@@ -1,8 +1,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { orderIndexMappings, orderIndexSettings } from '../../adapters/elasticsearch/orderIndexMapping.ts';
+import { viewIndexMappings, viewIndexSettings } from '../../adapters/elasticsearch/viewIndex.ts';
 import { createPgClient } from '../../adapters/postgres/pgClient.ts';
+import { orderViewSpec } from '../../orders/orderViewSpec.ts';
 import { migrateParticipants } from '../../participants/schema.ts';
 import { BENCH_SERVERS } from '../benchServers.ts';
 import { indexCountsOf, indexMappingOf, tableWritesOf, type IoCounts } from '../ioCounts.ts';
@@ -38,7 +39,7 @@ export async function createSideEffectsStore(id: string): Promise<SideEffectsSto
   const created = await fetch(`${elasticsearch.origin}/${index}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ mappings: orderIndexMappings, settings: orderIndexSettings }),
+    body: JSON.stringify({ mappings: viewIndexMappings(orderViewSpec), settings: viewIndexSettings }),
   });
   if (!created.ok) throw new Error(`could not create ${index}: ${created.status} ${await created.text()}`);
   const bridge = await bridgeUnixSocket(join(tmpdir(), `${id}-es.sock`), { host: elasticsearch.hostname, port: Number(elasticsearch.port || 9200) });

@@ -26,6 +26,8 @@ export async function runProductionScenario(options: ScenarioOptions & { workers
     XSAGA_TOPIC_PREFIX: id.replaceAll('_', '-'),
     XSAGA_ES_URL: BENCH_SERVERS.elasticsearchUrl,
     XSAGA_ES_ALIAS: id,
+    // Each saga's views go behind `<prefix><view name>`: this run's own indices, never the shared `orders`.
+    XSAGA_ES_PREFIX: `${id}-`,
     XSAGA_REDIS_URL: BENCH_SERVERS.redisUrl,
     XSAGA_PAYMENT_TIMEOUT_MS: '30000',
   };
@@ -48,7 +50,7 @@ export async function runProductionScenario(options: ScenarioOptions & { workers
     if (!options.countIo) return result;
     // The statistics of PostgreSQL are complete once the processes that wrote are gone.
     for (const role of roles.splice(0).reverse()) await role.stop();
-    const io: IoCounts = await ioCountsOf(BENCH_SERVERS, { schema: id, topicPrefix: env.XSAGA_TOPIC_PREFIX, indexPattern: `${id}-*` });
+    const io: IoCounts = await ioCountsOf(BENCH_SERVERS, { schema: id, topicPrefix: env.XSAGA_TOPIC_PREFIX, indexPattern: id });
     return { ...result, io };
   } finally {
     for (const role of roles.reverse()) await role.stop();
