@@ -132,7 +132,7 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
       invariants,
       housekeeping: await countHousekeepingRows(system.adapters.sql),
       pruned: system.retention.totals(),
-      metrics: await sagaCounters(system.metrics.registry),
+      metrics: await sagaCounters(system.metrics.registry, system.definition.machine.id),
       sagaDemos,
     };
   } finally {

@@ -35,7 +35,10 @@ type GuardLike = { check?: { name?: string }; stateValue?: unknown; guards?: rea
  * and `and`/`or`/`not` of such guards. Any other guard (one that reads the context) may go either
  * way: undefined.
  */
-export function decideGuard(guard: unknown, leaves: Leaves): boolean | undefined {
+export function decideGuard(guard: unknown, leaves: Leaves, named: Readonly<Record<string, unknown>> = {}): boolean | undefined {
+  // A guard named in setup() is decided by what it is named for (a stateIn, an and of them…), so that charts stay exportable.
+  const name = typeof guard === 'string' ? guard : typeof guard === 'object' && guard !== null ? (guard as { type?: unknown }).type : undefined;
+  if (typeof name === 'string' && Object.hasOwn(named, name)) return decideGuard(named[name], leaves);
   if (typeof guard !== 'function') return undefined;
   const { check, stateValue, guards = [] } = guard as GuardLike;
   const parts = () => guards.map((inner) => decideGuard(inner, leaves));
@@ -61,11 +64,15 @@ export function decideGuard(guard: unknown, leaves: Leaves): boolean | undefined
   }
 }
 
+/** The guards the transition's machine names in setup(). */
+const namedGuardsOf = (transition: MachineTransition): Readonly<Record<string, unknown>> =>
+  ((transition.definition.source as { machine?: { implementations?: { guards?: Record<string, unknown> } } }).machine?.implementations?.guards ?? {});
+
 /** Of `options` (in priority order), those that may fire: decided-false ones drop out, and the first that surely fires shadows the rest. */
 function mayFire(options: readonly MachineTransition[], leaves: Leaves): MachineTransition[] {
   const chosen: MachineTransition[] = [];
   for (const transition of options) {
-    const decided = transition.definition.guard === undefined ? true : decideGuard(transition.definition.guard, leaves);
+    const decided = transition.definition.guard === undefined ? true : decideGuard(transition.definition.guard, leaves, namedGuardsOf(transition));
     if (decided === false) continue;
     chosen.push(transition);
     if (decided === true) break;
@@ -110,7 +117,7 @@ export function transitionsFrom(leaves: Leaves, all: readonly MachineTransition[
       const chosen = mayFire(options, leaves);
       if (eventType === '' || eventType.startsWith(DONE_PREFIX)) {
         add(automatic, chosen);
-        if (chosen.some((t) => t.definition.guard === undefined || decideGuard(t.definition.guard, leaves) === true)) passing = true;
+        if (chosen.some((t) => t.definition.guard === undefined || decideGuard(t.definition.guard, leaves, namedGuardsOf(t)) === true)) passing = true;
       } else {
         add(onEvent, chosen);
       }
