@@ -1,9 +1,7 @@
-import { assign, emit, setup } from 'xstate';
+import { and, assign, emit, or, setup, stateIn } from 'xstate';
 import { PINNED_OPTIONAL_SETTINGS } from './returnSettings.ts';
 import type {
   Attempts,
-  Branch,
-  BranchOutcome,
   FailureData,
   OperatorData,
   RejectionReason,
@@ -33,8 +31,59 @@ const keyed = (context: ReturnSagaContext, action: ReturnAction) => ({
   attempt: context.attempts[action],
 });
 
-/** A branch still to undo: it took effect, or may have. */
-const toUndo = (outcome: BranchOutcome) => outcome === 'done' || outcome === 'uncertain';
+const REFUNDED = '#returnSaga.processing.refund.refunded';
+const RESTOCKED = '#returnSaga.processing.restock.restocked';
+/** A branch to undo: it took effect, or may have. */
+const REFUND_TO_UNDO = or([stateIn(REFUNDED), stateIn('#returnSaga.processing.refund.unknown')]);
+const RESTOCK_TO_UNDO = or([stateIn(RESTOCKED), stateIn('#returnSaga.processing.restock.unknown')]);
+
+/** Reversing the restock, then going to `next`. */
+const reversingRestock = (next: string) => ({
+  initial: 'reversing',
+  states: {
+    reversing: {
+      entry: [{ type: 'countAttempt', params: { action: 'reverseRestock' } }, 'reverseReturnRestock'],
+      on: {
+        ReturnRestockReversalFailed: [
+          { guard: { type: 'belowParkLimit', params: { action: 'reverseRestock' } }, target: 'backingOff' },
+          { target: 'parked', actions: { type: 'park', params: { action: 'reverseRestock' } } },
+        ],
+      },
+    },
+    backingOff: { entry: { type: 'planBackoff', params: { action: 'reverseRestock' } }, after: { reverseRestockBackoff: 'reversing' } },
+    parked: {
+      description: 'The reversal kept failing: an operator resumes it once its cause is fixed.',
+      exit: 'clearAttention',
+      on: { ResumeRequested: { target: 'reversing', actions: { type: 'startOver', params: { action: 'reverseRestock' } } } },
+    },
+  },
+  on: { ReturnRestockReversed: { target: next, actions: { type: 'recordStep', params: { action: 'reverseRestock' } } } },
+}) as const;
+
+/** Reversing the refund, then going to `next`. */
+const reversingRefund = (next: string) => ({
+  initial: 'reversing',
+  states: {
+    reversing: {
+      entry: [{ type: 'countAttempt', params: { action: 'reverseRefund' } }, 'reverseReturnRefund'],
+      on: {
+        ReturnRefundReversalFailed: [
+          { guard: { type: 'belowParkLimit', params: { action: 'reverseRefund' } }, target: 'backingOff' },
+          { target: 'parked', actions: { type: 'park', params: { action: 'reverseRefund' } } },
+        ],
+      },
+    },
+    backingOff: { entry: { type: 'planBackoff', params: { action: 'reverseRefund' } }, after: { reverseRefundBackoff: 'reversing' } },
+    parked: {
+      description: 'The reversal kept failing: an operator resumes it once its cause is fixed.',
+      exit: 'clearAttention',
+      on: { ResumeRequested: { target: 'reversing', actions: { type: 'startOver', params: { action: 'reverseRefund' } } } },
+    },
+  },
+  on: {
+    ReturnRefundReversed: { target: next, actions: [{ type: 'addRefunded', params: { sign: -1 } }, { type: 'recordStep', params: { action: 'reverseRefund' } }] },
+  },
+}) as const;
 
 /**
  * The returns saga: an operator approves a return above the threshold (or it is rejected at the
@@ -68,7 +117,6 @@ export const returnSaga = setup({
     reject: assign((_, params: { reason: RejectionReason }) => ({ rejectionReason: params.reason })),
     recordLabel: assign(({ event }) => ({ labelId: (event.data as { labelId: string }).labelId })),
     addRefunded: assign(({ context, event }, params: { sign: 1 | -1 }) => ({ refunded: context.refunded + params.sign * (event.data as { amount: number }).amount })),
-    settle: assign(({ context }, params: { branch: Branch; outcome: BranchOutcome }) => ({ branches: { ...context.branches, [params.branch]: params.outcome } })),
     /** The first failure names the return's; a later one (the other branch, stopped) does not overwrite it. */
     failWith: assign(({ context }, params: { reason: ReturnFailureReason }) => ({ failureReason: context.failureReason ?? params.reason })),
     /** A final refusal carries its own reason; a transient failure that ran out of attempts means the step is unavailable. */
@@ -102,8 +150,6 @@ export const returnSaga = setup({
       failureOf(event).retryable === true && context.attempts[params.action] < context.settings.maxAttempts && context.failureReason === null,
     anotherStepFailed: ({ context }) => context.failureReason !== null,
     belowParkLimit: ({ context }, params: { action: ReturnAction }) => retriesOf(context, params.action) < context.settings.parkAfterAttempts,
-    bothDone: ({ context }) => context.branches.refund === 'done' && context.branches.restock === 'done',
-    toUndo: ({ context }, params: { branch: Branch }) => toUndo(context.branches[params.branch]),
     labelFailed: ({ context }) => context.failureReason !== null,
   },
   delays: {
@@ -130,7 +176,6 @@ export const returnSaga = setup({
       decision: null,
       labelId: null,
       refunded: 0,
-      branches: { refund: 'running', restock: 'running' },
       steps: [],
       rejectionReason: null,
       failureReason: null,
@@ -219,40 +264,24 @@ export const returnSaga = setup({
           states: {
             refunding: {
               entry: [{ type: 'countAttempt', params: { action: 'refund' } }, 'refundReturn'],
-              after: {
-                stepDeadline: {
-                  target: 'gaveUp',
-                  actions: [
-                    { type: 'settle', params: { branch: 'refund', outcome: 'uncertain' } },
-                    { type: 'failWith', params: { reason: 'REFUND_TIMEOUT' } },
-                  ],
-                },
-              },
+              after: { stepDeadline: { target: 'unknown', actions: { type: 'failWith', params: { reason: 'REFUND_TIMEOUT' } } } },
               on: {
-                ReturnRefunded: {
-                  target: 'refunded',
-                  actions: [{ type: 'settle', params: { branch: 'refund', outcome: 'done' } }, { type: 'addRefunded', params: { sign: 1 } }, { type: 'recordStep', params: { action: 'refund' } }],
-                },
+                ReturnRefunded: { target: 'refunded', actions: [{ type: 'addRefunded', params: { sign: 1 } }, { type: 'recordStep', params: { action: 'refund' } }] },
                 ReturnRefundFailed: [
                   { guard: { type: 'canRetry', params: { action: 'refund' } }, target: 'backingOff' },
-                  {
-                    target: 'gaveUp',
-                    actions: [
-                      { type: 'settle', params: { branch: 'refund', outcome: 'refused' } },
-                      { type: 'failFromReply', params: { whenExhausted: 'REFUND_UNAVAILABLE' } },
-                    ],
-                  },
+                  { target: 'refused', actions: { type: 'failFromReply', params: { whenExhausted: 'REFUND_UNAVAILABLE' } } },
                 ],
               },
             },
             backingOff: {
-              description: 'Between attempts; once the restock failed, the next attempt is not made.',
+              description: 'Between attempts. Once the restock failed, the next attempt is not made; the refund is voided, in case an earlier attempt went through after all.',
               entry: { type: 'planBackoff', params: { action: 'refund' } },
-              always: { guard: 'anotherStepFailed', target: 'gaveUp', actions: { type: 'settle', params: { branch: 'refund', outcome: 'uncertain' } } },
+              always: { guard: 'anotherStepFailed', target: 'unknown' },
               after: { refundBackoff: 'refunding' },
             },
             refunded: { type: 'final' },
-            gaveUp: { type: 'final' },
+            refused: { type: 'final', description: 'Refused, or failed at every attempt: nothing was paid.' },
+            unknown: { type: 'final', description: 'Unanswered, or stopped between attempts: it may have been paid, so it is reversed.' },
           },
         },
         restock: {
@@ -260,111 +289,47 @@ export const returnSaga = setup({
           states: {
             restocking: {
               entry: [{ type: 'countAttempt', params: { action: 'restock' } }, 'restockReturn'],
-              after: {
-                stepDeadline: {
-                  target: 'gaveUp',
-                  actions: [
-                    { type: 'settle', params: { branch: 'restock', outcome: 'uncertain' } },
-                    { type: 'failWith', params: { reason: 'RESTOCK_TIMEOUT' } },
-                  ],
-                },
-              },
+              after: { stepDeadline: { target: 'unknown', actions: { type: 'failWith', params: { reason: 'RESTOCK_TIMEOUT' } } } },
               on: {
-                ReturnRestocked: {
-                  target: 'restocked',
-                  actions: [{ type: 'settle', params: { branch: 'restock', outcome: 'done' } }, { type: 'recordStep', params: { action: 'restock' } }],
-                },
+                ReturnRestocked: { target: 'restocked', actions: { type: 'recordStep', params: { action: 'restock' } } },
                 ReturnRestockFailed: [
                   { guard: { type: 'canRetry', params: { action: 'restock' } }, target: 'backingOff' },
-                  {
-                    target: 'gaveUp',
-                    actions: [
-                      { type: 'settle', params: { branch: 'restock', outcome: 'refused' } },
-                      { type: 'failFromReply', params: { whenExhausted: 'RESTOCK_UNAVAILABLE' } },
-                    ],
-                  },
+                  { target: 'refused', actions: { type: 'failFromReply', params: { whenExhausted: 'RESTOCK_UNAVAILABLE' } } },
                 ],
               },
             },
             backingOff: {
-              description: 'Between attempts; once the refund failed, the next attempt is not made.',
+              description: 'Between attempts. Once the refund failed, the next attempt is not made; the restock is voided, in case an earlier attempt went through after all.',
               entry: { type: 'planBackoff', params: { action: 'restock' } },
-              always: { guard: 'anotherStepFailed', target: 'gaveUp', actions: { type: 'settle', params: { branch: 'restock', outcome: 'uncertain' } } },
+              always: { guard: 'anotherStepFailed', target: 'unknown' },
               after: { restockBackoff: 'restocking' },
             },
             restocked: { type: 'final' },
-            gaveUp: { type: 'final' },
+            refused: { type: 'final', description: 'Refused, or failed at every attempt: nothing was put back.' },
+            unknown: { type: 'final', description: 'Unanswered, or stopped between attempts: it may have been put back, so it is reversed.' },
           },
         },
       },
-      // Both branches have settled: nothing is in flight any more. The restock was sent second, so it is undone first.
+      // Both branches have settled, so nothing is in flight. The states they ended in, not the context, say what to undo,
+      // so \`xsaga check\` can follow the choice. The restock was sent second, so it is undone first.
       onDone: [
-        { guard: 'bothDone', target: 'completed' },
-        { guard: { type: 'toUndo', params: { branch: 'restock' } }, target: 'compensating.reversingRestock' },
-        { guard: { type: 'toUndo', params: { branch: 'refund' } }, target: 'compensating.reversingRefund' },
+        { guard: and([stateIn(REFUNDED), stateIn(RESTOCKED)]), target: 'completed' },
+        { guard: and([REFUND_TO_UNDO, RESTOCK_TO_UNDO]), target: 'compensating.both' },
+        { guard: RESTOCK_TO_UNDO, target: 'compensating.restock' },
+        { guard: REFUND_TO_UNDO, target: 'compensating.refund' },
         { target: 'failed' },
       ],
     },
     compensating: {
-      description: 'Undo what the refund and the restock did. A reversal is retried until it succeeds, or parks for a human: it is never dropped.',
-      initial: 'reversingRestock',
+      description: 'Undo what the refund and the restock did, or may have done. A reversal is retried until it succeeds, or parks for a human: it is never dropped.',
+      initial: 'both',
       states: {
-        reversingRestock: {
-          initial: 'reversing',
-          states: {
-            reversing: {
-              entry: [{ type: 'countAttempt', params: { action: 'reverseRestock' } }, 'reverseReturnRestock'],
-              on: {
-                ReturnRestockReversalFailed: [
-                  { guard: { type: 'belowParkLimit', params: { action: 'reverseRestock' } }, target: 'backingOff' },
-                  { target: 'parked', actions: { type: 'park', params: { action: 'reverseRestock' } } },
-                ],
-              },
-            },
-            backingOff: {
-              entry: { type: 'planBackoff', params: { action: 'reverseRestock' } },
-              after: { reverseRestockBackoff: 'reversing' },
-            },
-            parked: {
-              exit: 'clearAttention',
-              on: { ResumeRequested: { target: 'reversing', actions: { type: 'startOver', params: { action: 'reverseRestock' } } } },
-            },
-          },
-          on: {
-            ReturnRestockReversed: [
-              { guard: { type: 'toUndo', params: { branch: 'refund' } }, target: 'reversingRefund', actions: { type: 'recordStep', params: { action: 'reverseRestock' } } },
-              { target: '#returnSaga.failed', actions: { type: 'recordStep', params: { action: 'reverseRestock' } } },
-            ],
-          },
+        both: {
+          initial: 'reversingRestock',
+          states: { reversingRestock: reversingRestock('reversingRefund'), reversingRefund: reversingRefund('#returnSaga.failed') },
         },
-        reversingRefund: {
-          initial: 'reversing',
-          states: {
-            reversing: {
-              entry: [{ type: 'countAttempt', params: { action: 'reverseRefund' } }, 'reverseReturnRefund'],
-              on: {
-                ReturnRefundReversalFailed: [
-                  { guard: { type: 'belowParkLimit', params: { action: 'reverseRefund' } }, target: 'backingOff' },
-                  { target: 'parked', actions: { type: 'park', params: { action: 'reverseRefund' } } },
-                ],
-              },
-            },
-            backingOff: {
-              entry: { type: 'planBackoff', params: { action: 'reverseRefund' } },
-              after: { reverseRefundBackoff: 'reversing' },
-            },
-            parked: {
-              exit: 'clearAttention',
-              on: { ResumeRequested: { target: 'reversing', actions: { type: 'startOver', params: { action: 'reverseRefund' } } } },
-            },
-          },
-          on: {
-            ReturnRefundReversed: {
-              target: '#returnSaga.failed',
-              actions: [{ type: 'addRefunded', params: { sign: -1 } }, { type: 'recordStep', params: { action: 'reverseRefund' } }],
-            },
-          },
-        },
+        restock: reversingRestock('#returnSaga.failed'),
+        refund: reversingRefund('#returnSaga.failed'),
       },
     },
     completed: { type: 'final' },

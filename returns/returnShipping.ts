@@ -13,9 +13,9 @@ export const labelIdOf = (returnId: string): string => `lbl-${returnId}`;
 export const returnShippingCommands = participantCommands({
   participant: 'shipping',
   handles: {
-    IssueReturnLabel: { done: ['ReturnLabelIssued'], failed: ['ReturnLabelFailed'], check: returnCommandChecks.IssueReturnLabel },
-    // Not the compensation of the label: once the parcel is in, the label has served, and nothing voids it.
-    VoidReturnLabel: { done: ['ReturnLabelVoided'], failed: ['ReturnLabelVoidFailed'], check: returnCommandChecks.VoidReturnLabel },
+    // Once the parcel is in, the label has served: nothing voids it any more.
+    IssueReturnLabel: { done: ['ReturnLabelIssued'], failed: ['ReturnLabelFailed'], settledBy: ['ParcelReceived'], check: returnCommandChecks.IssueReturnLabel },
+    VoidReturnLabel: { done: ['ReturnLabelVoided'], failed: ['ReturnLabelVoidFailed'], undoes: 'IssueReturnLabel', check: returnCommandChecks.VoidReturnLabel },
   },
   subjectOf: returnIdOf,
   transientFailure: (command) => ({

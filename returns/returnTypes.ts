@@ -39,16 +39,6 @@ export type ReturnSagaInput = ReturnRequest & Readonly<{ settings: ReturnSetting
 /** What the saga does, each with its own attempt count. */
 export type ReturnAction = 'label' | 'voidLabel' | 'refund' | 'restock' | 'reverseRefund' | 'reverseRestock';
 
-/** The two steps that run side by side once the parcel is in. */
-export type Branch = 'refund' | 'restock';
-
-/**
- * Where a parallel step stands. `uncertain`: it may have taken effect (its participant stayed silent
- * past the deadline, or it was stopped between attempts), so it is undone like a done one: the
- * undoing command is a no-op for an effect that never happened, and voids one that comes late.
- */
-export type BranchOutcome = 'running' | 'done' | 'refused' | 'uncertain';
-
 export type RejectionReason = 'REJECTED_BY_OPERATOR' | 'APPROVAL_TIMEOUT';
 
 /** Why a return failed: its own reasons, or a participant's final refusal (`REFUND_EXCEEDS_CAPTURE`). */
@@ -77,7 +67,6 @@ export type ReturnSagaContext = Readonly<{
   labelId: string | null;
   /** Net amount refunded: what the refund paid, less what a reversal took back. */
   refunded: number;
-  branches: Readonly<Record<Branch, BranchOutcome>>;
   steps: readonly ReturnStep[];
   rejectionReason: RejectionReason | null;
   failureReason: ReturnFailureReason | null;

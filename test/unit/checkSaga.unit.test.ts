@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { AnyStateMachine } from 'xstate';
+import { createMachine, type AnyStateMachine } from 'xstate';
 import { runCheckCommand } from '../../app/commands/check.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
 import { checkSaga, formatSafetyReport, type SafetyReport } from '../../runtime/safety/checkSaga.ts';
 import { MachineRegistry, type SagaDefinition } from '../../runtime/sagaDefinition.ts';
+import { returnParticipantCommands } from '../../returns/returnParticipants.ts';
+import { returnSaga } from '../../returns/returnSaga.ts';
 import { deadEndSaga, deafSaga, endlessRetrySaga, orphanCommandSaga, soundSaga, trappedSaga, uncompensatedSaga, wrongOrderSaga } from '../fixtures/brokenMachines.ts';
 import { generatePaths } from '../graph/generatePaths.ts';
 import { runOnMachine } from '../graph/machineRun.ts';
@@ -100,6 +102,48 @@ describe('xsaga check on deliberately broken sagas', () => {
     const report = check(orphanCommandSaga);
     expect(found(report)).toEqual(['commands -']);
     expect(report.problems[0]!.message).toBe('entry of shipping emits NotifyCustomer, which no participant handles');
+  });
+});
+
+describe('xsaga check on the returns saga, whose refund and restock run in a parallel state', () => {
+  const contracts = returnParticipantCommands.map((commands) => ({ name: commands.participant, handles: commands.handles }));
+  // Sent by operators over HTTP, and by the carrier: no participant replies with them.
+  const operatorEvents = ['ReturnApproved', 'ReturnRejected', 'ResumeRequested', 'ParcelReceived'];
+  const checkReturns = (machine: AnyStateMachine, participants = contracts) => checkSaga(machine, participants, { version: 1, operatorEvents });
+  /** The returns saga with one transition of the restock region changed. */
+  const restockWith = (on: Record<string, unknown>) => {
+    type Node = { states: Record<string, Node>; on?: Record<string, unknown> };
+    const config = returnSaga.config as unknown as Node;
+    const processing = config.states.processing!;
+    const restock = processing.states.restock!;
+    const restocking = { ...restock.states.restocking!, on: { ...restock.states.restocking!.on, ...on } };
+    const states = { ...config.states, processing: { ...processing, states: { ...processing.states, restock: { ...restock, states: { ...restock.states, restocking } } } } };
+    return createMachine({ ...config, states } as never, returnSaga.implementations as never);
+  };
+
+  it('finds it safe: each branch that took effect, or may have, is undone once both have settled', () => {
+    const report = checkReturns(returnSaga);
+    expect(report.problems).toEqual([]);
+    expect(report.warnings).toEqual([]);
+    expect(report.states).toBe(44);
+    expect(report.transitions).toBe(54);
+    expect(formatSafetyReport(report)).toMatch(/^returnSaga@1: 44 states, 54 transitions;[^]*✓ compensation[^]* safe$/);
+  });
+
+  it('names the states of both regions from which a restock that succeeded is never undone', () => {
+    const report = checkReturns(restockWith({ ReturnRestocked: { target: 'refused', actions: { type: 'recordStep', params: { action: 'restock' } } } }));
+    expect(found(report)).toContain('compensation processing.refund.refunding & processing.restock.refused');
+    const problem = report.problems.find((p) => p.state === 'processing.refund.refunding & processing.restock.refused')!;
+    expect(problem.message).toBe(
+      'state "processing.refund.refunding & processing.restock.refused" (after RestockReturn succeeded) reaches final states that undo nothing; expected ReverseReturnRestock, the reverse of the completed steps',
+    );
+  });
+
+  it('expects the label voided until the parcel settles it, so a label issued then left unvoided is named', () => {
+    const unsettled = contracts.map((c) => ({ ...c, handles: Object.fromEntries(Object.entries(c.handles).map(([type, contract]) => [type, { ...contract, settledBy: undefined }])) }));
+    const report = checkReturns(returnSaga, unsettled);
+    expect(found(report)).toContain('compensation processing.refund.refunding & processing.restock.restocking');
+    expect(report.problems[0]!.message).toContain('expected VoidReturnLabel, the reverse of the completed steps');
   });
 });
 
