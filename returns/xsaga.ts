@@ -12,3 +12,5 @@ export { migrate } from '../runtime/migrate.ts';
 export type { CommandContract } from '../runtime/safety/participantContract.ts';
 export type { EventRule, SagaDefinition } from '../runtime/sagaDefinition.ts';
 export type { SqlClient, SqlQueryable } from '../runtime/sqlClient.ts';
+// The path model's contract: generated path tests are part of what a saga folder supplies.
+export type { ExpectedStep, SagaPathModel, SagaReference } from '../test/graph/sagaPathModel.ts';
