@@ -6,10 +6,12 @@ import { checkSaga, formatSafetyReport, type SafetyReport } from '../../runtime/
 import { MachineRegistry, type SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import { returnParticipantCommands } from '../../returns/returnParticipants.ts';
 import { returnSaga } from '../../returns/returnSaga.ts';
+import { returnSagaPathModel } from '../../returns/returnSagaPathModel.ts';
 import { deadEndSaga, deafSaga, endlessRetrySaga, orphanCommandSaga, soundSaga, trappedSaga, uncompensatedSaga, wrongOrderSaga } from '../fixtures/brokenMachines.ts';
 import { generatePaths } from '../graph/generatePaths.ts';
 import { runOnMachine } from '../graph/machineRun.ts';
 import { pathModelFor } from '../graph/pathModels.ts';
+import { generateVariantPaths } from '../graph/variantPaths.ts';
 
 const { registry, participants } = sagaCatalog();
 const check = (machine: AnyStateMachine) => checkSaga(machine, participants, { version: 1 });
@@ -128,6 +130,13 @@ describe('xsaga check on the returns saga, whose refund and restock run in a par
     expect(report.states).toBe(44);
     expect(report.transitions).toBe(54);
     expect(formatSafetyReport(report)).toMatch(/^returnSaga@1: 44 states, 54 transitions;[^]*✓ compensation[^]* safe$/);
+  });
+
+  it('reads from the definition the very commands its generated paths emit', () => {
+    const emitted = new Set(
+      generateVariantPaths(returnSaga, returnSagaPathModel).flatMap(({ input, path }) => runOnMachine(returnSaga, input, path.events).emitted.flat().map((c) => c.type)),
+    );
+    expect([...checkReturns(returnSaga).commands].sort()).toEqual([...emitted].sort());
   });
 
   it('names the states of both regions from which a restock that succeeded is never undone', () => {
