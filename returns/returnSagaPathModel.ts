@@ -1,6 +1,7 @@
 import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
 import { RETURN_SAGA_VERSION } from './returnSaga.ts';
-import { RETURN_TIMERS, returnSagaReference } from './returnSagaReference.ts';
+import { returnSagaReference } from './returnSagaReference.ts';
+import { RETURN_TIMERS } from './returnTimers.ts';
 import type { FailureData, OperatorData, ReturnSagaContext, ReturnSagaInput, ReturnSettings } from './returnTypes.ts';
 import type { SagaPathModel } from './xsaga.ts';
 

@@ -1,64 +1,11 @@
 import type { Attempts, Decision, FailureData, OperatorData, ReturnAction, ReturnAttention, ReturnSagaCommand, ReturnSagaInput, ReturnStep } from './returnTypes.ts';
 import { PINNED_OPTIONAL_SETTINGS } from './returnSettings.ts';
+import { FINAL, nameOf, type Branch, type BranchState, type Sub, type Where } from './returnReferenceStates.ts';
+import { RETURN_TIMERS } from './returnTimers.ts';
 import { backoffDelay, type ExpectedStep, type SagaReference } from './xsaga.ts';
 
-const timer = (delay: string, path: string) => `xstate.after.${delay}.returnSaga.${path}`;
-
-/** Every timer of the returns saga, by what it waits for: `xstate.after.<delay>.returnSaga.<state path>`. */
-export const RETURN_TIMERS = {
-  approval: timer('approvalDeadline', 'awaitingApproval'),
-  label: timer('stepDeadline', 'label'),
-  labelBackoff: timer('labelBackoff', 'label.backingOff'),
-  parcel: timer('parcelDeadline', 'awaitingParcel'),
-  voidBackoff: timer('voidLabelBackoff', 'voidingLabel.backingOff'),
-  refund: timer('stepDeadline', 'processing.refund.refunding'),
-  refundBackoff: timer('refundBackoff', 'processing.refund.backingOff'),
-  restock: timer('stepDeadline', 'processing.restock.restocking'),
-  restockBackoff: timer('restockBackoff', 'processing.restock.backingOff'),
-  reverseRestockBackoffBoth: timer('reverseRestockBackoff', 'compensating.both.reversingRestock.backingOff'),
-  reverseRefundBackoffBoth: timer('reverseRefundBackoff', 'compensating.both.reversingRefund.backingOff'),
-  reverseRestockBackoff: timer('reverseRestockBackoff', 'compensating.restock.backingOff'),
-  reverseRefundBackoff: timer('reverseRefundBackoff', 'compensating.refund.backingOff'),
-} as const;
-
-type Branch = 'refund' | 'restock';
-/** Where a branch stands: sending, waiting between attempts, or settled. */
-type BranchState = 'sending' | 'backingOff' | 'done' | 'refused' | 'unknown';
-type Sub = 'sending' | 'backingOff' | 'parked';
-type Where =
-  | { at: 'awaitingApproval' | 'awaitingParcel' | 'completed' | 'rejected' | 'expired' | 'failed' }
-  | { at: 'label' | 'voidingLabel'; sub: Sub }
-  | { at: 'processing'; refund: BranchState; restock: BranchState }
-  | { at: 'compensating'; chain: 'both' | Branch; undoing: Branch; sub: Sub };
-
-const BRANCH_NAMES: Readonly<Record<Branch, Readonly<Record<BranchState, string>>>> = {
-  refund: { sending: 'refunding', backingOff: 'backingOff', done: 'refunded', refused: 'refused', unknown: 'unknown' },
-  restock: { sending: 'restocking', backingOff: 'backingOff', done: 'restocked', refused: 'refused', unknown: 'unknown' },
-};
-const SUB_NAMES: Readonly<Record<'label' | 'voidingLabel' | 'compensating', Readonly<Record<Sub, string>>>> = {
-  label: { sending: 'issuing', backingOff: 'backingOff', parked: 'parked' },
-  voidingLabel: { sending: 'voiding', backingOff: 'backingOff', parked: 'parked' },
-  compensating: { sending: 'reversing', backingOff: 'backingOff', parked: 'parked' },
-};
-const FINAL = new Set(['completed', 'rejected', 'expired', 'failed']);
 const undoAction = (branch: Branch): ReturnAction => (branch === 'refund' ? 'reverseRefund' : 'reverseRestock');
 const toUndo = (state: BranchState) => state === 'done' || state === 'unknown';
-
-function nameOf(where: Where): string {
-  switch (where.at) {
-    case 'label':
-    case 'voidingLabel':
-      return `${where.at}.${SUB_NAMES[where.at][where.sub]}`;
-    case 'processing':
-      return `processing(refund.${BRANCH_NAMES.refund[where.refund]}, restock.${BRANCH_NAMES.restock[where.restock]})`;
-    case 'compensating': {
-      const undoing = where.undoing === 'refund' ? 'reversingRefund' : 'reversingRestock';
-      return `compensating.${where.chain === 'both' ? `both.${undoing}` : where.chain}.${SUB_NAMES.compensating[where.sub]}`;
-    }
-    default:
-      return where.at;
-  }
-}
 
 /**
  * The returns saga restated step by step from its description, not from the statechart:

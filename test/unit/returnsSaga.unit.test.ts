@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type AnyEventObject, type AnyMachineSnapshot } from 'xstate';
 import { RETURN_REQUESTED, returnSagaEvents } from '../../returns/returnEvents.ts';
 import { returnSagaDefinition } from '../../returns/returnSagaDefinition.ts';
-import { RETURN_TIMERS } from '../../returns/returnSagaReference.ts';
+import { RETURN_TIMERS } from '../../returns/returnTimers.ts';
 import { RETURN_SETTING_DEFAULTS } from '../../returns/returnSettings.ts';
 import type { ReturnSagaInput } from '../../returns/returnTypes.ts';
 import { checkReturnView, returnStateName } from '../../returns/returnView.ts';
