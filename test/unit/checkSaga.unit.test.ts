@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createMachine, type AnyStateMachine } from 'xstate';
+import { and, createMachine, not, or, stateIn, type AnyStateMachine } from 'xstate';
 import { runCheckCommand } from '../../app/commands/check.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
 import { checkSaga, formatSafetyReport, type SafetyReport } from '../../runtime/safety/checkSaga.ts';
+import { decideGuard, leavesAfter, transitionsFrom, type Leaves } from '../../runtime/safety/configurations.ts';
+import { statePath, transitionsOf, type AnyStateNode } from '../../runtime/safety/machineGraph.ts';
 import { MachineRegistry, type SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import { returnParticipantCommands } from '../../returns/returnParticipants.ts';
 import { returnSaga } from '../../returns/returnSaga.ts';
@@ -188,5 +190,60 @@ describe('xsaga check, the command', () => {
     const out = capture();
     expect(await runCheckCommand(['--nope'], out)).toBe(2);
     expect(out.printed.join('\n')).toContain('usage: xsaga check');
+  });
+});
+
+/** Two regions that each finish, joined by `onDone`, as the returns saga's refund and restock are. */
+const pair = createMachine({
+  id: 'pair',
+  initial: 'idle',
+  states: {
+    idle: { on: { GO: 'both' } },
+    both: {
+      type: 'parallel',
+      states: {
+        left: { initial: 'working', states: { working: { on: { LEFT_DONE: 'done', LEFT_FAILED: 'failed' } }, done: { type: 'final' }, failed: { type: 'final' } } },
+        right: { initial: 'working', states: { working: { on: { RIGHT_DONE: 'done' } }, done: { type: 'final' } } },
+      },
+      on: { ABORT: 'aborted' },
+      onDone: [{ guard: stateIn('#pair.both.left.done'), target: 'finished' }, { target: 'aborted' }],
+    },
+    finished: { type: 'final' },
+    aborted: { type: 'final' },
+  },
+});
+const all = transitionsOf(pair);
+const node = (path: string): AnyStateNode => path.split('.').reduce<AnyStateNode>((at, key) => at.states[key] as AnyStateNode, pair.root as AnyStateNode);
+const leaves = (...paths: string[]): Leaves => paths.map(node);
+const named = (found: readonly AnyStateNode[]) => found.map(statePath).sort();
+const labels = (from: Leaves) => transitionsFrom(from, all).transitions.map((t) => t.label);
+
+describe('configurations of a machine with a parallel state, as xsaga check walks them', () => {
+  it('enters every region of a parallel state, and moves one region while the other stays', () => {
+    const go = all.find((t) => t.eventType === 'GO')!;
+    expect(named(leavesAfter(leaves('idle'), go))).toEqual(['both.left.working', 'both.right.working']);
+    const leftDone = all.find((t) => t.eventType === 'LEFT_DONE')!;
+    expect(named(leavesAfter(leaves('both.left.working', 'both.right.working'), leftDone))).toEqual(['both.left.done', 'both.right.working']);
+    const abort = all.find((t) => t.eventType === 'ABORT')!;
+    expect(named(leavesAfter(leaves('both.left.done', 'both.right.working'), abort))).toEqual(['aborted']);
+  });
+
+  it('fires onDone only once every region is final, and then nothing else: the configuration is passed through', () => {
+    expect(labels(leaves('both.left.done', 'both.right.working'))).toEqual(['both on ABORT → aborted', 'both.right.working on RIGHT_DONE → both.right.done']);
+    const allDone = transitionsFrom(leaves('both.left.done', 'both.right.done'), all);
+    expect(allDone.passing).toBe(true);
+    // The configuration decides the stateIn guard: only the first onDone transition may fire.
+    expect(allDone.transitions.map((t) => t.label)).toEqual(['both on xstate.done.state.pair.both [stateIn] → finished']);
+    expect(transitionsFrom(leaves('both.left.failed', 'both.right.done'), all).transitions.map((t) => t.label)).toEqual(['both on xstate.done.state.pair.both → aborted']);
+  });
+
+  it('decides stateIn guards and their and/or/not from the configuration, and leaves other guards undecided', () => {
+    const at = leaves('both.left.done', 'both.right.working');
+    expect(decideGuard(stateIn('#pair.both.left.done'), at)).toBe(true);
+    expect(decideGuard(stateIn('#pair.both.right'), at)).toBe(true);
+    expect(decideGuard(and([stateIn('#pair.both.left.done'), not(stateIn('#pair.both.right.done'))]), at)).toBe(true);
+    expect(decideGuard(or([stateIn('#pair.both.left.failed'), stateIn('#pair.both.right.done')]), at)).toBe(false);
+    expect(decideGuard(and([stateIn('#pair.both.left.done'), () => true]), at)).toBeUndefined();
+    expect(decideGuard({ type: 'namedGuard' }, at)).toBeUndefined();
   });
 });
