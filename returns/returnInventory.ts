@@ -10,7 +10,11 @@ function quantitiesBySku(items: readonly ReturnItem[]): Map<string, number> {
   return totals;
 }
 
-/** Locks the SKUs' stock rows in one order (as the order saga's reservations do, so neither deadlocks the other), creating missing ones empty. */
+/**
+ * Locks the SKUs' stock rows in one order, creating missing ones empty. A batch that also holds the
+ * order saga's commands locks their SKUs first, in a statement of its own: two such batches may
+ * deadlock, and PostgreSQL then fails one, which the bus delivers again. Rare, and it heals.
+ */
 async function lockStock(tx: SqlQueryable, skus: readonly string[]): Promise<Map<string, number>> {
   await tx.query(`insert into inventory_stock (sku, initial, available) select sku, 0, 0 from unnest($1::text[]) as u(sku) on conflict (sku) do nothing`, [skus]);
   const stock = await tx.query<{ sku: string; available: number }>('select sku, available from inventory_stock where sku = any($1::text[]) order by sku for update', [skus]);
