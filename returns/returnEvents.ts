@@ -50,8 +50,8 @@ export const returnSagaEvents = {
   ReturnApproved: event(operatorAction),
   ReturnRejected: event(operatorAction),
   ResumeRequested: event(operatorAction),
-  // The carrier's scan, keyed by the return's id; it answers no command of the saga.
-  ParcelReceived: event(z.object({ receivedAt: z.iso.datetime(), carrier: text.optional() })),
+  // The carrier's scan, keyed by the return's id; it answers no command of the saga. When is the message's own time.
+  ParcelReceived: event(z.object({ receivedAt: z.iso.datetime().optional(), carrier: text.optional() })),
   ReturnLabelIssued: reply(['IssueReturnLabel'], z.object({ labelId: text })),
   ReturnLabelFailed: reply(['IssueReturnLabel'], failure),
   ReturnLabelVoided: reply(['VoidReturnLabel'], nothing),

@@ -1,5 +1,5 @@
 import { returnCommandChecks } from './returnCommands.ts';
-import { returnIdOf } from './returnParticipantKeys.ts';
+import { returnOfCommand } from './returnParticipantKeys.ts';
 import type { ReturnItem } from './returnTypes.ts';
 import { final, participantCommands, type Performed, type SqlQueryable } from './xsaga.ts';
 
@@ -33,7 +33,7 @@ export const returnInventoryCommands = participantCommands({
     RestockReturn: { done: ['ReturnRestocked'], failed: ['ReturnRestockFailed'], check: returnCommandChecks.RestockReturn },
     ReverseReturnRestock: { done: ['ReturnRestockReversed'], failed: ['ReturnRestockReversalFailed'], undoes: 'RestockReturn', check: returnCommandChecks.ReverseReturnRestock },
   },
-  subjectOf: returnIdOf,
+  subjectOf: returnOfCommand,
   transientFailure: (command) => ({
     type: command.type === 'ReverseReturnRestock' ? 'ReturnRestockReversalFailed' : 'ReturnRestockFailed',
     data: { reason: 'INVENTORY_UNAVAILABLE', retryable: true },
@@ -44,7 +44,7 @@ export const returnInventoryCommands = participantCommands({
     const available = await lockStock(tx, [...new Set(commands.flatMap((c) => itemsOf(c).map((item) => item.sku)))].sort());
     const earlier = await tx.query<{ order_id: string; operation: string; items: ReturnItem[] }>(
       `select order_id, operation, items from inventory_reservations where order_id = any($1::text[]) and operation in ('RestockReturn', 'ReverseReturnRestock')`,
-      [[...new Set(commands.map(returnIdOf))]],
+      [[...new Set(commands.map(returnOfCommand))]],
     );
     const restocked = new Map(earlier.rows.filter((r) => r.operation === 'RestockReturn').map((r) => [r.order_id, r.items]));
     const reversed = new Set(earlier.rows.filter((r) => r.operation === 'ReverseReturnRestock').map((r) => r.order_id));
@@ -57,7 +57,7 @@ export const returnInventoryCommands = participantCommands({
     };
 
     const results = commands.map((command): Performed => {
-      const returnId = returnIdOf(command);
+      const returnId = returnOfCommand(command);
       if (command.type === 'RestockReturn') {
         if (reversed.has(returnId)) return final({ type: 'ReturnRestockFailed', data: { reason: 'RESTOCK_VOIDED', retryable: false } }, { items: '[]' });
         const items = itemsOf(command);

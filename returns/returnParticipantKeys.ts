@@ -1,7 +1,7 @@
 import type { Message } from './xsaga.ts';
 
 /** A return's commands are about the return: several returns of one order are several subjects. */
-export const returnIdOf = (command: Message): string => (command.data as { returnId: string }).returnId;
+export const returnOfCommand = (command: Message): string => (command.data as { returnId: string }).returnId;
 
 /** The order a return's command belongs to. */
-export const returnOrderIdOf = (command: Message): string => (command.data as { orderId: string }).orderId;
+export const orderOfReturnCommand = (command: Message): string => (command.data as { orderId: string }).orderId;

@@ -1,5 +1,5 @@
 import { returnCommandChecks } from './returnCommands.ts';
-import { returnIdOf, returnOrderIdOf } from './returnParticipantKeys.ts';
+import { returnOfCommand, orderOfReturnCommand } from './returnParticipantKeys.ts';
 import type { ReturnSagaCommand } from './returnTypes.ts';
 import { final, participantCommands, type Message, type Performed, type SqlQueryable } from './xsaga.ts';
 
@@ -16,11 +16,11 @@ type Balances = { captured: Map<string, number>; refunded: Map<string, number>; 
  * other, and the second sees the first.
  */
 async function balancesOf(tx: SqlQueryable, commands: readonly Message[]): Promise<Balances> {
-  const orders = [...new Set(commands.map(returnOrderIdOf))].sort();
+  const orders = [...new Set(commands.map(orderOfReturnCommand))].sort();
   await tx.query(`select order_id from payment_ledger where order_id = any($1::text[]) and operation = 'CapturePayment' order by order_id for update`, [orders]);
   const rows = await tx.query<LedgerRow>(
     'select order_id, operation, amount, return_order_id from payment_ledger where order_id = any($1::text[]) or return_order_id = any($1::text[]) or order_id = any($2::text[])',
-    [orders, [...new Set(commands.map(returnIdOf))]],
+    [orders, [...new Set(commands.map(returnOfCommand))]],
   );
   const balances: Balances = { captured: new Map(), refunded: new Map(), refundOf: new Map(), reversed: new Set() };
   const add = (order: string, amount: number) => balances.refunded.set(order, (balances.refunded.get(order) ?? 0) + amount);
@@ -56,7 +56,7 @@ export const returnPaymentCommands = participantCommands({
     ReverseReturnRefund: { done: ['ReturnRefundReversed'], failed: ['ReturnRefundReversalFailed'], undoes: 'RefundReturn', check: returnCommandChecks.ReverseReturnRefund },
   },
   outcomeColumns: { return_order_id: 'text' },
-  subjectOf: returnIdOf,
+  subjectOf: returnOfCommand,
   transientFailure: (command) => ({
     type: command.type === 'ReverseReturnRefund' ? 'ReturnRefundReversalFailed' : 'ReturnRefundFailed',
     data: { reason: 'PAYMENT_PROVIDER_UNAVAILABLE', retryable: true },
@@ -65,8 +65,8 @@ export const returnPaymentCommands = participantCommands({
     if (commands.length === 0) return [];
     const { captured, refunded, refundOf, reversed } = await balancesOf(tx, commands);
     return commands.map((command): Performed => {
-      const returnId = returnIdOf(command);
-      const orderId = returnOrderIdOf(command);
+      const returnId = returnOfCommand(command);
+      const orderId = orderOfReturnCommand(command);
       if (command.type === 'RefundReturn') {
         const { amount } = command.data as Refund;
         if (reversed.has(returnId)) return refused('REFUND_VOIDED', orderId);

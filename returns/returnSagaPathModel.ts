@@ -95,7 +95,8 @@ export const returnSagaPathModel: SagaPathModel = {
     ReturnApproved: [{ type: 'ReturnApproved', data: operator }],
     ReturnRejected: [{ type: 'ReturnRejected', data: operator }],
     ResumeRequested: [{ type: 'ResumeRequested', data: operator }],
-    ParcelReceived: [{ type: 'ParcelReceived', data: { receivedAt: '2030-01-05T00:00:00.000Z' } }],
+    // As the carrier route sends it: the message's own time says when.
+    ParcelReceived: [{ type: 'ParcelReceived', data: {} }],
     ReturnLabelIssued: [{ type: 'ReturnLabelIssued', data: { labelId: 'lbl-paths' } }],
     ReturnLabelFailed: [{ type: 'ReturnLabelFailed', data: transient }, { type: 'ReturnLabelFailed', data: final('UNSERVED_AREA') }],
     ReturnLabelVoided: [{ type: 'ReturnLabelVoided', data: {} }],

@@ -1,5 +1,5 @@
 import { returnCommandChecks } from './returnCommands.ts';
-import { returnIdOf } from './returnParticipantKeys.ts';
+import { returnOfCommand } from './returnParticipantKeys.ts';
 import { final, participantCommands, type Performed } from './xsaga.ts';
 
 /** The label of a return: one per return, so its id is the return's. */
@@ -17,7 +17,7 @@ export const returnShippingCommands = participantCommands({
     IssueReturnLabel: { done: ['ReturnLabelIssued'], failed: ['ReturnLabelFailed'], settledBy: ['ParcelReceived'], check: returnCommandChecks.IssueReturnLabel },
     VoidReturnLabel: { done: ['ReturnLabelVoided'], failed: ['ReturnLabelVoidFailed'], undoes: 'IssueReturnLabel', check: returnCommandChecks.VoidReturnLabel },
   },
-  subjectOf: returnIdOf,
+  subjectOf: returnOfCommand,
   transientFailure: (command) => ({
     type: command.type === 'VoidReturnLabel' ? 'ReturnLabelVoidFailed' : 'ReturnLabelFailed',
     data: { reason: 'CARRIER_UNAVAILABLE', retryable: true },
@@ -25,11 +25,11 @@ export const returnShippingCommands = participantCommands({
   async perform(tx, commands): Promise<Performed[]> {
     if (commands.length === 0) return [];
     const voided = await tx.query<{ order_id: string }>(`select order_id from shipping_shipments where order_id = any($1::text[]) and operation = 'VoidReturnLabel'`, [
-      [...new Set(commands.map(returnIdOf))],
+      [...new Set(commands.map(returnOfCommand))],
     ]);
     const isVoided = new Set(voided.rows.map((row) => row.order_id));
     return commands.map((command): Performed => {
-      const returnId = returnIdOf(command);
+      const returnId = returnOfCommand(command);
       if (command.type === 'IssueReturnLabel') {
         if (isVoided.has(returnId)) return final({ type: 'ReturnLabelFailed', data: { reason: 'LABEL_VOIDED', retryable: false } }, { shipment_id: null });
         return final({ type: 'ReturnLabelIssued', data: { labelId: labelIdOf(returnId) } }, { shipment_id: labelIdOf(returnId) });

@@ -84,7 +84,7 @@ export type ReturnSagaEvent =
   | { type: 'ReturnApproved'; data: OperatorData }
   | { type: 'ReturnRejected'; data: OperatorData }
   | { type: 'ResumeRequested'; data: OperatorData }
-  | { type: 'ParcelReceived'; data: { receivedAt: string; carrier?: string } }
+  | { type: 'ParcelReceived'; data: { receivedAt?: string; carrier?: string } }
   | { type: 'ReturnLabelIssued'; data: { labelId: string } }
   | { type: 'ReturnLabelFailed'; data: FailureData }
   | { type: 'ReturnLabelVoided'; data: Record<string, never> }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { minorUnits, returnItem, text } from './returnSchemas.ts';
-import type { Decision, RejectionReason, ReturnFailureReason, ReturnItem, ReturnSagaContext } from './returnTypes.ts';
+import type { RejectionReason, ReturnFailureReason, ReturnItem, ReturnSagaContext } from './returnTypes.ts';
 import { checkWith } from './xsaga.ts';
 
 export type ReturnStatus = 'PENDING' | 'COMPLETED' | 'REJECTED' | 'EXPIRED' | 'FAILED';
@@ -11,16 +11,15 @@ export type ReturnView = Readonly<{
   orderId: string;
   customerId: string;
   status: ReturnStatus;
-  /** The statechart state, dotted; both regions while the refund and the restock run (`processing(refund.refunded, restock.restocking)`). */
+  /** The statechart state, dotted; every region while the refund and the restock run (`processing.refund.refunded, processing.restock.restocking`). */
   state: string;
+  /** Why the customer returns the items. */
+  reason: string;
   /** What the return pays back, and what it has paid back so far (net of a reversal). */
   refund: Readonly<{ amount: number; currency: string; refunded: number }>;
   items: readonly ReturnItem[];
-  decision: Decision | null;
   rejectionReason: RejectionReason | null;
   failureReason: ReturnFailureReason | null;
-  /** Why the return waits for a human, since when; `null` while nothing needs one. */
-  attention: Readonly<{ reason: string; since: string; attempts: number; lastError: string }> | null;
   version: number;
   requestedAt: string;
   updatedAt: string;
@@ -29,19 +28,15 @@ export type ReturnView = Readonly<{
 const STATUS_OF_FINAL: Readonly<Record<string, ReturnStatus>> = { completed: 'COMPLETED', rejected: 'REJECTED', expired: 'EXPIRED', failed: 'FAILED' };
 
 /**
- * A state value as one name: nested states dotted, parallel regions side by side in brackets.
+ * A state value as one name: nested states dotted, the regions of a parallel state each as a whole
+ * path, side by side.
  *
- * @example returnStateName({ processing: { refund: 'refunded', restock: 'restocking' } }) // 'processing(refund.refunded, restock.restocking)'
+ * @example returnStateName({ processing: { refund: 'refunded', restock: 'restocking' } }) // 'processing.refund.refunded, processing.restock.restocking'
  */
 export function returnStateName(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length === 1) {
-    const [key, child] = entries[0]!;
-    const inner = returnStateName(child);
-    return inner.startsWith('(') ? `${key}${inner}` : `${key}.${inner}`;
-  }
-  return `(${entries.map(([key, child]) => `${key}.${returnStateName(child)}`).join(', ')})`;
+  const paths = (at: unknown): string[] =>
+    typeof at === 'string' ? [at] : Object.entries(at as Record<string, unknown>).flatMap(([key, child]) => paths(child).map((path) => `${key}.${path}`));
+  return paths(value).join(', ');
 }
 
 export const returnStatusOf = (state: string): ReturnStatus => STATUS_OF_FINAL[state] ?? 'PENDING';
@@ -55,32 +50,29 @@ export function returnView(args: { context: ReturnSagaContext; value: unknown; v
     customerId: context.request.customerId,
     status: returnStatusOf(state),
     state,
+    reason: context.request.reason,
     refund: { amount: context.request.refundAmount, currency: context.request.currency, refunded: context.refunded },
     items: context.request.items,
-    decision: context.decision,
     rejectionReason: context.rejectionReason,
     failureReason: context.failureReason,
-    // Only leaving the parked state moves a parked return, so the fact that parked it is its latest.
-    attention: context.attention ? { reason: context.attention.reason, since: args.updatedAt, attempts: context.attention.attempts, lastError: context.attention.lastError } : null,
     version: args.version,
     requestedAt: context.request.requestedAt,
     updatedAt: args.updatedAt,
   };
 }
 
-/** The view as the projector and the API check it. */
-export const returnViewSchema = z.object({
+/** The view as the projector checks it; the same fields as the API's (returnContract.ts), strictly. */
+export const returnViewSchema = z.strictObject({
   returnId: text,
   orderId: text,
   customerId: text,
   status: z.enum(['PENDING', 'COMPLETED', 'REJECTED', 'EXPIRED', 'FAILED']),
   state: text,
+  reason: z.string(),
   refund: z.object({ amount: minorUnits, currency: text, refunded: minorUnits }),
   items: z.array(returnItem).min(1),
-  decision: z.object({ approved: z.boolean(), operator: text, reason: z.string().nullable() }).nullable(),
   rejectionReason: z.enum(['REJECTED_BY_OPERATOR', 'APPROVAL_TIMEOUT']).nullable(),
   failureReason: text.nullable(),
-  attention: z.object({ reason: text, since: z.iso.datetime(), attempts: z.number().int().nonnegative(), lastError: z.string() }).nullable(),
   version: z.number().int().positive(),
   requestedAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

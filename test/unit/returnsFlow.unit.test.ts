@@ -86,7 +86,7 @@ async function returnsSystem() {
       ),
     );
   const parcelIn = (returnId: string) =>
-    runtime.handle([createMessage('ParcelReceived', { receivedAt: '2030-01-04T00:00:00.000Z' }, { messageId: `${returnId}/parcel`, correlationId: returnId, occurredAt: '2030-01-04T00:00:00.000Z' })]);
+    runtime.handle([createMessage('ParcelReceived', {}, { messageId: `${returnId}/parcel`, correlationId: returnId, occurredAt: '2030-01-04T00:00:00.000Z' })]);
   const view = async (returnId: string) => {
     const live = await runtime.hydrate(returnId);
     return definition.view({ streamId: returnId, version: live!.version, snapshot: live!.snapshot as never, updatedAt: '2030-01-05T00:00:00.000Z' });

@@ -54,11 +54,12 @@ describe('the returns saga, as the runtime hosts it', () => {
     expect(returnSagaEvents.ReturnApproved.answers).toBeUndefined();
     expect(returnSagaEvents.ReturnApproved.check({ operator: '' })).toMatch(/data\.operator/);
     expect(returnSagaEvents.ParcelReceived.check({ receivedAt: 'yesterday' })).toMatch(/data\.receivedAt/);
+    expect(returnSagaEvents.ParcelReceived.check({})).toBeUndefined();
   });
 
   it('waits for an operator above the threshold, and rejects at the approval deadline', () => {
     const { snapshot } = given(request(RETURN_SETTING_DEFAULTS.approvalAboveMinor + 1), [{ type: RETURN_TIMERS.approval }]);
-    expect(view(snapshot)).toMatchObject({ status: 'REJECTED', state: 'rejected', rejectionReason: 'APPROVAL_TIMEOUT', decision: null });
+    expect(view(snapshot)).toMatchObject({ status: 'REJECTED', state: 'rejected', rejectionReason: 'APPROVAL_TIMEOUT', reason: 'wrong size' });
     expect(definition.outcome!(snapshot as never)).toEqual({ failed: false, reason: 'APPROVAL_TIMEOUT' });
   });
 
@@ -68,7 +69,7 @@ describe('the returns saga, as the runtime hosts it', () => {
       { type: 'ParcelReceived', data: { receivedAt: '2030-01-03T00:00:00.000Z' } },
     ]);
     expect(commands).toEqual(['RefundReturn', 'RestockReturn']);
-    expect(view(snapshot).state).toBe('processing(refund.refunding, restock.restocking)');
+    expect(view(snapshot).state).toBe('processing.refund.refunding, processing.restock.restocking');
     const done = given(request(100), [
       { type: 'ReturnLabelIssued', data: { labelId: 'lbl-1' } },
       { type: 'ParcelReceived', data: { receivedAt: '2030-01-03T00:00:00.000Z' } },
@@ -86,7 +87,7 @@ describe('the returns saga, as the runtime hosts it', () => {
       { type: 'ReturnRefundFailed', data: { reason: 'REFUND_EXCEEDS_CAPTURE', retryable: false } },
     ]);
     expect(refused.commands).toEqual([]);
-    expect(view(refused.snapshot).state).toBe('processing(refund.refused, restock.restocking)');
+    expect(view(refused.snapshot).state).toBe('processing.refund.refused, processing.restock.restocking');
     const undone = given(request(100), [
       { type: 'ReturnLabelIssued', data: { labelId: 'lbl-1' } },
       { type: 'ParcelReceived', data: { receivedAt: '2030-01-03T00:00:00.000Z' } },
@@ -114,7 +115,8 @@ describe('the returns saga, as the runtime hosts it', () => {
 
   it('names a state value with parallel regions side by side, and its view passes its own check or says why not', () => {
     expect(returnStateName({ compensating: { both: { reversingRestock: 'parked' } } })).toBe('compensating.both.reversingRestock.parked');
-    expect(returnStateName({ processing: { refund: 'refunded', restock: 'backingOff' } })).toBe('processing(refund.refunded, restock.backingOff)');
+    expect(returnStateName({ processing: { refund: 'refunded', restock: 'backingOff' } })).toBe('processing.refund.refunded, processing.restock.backingOff');
     expect(checkReturnView({ returnId: 'r' })).toMatch(/data\.orderId/);
+    expect(checkReturnView({ ...view(given(request(100), []).snapshot), attention: null })).toMatch(/attention/);
   });
 });
