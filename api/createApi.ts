@@ -4,6 +4,8 @@ import type { OrderService } from '../orders/orderService.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
+import type { SagaViewBase, SagaViewStore } from '../runtime/viewStore.ts';
+import type { SagaRoutes } from '../sdk/defineSaga.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import { adminAccess } from './adminAccess.ts';
 import type { ApiKey } from './apiKey.ts';
@@ -35,7 +37,7 @@ export type ApiDeps = Readonly<{
   /** The event store: the dashboard folds a saga's stream to draw its path. */
   store: SagaStore;
   /** Which read model holds the views of which machine's sagas, by machine id. */
-  readModels: Readonly<Record<string, OrderReadModel>>;
+  readModels: Readonly<Record<string, SagaViewStore<SagaViewBase>>>;
   /** What `/readyz` checks: each dependency this process needs to serve, by name. */
   readiness: ReadinessChecks;
   /** How long `/readyz` waits for one dependency before it counts it down. */
@@ -50,11 +52,17 @@ export type ApiDeps = Readonly<{
   bodyLimit?: string;
   /** `GET /metrics` (a viewer key), and where every answered request is counted. */
   metrics?: Readonly<{ exposition: MetricsExposition; http: HttpMetrics }>;
+  /** The routes the hosted sagas bring, each guarded by its contract's `access`. */
+  sagaRoutes?: readonly SagaRoutes[];
 }>;
+
+/** `/returns/{id}/approve` (OpenAPI) as Express writes it: `/returns/:id/approve`. */
+const expressPathOf = (path: string): string => path.replace(/\{([^}]+)\}/g, ':$1');
 
 /** The HTTP API: commands in, queries out, every error as problem+json. */
 export function createApi(deps: ApiDeps): Express {
-  const routes = [...ordersRoutes, ...(deps.adminRoutes ?? []), ...machinesRoutes, ...healthRoutes, ...(deps.metrics ? metricsRoutes : []), ...dashboardRoutes, ...docsRoutes];
+  const sagaRoutes = deps.sagaRoutes ?? [];
+  const routes = [...ordersRoutes, ...sagaRoutes.flatMap((saga) => saga.contracts), ...(deps.adminRoutes ?? []), ...machinesRoutes, ...healthRoutes, ...(deps.metrics ? metricsRoutes : []), ...dashboardRoutes, ...docsRoutes];
   const document = openApiDocument(routes, { version: packageJson.version });
   const app = express();
   app.disable('x-powered-by');
@@ -79,6 +87,13 @@ export function createApi(deps: ApiDeps): Express {
   // Business volumes and the system's inner state: a viewer's, like the statistics. Scrapers without a key use XSAGA_METRICS_PORT.
   if (deps.metrics) app.get('/metrics', requireRole('viewer'), serveMetrics(deps.metrics.exposition, deps.logger ?? silentLogger));
   app.use('/admin', adminAccess());
+  // A saga's routes are guarded as their contract says: the document and the guard cannot disagree.
+  for (const contract of sagaRoutes.flatMap((saga) => saga.contracts)) {
+    if (contract.access === 'open') continue;
+    const guard = requireRole(contract.access);
+    const method = contract.method.toUpperCase();
+    app.all(expressPathOf(contract.path), (req, res, next) => (req.method === method ? guard(req, res, next) : next()));
+  }
 
   app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true, verify: refuseDuplicateJsonKeys }));
 
@@ -104,6 +119,7 @@ export function createApi(deps: ApiDeps): Express {
   });
 
   app.use(ordersRouter(deps.orders));
+  for (const saga of sagaRoutes) app.use(saga.router);
   if (deps.admin) app.use('/admin', deps.admin);
   app.use(machinesRouter({ registry: deps.registry, store: deps.store, readModels: deps.readModels }));
   app.use(dashboardRouter());

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idempotencyKeyHeaders } from './idempotencyKeyHeaders.ts';
 import { orderViewSchema } from '../orders/orderViewSchema.ts';
 import { placeOrderRequestSchema } from '../orders/placeOrderRequest.ts';
 import { json, problems, type RouteContract } from './openapi/routeContract.ts';
@@ -8,13 +9,7 @@ import { oneOfParam, textParam, wholeNumberParam } from './queryParams.ts';
 /** Where `GET /orders/:id` read its answer: `read-model`, or `event-store` (not projected yet, or the read model is unavailable). */
 export const VIEW_SOURCE_HEADER = 'xsaga-view-source';
 
-export const placeOrderHeaders = z.object({
-  'Idempotency-Key': z
-    .string()
-    .regex(/^[\x21-\x7e]{1,200}$/, { error: 'must be 1-200 printable ASCII characters' })
-    .optional()
-    .meta({ description: 'Makes retries return the same order; the same key with another body is a 422.' }),
-});
+export const placeOrderHeaders = idempotencyKeyHeaders;
 
 export const orderIdParams = z.object({ id: pathId().meta({ description: 'The order id `POST /orders` answered with.' }) });
 

@@ -22,6 +22,8 @@ export type ProductionConfig = Readonly<{
   elasticsearchUrl: string;
   /** The alias the read model is served behind; each rebuild creates a new index under it. */
   ordersAlias: string;
+  /** Put before the view name of every other saga to make its index alias (`returns` → `<prefix>returns`). */
+  viewIndexPrefix: string;
   redisUrl: string;
   /** Kafka fetches wait up to this long for `kafkaFetchMinBytes`: larger batches, one transaction each. */
   kafkaFetchMaxWaitMs: number;
@@ -242,6 +244,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
           topicPrefix: read.text('XSAGA_TOPIC_PREFIX', 'xsaga'),
           elasticsearchUrl: read.required('XSAGA_ES_URL', URL_OF('https?'), 'an http:// URL'),
           ordersAlias: read.text('XSAGA_ES_ALIAS', 'orders'),
+          viewIndexPrefix: read.text('XSAGA_ES_PREFIX', ''),
           redisUrl: read.required('XSAGA_REDIS_URL', URL_OF('rediss?'), 'a redis:// URL'),
           kafkaFetchMaxWaitMs: read.integer('XSAGA_KAFKA_FETCH_MAX_WAIT_MS', 500, 0, 60_000),
           kafkaFetchMinBytes: read.integer('XSAGA_KAFKA_FETCH_MIN_BYTES', 1, 1, 64 * 1024 * 1024),
@@ -252,6 +255,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
         }
       : undefined;
   if (production && !NAME.test(production.pgSchema)) errors.push({ field: 'XSAGA_PG_SCHEMA', detail: `must be a lower-case SQL name, got "${production.pgSchema}"` });
+  if (production && production.viewIndexPrefix !== '' && !NAME.test(production.viewIndexPrefix)) {
+    errors.push({ field: 'XSAGA_ES_PREFIX', detail: `must be empty or a lower-case index name, got "${production.viewIndexPrefix}"` });
+  }
   if (production && !NAME.test(production.ordersAlias)) errors.push({ field: 'XSAGA_ES_ALIAS', detail: `must be a lower-case index name, got "${production.ordersAlias}"` });
   // Kafka's advice: a third of the session, so that a lost heartbeat or two do not end the membership.
   if (production && production.kafkaHeartbeatIntervalMs * 3 > production.kafkaSessionTimeoutMs) {

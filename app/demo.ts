@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,10 @@ import { checkInvariants, type InvariantReport } from '../orders/invariants.ts';
 import type { OrderView } from '../orders/orderView.ts';
 import type { PrunedRows } from '../runtime/sagaStore.ts';
 import { silentLogger } from '../runtime/logger.ts';
+import { apiKeyHash } from '../api/apiKey.ts';
+import type { SagaDemoReport } from '../sdk/defineSaga.ts';
 import type { Config } from './config.ts';
+import { sagaCatalog } from './sagaCatalog.ts';
 import { createEmbeddedAdapters } from './embeddedAdapters.ts';
 import { countHousekeepingRows, formatHousekeepingRows, type HousekeepingRows } from './housekeepingRows.ts';
 import { orderRequestFor, scenarioFor } from './orderMix.ts';
@@ -13,7 +17,17 @@ import { sagaCounters, type SagaCounters } from './sagaCounters.ts';
 import { quantile } from './stats.ts';
 import { startSystem } from './system.ts';
 
-export type DemoOptions = Readonly<{ orders: number; concurrency: number; timeoutMs: number; quiet?: boolean }>;
+export type DemoOptions = Readonly<{
+  orders: number;
+  concurrency: number;
+  timeoutMs: number;
+  quiet?: boolean;
+  /** How many sagas each other saga's demo drives once the orders ended, by its flag (`returns: 300`). */
+  sagas?: Readonly<Record<string, number>>;
+}>;
+
+/** What one saga's demo reported, under its flag. */
+export type SagaDemoResult = SagaDemoReport & Readonly<{ flag: string; count: number }>;
 
 export type DemoResult = Readonly<{
   orders: number;
@@ -26,6 +40,8 @@ export type DemoResult = Readonly<{
   pruned: PrunedRows;
   /** What the saga counters of `/metrics` say at the end: the same as the event store, or the metrics are wrong. */
   metrics: SagaCounters;
+  /** The other sagas' demos, in the order of the system list. */
+  sagaDemos: readonly SagaDemoResult[];
 }>;
 
 let lastTenth = -1;
@@ -50,7 +66,10 @@ function progress(done: number, total: number, quiet?: boolean): void {
  */
 export async function runDemo(config: Config, options: DemoOptions): Promise<DemoResult> {
   const fresh = config.dataDir === './.xsaga' ? await mkdtemp(join(tmpdir(), 'xsaga-demo-')) : undefined;
-  const runConfig = fresh ? { ...config, dataDir: fresh } : config;
+  // Other sagas' demos act as an operator (approvals): a key of the demo's own, for this run only.
+  const operatorKey = randomBytes(32).toString('base64url');
+  const operator = { name: 'demo', role: 'operator' as const, sha256: apiKeyHash(operatorKey) };
+  const runConfig = { ...config, ...(fresh ? { dataDir: fresh } : {}), apiKeys: [...config.apiKeys, operator] };
   const system = await startSystem({ config: runConfig, adapters: await createEmbeddedAdapters(runConfig), logger: silentLogger });
   try {
     const url = await system.listen(0);
@@ -86,6 +105,23 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
 
     const views = (await Promise.all(ids.map((id) => system.adapters.readModel.get(id)))).filter((v): v is OrderView => v !== undefined);
     const latencies = views.filter((v) => v.status !== 'PENDING').map((v) => Date.parse(v.updatedAt) - Date.parse(v.placedAt));
+    const sagaDemos: SagaDemoResult[] = [];
+    for (const saga of sagaCatalog().sagas) {
+      const demo = saga.parts.demo;
+      const count = demo ? (options.sagas?.[demo.flag] ?? 0) : 0;
+      if (!demo || count === 0) continue;
+      const report = await demo.run({
+        url,
+        operatorHeaders: { authorization: `Bearer ${operatorKey}` },
+        count,
+        concurrency: options.concurrency,
+        deadline: Date.now() + options.timeoutMs,
+        sql: system.adapters.sql,
+        views: (machineId) => system.viewStores.get(machineId),
+      });
+      sagaDemos.push({ flag: demo.flag, count, ...report });
+    }
+    // The orders' invariants after the other sagas ran: a return that refunds or restocks too much breaks them.
     const invariants = await checkInvariants({ sql: system.adapters.sql, store: system.adapters.store, readModel: system.adapters.readModel });
     await system.relay.idle();
     return {
@@ -97,6 +133,7 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
       housekeeping: await countHousekeepingRows(system.adapters.sql),
       pruned: system.retention.totals(),
       metrics: await sagaCounters(system.metrics.registry),
+      sagaDemos,
     };
   } finally {
     await system.stop();
@@ -133,5 +170,13 @@ export function formatDemoResult(result: DemoResult): string {
       ? 'invariants   all hold (terminal once, charged/reserved/shipped once, reverse compensation, stock conserved, read model converged)'
       : `invariants   ${invariants.violations.length} VIOLATED:\n  ${invariants.violations.slice(0, 20).join('\n  ')}`,
   ];
+  for (const demo of result.sagaDemos) {
+    lines.push(`${demo.flag.padEnd(12)} ${demo.count} requested`, ...demo.lines.map((line) => `  ${line}`));
+    lines.push(
+      demo.violations.length === 0
+        ? `  invariants all hold${demo.pending > 0 ? `, but ${demo.pending} did not end` : ''}`
+        : `  invariants ${demo.violations.length} VIOLATED:\n    ${demo.violations.slice(0, 20).join('\n    ')}`,
+    );
+  }
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { createMemoryIdempotencyGuard } from '../adapters/memory/memoryIdempotencyGuard.ts';
 import { createMemoryMessageBus } from '../adapters/memory/memoryMessageBus.ts';
 import { createMemoryOrderReadModel } from '../adapters/memory/memoryOrderReadModel.ts';
+import { createMemoryViewStore } from '../adapters/memory/memoryViewStore.ts';
 import { createPgliteClient } from '../adapters/pglite/pgliteClient.ts';
 import { createSqlSagaStore } from '../adapters/sql/sqlSagaStore.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -17,6 +18,7 @@ export async function createEmbeddedAdapters(config: Pick<Config, 'dataDir' | 'p
   const bus = createMemoryMessageBus({ partitions: config.partitions, mergePartitions: true, logger });
   const readModel = createMemoryOrderReadModel();
   const guard = createMemoryIdempotencyGuard();
+  const opened: { close(): Promise<void> }[] = [];
   return {
     sql,
     store,
@@ -24,8 +26,13 @@ export async function createEmbeddedAdapters(config: Pick<Config, 'dataDir' | 'p
     readModel,
     guard,
     volatileBus: true,
+    async openViewStore(spec) {
+      const views = createMemoryViewStore(spec);
+      opened.push(views);
+      return views;
+    },
     // One process holds the embedded database: a singleton role simply runs.
     runSingleton: async (_name, start) => start(),
-    close: () => closePorts({ bus, readModel, guard, sql }),
+    close: () => closePorts({ bus, readModel, guard, sql, views: opened }),
   };
 }

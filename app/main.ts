@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
 import { isXsagaError, XsagaError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
+import { rebuildViews } from '../runtime/rebuildViews.ts';
 import { runArchiveCommand } from './commands/archive.ts';
 import { runCheckCommand } from './commands/check.ts';
 import { runExportCommand } from './commands/export.ts';
@@ -13,6 +13,7 @@ import { createAdapters } from './createAdapters.ts';
 import { createLogger } from './createLogger.ts';
 import { formatDemoResult, runDemo } from './demo.ts';
 import { inspectOptionsFrom, inspectSystem } from './inspect.ts';
+import { sagaCatalog } from './sagaCatalog.ts';
 import { describeOperatorKey, ensureOperatorKey } from './operatorKey.ts';
 import { startSystem, type System, type SystemAdapters } from './system.ts';
 import { startTracing } from './tracing.ts';
@@ -25,8 +26,9 @@ commands:
   api | worker | participants | projector | relay
                              run one role (production mode); start more to scale out
   rebuild-read-model         replay the event store into a fresh index, then switch the alias
-  demo [--orders N] [--concurrency C] [--timeout-ms T]
-                             send N orders with every failure mode and check the invariants
+  demo [--orders N] [--concurrency C] [--timeout-ms T] [--<saga flag> N]
+                             send N orders with every failure mode and check the invariants;
+                             each other hosted saga with a demo adds its flag (N sagas of it)
   export <machine> [--version N] [--format json|code] [--out FILE] | export --list
                              a machine's definition, for Stately Studio
   inspect <sagaId> [--port N] [--from start|latest] [--exit]
@@ -117,25 +119,29 @@ async function rebuild(config: Config): Promise<void> {
   const logger = loggerFor(config);
   const adapters = await createAdapters({ ...config, roles: [...ROLES] }, logger);
   const system = await startSystem({ config, adapters, logger });
-  const { readModel } = adapters;
-  if (!readModel.rebuild) throw new XsagaError('CONFIG', 'This read model cannot be rebuilt behind an alias');
-  let count = 0;
-  const { index } = await readModel.rebuild(async (target) => {
-    count = await rebuildReadModel(adapters.store, system.registry, target);
-  });
-  // Views the projector wrote to the old index while the new one filled: versions make a second pass safe.
-  await rebuildReadModel(adapters.store, system.registry, adapters.readModel);
-  console.log(`read model rebuilt: ${count} sagas into ${index}`);
+  for (const [machineId, views] of system.viewStores) {
+    if (!views.rebuild) throw new XsagaError('CONFIG', `The views of ${machineId} cannot be rebuilt behind an alias`);
+    let count = 0;
+    const { index } = await views.rebuild(async (target) => {
+      count = await rebuildViews({ store: adapters.store, registry: system.registry, machineId, views: target });
+    });
+    // Views the projector wrote to the old index while the new one filled: versions make a second pass safe.
+    await rebuildViews({ store: adapters.store, registry: system.registry, machineId, views });
+    console.log(`${machineId}: views rebuilt, ${count} sagas into ${index}`);
+  }
   await system.stop();
 }
 
 async function demo(args: string[]): Promise<void> {
+  // Each hosted saga with a demo adds its flag (`--returns N`).
+  const sagaFlags = sagaCatalog().sagas.flatMap((saga) => (saga.parts.demo ? [saga.parts.demo.flag] : []));
   const { values } = parseArgs({
     args,
     options: {
       orders: { type: 'string', default: '1000' },
       concurrency: { type: 'string', default: '64' },
       'timeout-ms': { type: 'string', default: '300000' },
+      ...Object.fromEntries(sagaFlags.map((flag) => [flag, { type: 'string' as const }])),
     },
   });
   const whole = (name: string, value: string): number => {
@@ -149,9 +155,16 @@ async function demo(args: string[]): Promise<void> {
     orders: whole('orders', values.orders),
     concurrency: whole('concurrency', values.concurrency),
     timeoutMs: whole('timeout-ms', values['timeout-ms']),
+    sagas: Object.fromEntries(
+      sagaFlags.flatMap((flag) => {
+        const value = (values as Record<string, string | undefined>)[flag];
+        return value === undefined ? [] : [[flag, whole(flag, value)]];
+      }),
+    ),
   });
   console.log(formatDemoResult(result));
-  if (result.invariants.violations.length > 0 || result.invariants.pending > 0) process.exitCode = 1;
+  const broken = result.sagaDemos.some((saga) => saga.violations.length > 0 || saga.pending > 0);
+  if (result.invariants.violations.length > 0 || result.invariants.pending > 0 || broken) process.exitCode = 1;
 }
 
 async function main(argv: string[]): Promise<void> {

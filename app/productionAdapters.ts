@@ -1,4 +1,5 @@
 import { createElasticsearchOrderReadModel } from '../adapters/elasticsearch/elasticsearchOrderReadModel.ts';
+import { createElasticsearchViewStore } from '../adapters/elasticsearch/elasticsearchViewStore.ts';
 import { createKafkaMessageBus } from '../adapters/kafka/kafkaMessageBus.ts';
 import { startLeaderElection } from '../adapters/postgres/leaderLock.ts';
 import { createPgClient } from '../adapters/postgres/pgClient.ts';
@@ -33,18 +34,19 @@ export async function createProductionAdapters(
   });
   // Only participants ask the guard, and it connects on first use: the other roles never connect to Redis.
   const guard = createRedisIdempotencyGuard({ url: config.redisUrl, keyPrefix: `xsaga:${config.pgSchema}:`, logger });
+  // Only the projector writes the views: every other role starts while Elasticsearch is away.
+  const connect = config.roles.includes('projector') ? 'at-start' : 'on-demand';
   let store: Awaited<ReturnType<typeof createSqlSagaStore>>;
   let readModel: Awaited<ReturnType<typeof createElasticsearchOrderReadModel>>;
   try {
     store = await createSqlSagaStore(sql);
-    // Only the projector writes the read model: every other role starts while Elasticsearch is away.
-    const connect = config.roles.includes('projector') ? 'at-start' : 'on-demand';
     readModel = await createElasticsearchOrderReadModel({ node: config.elasticsearchUrl, alias: config.ordersAlias, connect, logger });
   } catch (error) {
     // A server that did not answer: what was opened is closed, so that the caller can try again.
     await Promise.allSettled([bus.close(), guard.close(), sql.close()]);
     throw error;
   }
+  const opened: { close(): Promise<void> }[] = [];
   const connectionString = `${config.pgUrl}${config.pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${config.pgSchema}`)}`;
   return {
     sql,
@@ -53,6 +55,11 @@ export async function createProductionAdapters(
     readModel,
     guard,
     volatileBus: false,
+    async openViewStore(spec) {
+      const views = await createElasticsearchViewStore({ spec, node: config.elasticsearchUrl, alias: `${config.viewIndexPrefix}${spec.name}`, connect, logger });
+      opened.push(views);
+      return views;
+    },
     async runSingleton(name, start) {
       const lead = () => {
         // Operators (and the chaos run) tell the leader from its standbys by this line.
@@ -62,6 +69,6 @@ export async function createProductionAdapters(
       const leadership = startLeaderElection({ connectionString, lockKey: lockKeyOf(`${config.pgSchema}:${name}`), lead, logger });
       return () => leadership.stop();
     },
-    close: () => closePorts({ bus, readModel, guard, sql }),
+    close: () => closePorts({ bus, readModel, guard, sql, views: opened }),
   };
 }

@@ -1,18 +1,44 @@
-import { orderSagaDefinition } from '../orders/orderSagaDefinition.ts';
-import { topicsFor, type Topics } from '../orders/topics.ts';
-import { inventoryParticipant } from '../participants/inventory.ts';
 import type { ParticipantSpec } from '../participants/participant.ts';
-import { paymentParticipant } from '../participants/payment.ts';
-import { shippingParticipant } from '../participants/shipping.ts';
+import { XsagaError } from '../runtime/errors.ts';
 import { MachineRegistry } from '../runtime/sagaDefinition.ts';
+import { systemTopics, type SystemTopics } from '../runtime/systemTopics.ts';
+import type { SagaBundle, SagaParts } from '../sdk/defineSaga.ts';
+import { SAGAS } from './sagas.ts';
 
-/** The sagas xsaga hosts and the participants that serve them: what the checks and replays look at. */
-export type SagaCatalog = Readonly<{ registry: MachineRegistry; participants: readonly ParticipantSpec[] }>;
+/** One hosted saga: its bundle's id and the parts it built for this system. */
+export type HostedSaga = Readonly<{ id: string; parts: SagaParts }>;
 
-/** The machines and participants of the order system, as `startSystem` wires them. */
-export function sagaCatalog(topics: Topics = topicsFor()): SagaCatalog {
-  return {
-    registry: new MachineRegistry().register(orderSagaDefinition(topics)),
-    participants: [paymentParticipant(topics.paymentCommands), inventoryParticipant(topics.inventoryCommands), shippingParticipant(topics.shippingCommands)],
-  };
+/** The sagas xsaga hosts and the participants that serve them: what the system, the checks and the replays loop over. */
+export type SagaCatalog = Readonly<{
+  topics: SystemTopics;
+  sagas: readonly HostedSaga[];
+  registry: MachineRegistry;
+  participants: readonly ParticipantSpec[];
+}>;
+
+export type CatalogOptions = Readonly<{
+  /** The system's topic prefix (`XSAGA_TOPIC_PREFIX`). */
+  prefix?: string;
+  sagas?: readonly SagaBundle[];
+  env?: Readonly<Record<string, string | undefined>>;
+}>;
+
+/** Sets up every saga of the list for one system: its machines registered, its participants gathered. */
+export function sagaCatalog(options: CatalogOptions = {}): SagaCatalog {
+  const topics = systemTopics(options.prefix);
+  const env = options.env ?? process.env;
+  const registry = new MachineRegistry();
+  const sagas: HostedSaga[] = [];
+  const participants = new Map<string, ParticipantSpec>();
+  for (const bundle of options.sagas ?? SAGAS) {
+    if (sagas.some((saga) => saga.id === bundle.id)) throw new XsagaError('CONFIG', `The saga ${bundle.id} is listed twice`);
+    const parts = bundle.setup({ topics, env });
+    for (const definition of parts.versions) registry.register(definition);
+    for (const spec of parts.participants ?? []) {
+      if (participants.has(spec.name)) throw new XsagaError('CONFIG', `Two sagas bring a participant named ${spec.name}`);
+      participants.set(spec.name, spec);
+    }
+    sagas.push({ id: bundle.id, parts });
+  }
+  return { topics, sagas, registry, participants: [...participants.values()] };
 }

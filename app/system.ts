@@ -10,12 +10,10 @@ import { createHttpServer } from '../api/httpServer.ts';
 import { startMetricsServer, type MetricsServer } from '../api/metricsServer.ts';
 import { createOrderService, type OrderService } from '../orders/orderService.ts';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
-import { PROJECTOR, startProjector } from '../orders/projector.ts';
-import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
+import { orderViewSpec } from '../orders/orderViewSpec.ts';
 import { timeBoundReadModel } from '../orders/timeBoundReadModel.ts';
 import { allTopics, consumerGroupsFor, topicsFor, type ConsumerGroups, type Topics } from '../orders/topics.ts';
 import { startParticipant } from '../participants/participant.ts';
-import { migrateParticipants } from '../participants/schema.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
 import type { DeadLetterSink } from '../runtime/deadLetter.ts';
 import type { IdempotencyGuard } from '../runtime/idempotencyGuard.ts';
@@ -23,13 +21,19 @@ import type { Logger } from '../runtime/logger.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
 import { createOperatorActions, type OperatorActions } from '../runtime/operatorActions.ts';
 import { createOutboxRelay, type OutboxRelay } from '../runtime/outboxRelay.ts';
+import { PROJECTOR, startProjector } from '../runtime/projector.ts';
+import { rebuildViews } from '../runtime/rebuildViews.ts';
+import { timeBoundViewStore } from '../runtime/timeBoundViewStore.ts';
 import { createRetentionJob, type RetentionJob } from '../runtime/retentionJob.ts';
 import type { MachineRegistry, SagaDefinition } from '../runtime/sagaDefinition.ts';
 import { createSagaRuntime, SAGA_WORKER, type SagaRuntime } from '../runtime/sagaRuntime.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
 import type { SqlClient } from '../runtime/sqlClient.ts';
+import type { SagaViewBase, SagaViewSpec, SagaViewStore } from '../runtime/viewStore.ts';
 import { createTimerScheduler, type TimerScheduler } from '../runtime/timerScheduler.ts';
 import type { Config, Role } from './config.ts';
+import type { SagaBundle, SagaRouteContext } from '../sdk/defineSaga.ts';
+import { createSagaStarter, requestHashOf } from '../runtime/startSaga.ts';
 import { sagaCatalog } from './sagaCatalog.ts';
 import { systemConsumers } from './systemConsumers.ts';
 import { createSystemMetrics, type SystemMetrics } from './systemMetrics.ts';
@@ -42,7 +46,10 @@ export type SystemAdapters = Readonly<{
   sql: SqlClient;
   store: SagaStore;
   bus: MessageBus;
+  /** The orders' view store. */
   readModel: OrderReadModel;
+  /** Opens the view store of another saga's views (closed with the adapters). */
+  openViewStore<TView extends SagaViewBase>(spec: SagaViewSpec<TView>): Promise<SagaViewStore<TView>>;
   guard: IdempotencyGuard;
   /** The bus forgets messages on restart: replay the outbox of unfinished sagas, and rebuild the read model. */
   volatileBus: boolean;
@@ -52,9 +59,10 @@ export type SystemAdapters = Readonly<{
 }>;
 
 /** Closes the ports of a set of adapters, the bus first so that no handler runs on a closed database. */
-export async function closePorts(ports: Pick<SystemAdapters, 'bus' | 'readModel' | 'guard' | 'sql'>): Promise<void> {
+export async function closePorts(ports: Pick<SystemAdapters, 'bus' | 'readModel' | 'guard' | 'sql'> & { views?: readonly { close(): Promise<void> }[] }): Promise<void> {
   await ports.bus.close();
   await ports.readModel.close();
+  for (const views of ports.views ?? []) await views.close();
   await ports.guard.close();
   await ports.sql.close();
 }
@@ -67,6 +75,8 @@ export type System = Readonly<{
   definition: SagaDefinition;
   registry: MachineRegistry;
   runtime: SagaRuntime;
+  /** Every hosted saga's view store, by machine id (reads not bounded in time). */
+  viewStores: ReadonlyMap<string, SagaViewStore<SagaViewBase>>;
   orders: OrderService;
   relay: OutboxRelay;
   scheduler: TimerScheduler;
@@ -94,6 +104,8 @@ export type SystemOptions = Readonly<{
   random?: () => number;
   /** Adds Node's process metrics (CPU, memory, event loop, GC) to `/metrics`: the entry point's, once per process. */
   processMetrics?: boolean;
+  /** The sagas to host; the system list (`app/sagas.ts`) by default. */
+  sagas?: readonly SagaBundle[];
 }>;
 
 /**
@@ -108,16 +120,20 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const { logger } = options;
   const topics = topicsFor(config.production?.topicPrefix);
   const groups = consumerGroupsFor(config.production?.topicPrefix);
-  const catalog = sagaCatalog(topics);
+  const catalog = sagaCatalog({ prefix: topics.prefix, sagas: options.sagas });
   const registry = catalog.registry;
   const definition = registry.latest(ORDER_SAGA_ID)!;
   const metrics = createSystemMetrics({ mode: config.mode, roles: config.roles, processMetrics: options.processMetrics ?? false });
-  const consumers = systemConsumers(catalog, topics, groups);
+  const consumers = systemConsumers(catalog, groups);
   // Every batch handled and every commit is measured, whichever role does it.
   const adapters = metrics.measure(options.adapters, consumers);
 
-  if (has('participants')) await migrateParticipants(adapters.sql);
-  await adapters.bus.ensureTopics(allTopics(topics));
+  if (has('participants')) {
+    for (const saga of catalog.sagas) await saga.parts.migrate?.(adapters.sql);
+  }
+  await adapters.bus.ensureTopics([
+    ...new Set([...allTopics(topics), ...catalog.participants.map((spec) => spec.commandTopic), ...registry.all().map((definition) => definition.factsTopic)]),
+  ]);
 
   const relay = createOutboxRelay({ store: adapters.store, bus: adapters.bus, logger, metrics: metrics.runtime });
   const runtime = createSagaRuntime({
@@ -155,10 +171,15 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: onTimersFired, logger });
   const retention = createRetentionJob({ store: adapters.store, policy: config.retention.policy, clock, intervalMs: config.retention.intervalMs, logger });
   const stops: (() => Promise<void>)[] = [];
+  // Every saga's view store: the orders' is the one the adapters opened with them, the others open here.
+  const viewStores = new Map<string, SagaViewStore<SagaViewBase>>();
+  for (const saga of catalog.sagas) {
+    viewStores.set(saga.id, saga.parts.view.name === orderViewSpec.name ? adapters.readModel : await adapters.openViewStore(saga.parts.view));
+  }
 
   try {
     if (adapters.volatileBus) {
-      await rebuildReadModel(adapters.store, registry, adapters.readModel);
+      for (const saga of catalog.sagas) await rebuildViews({ store: adapters.store, registry, machineId: saga.id, views: viewStores.get(saga.id)! });
       const unfinished = await adapters.store.outboxOfActiveStreams();
       await adapters.bus.publish(unfinished.map((record) => record.envelope));
     }
@@ -182,7 +203,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       }
     }
     if (has('projector')) {
-      const projector = await startProjector({ bus: adapters.bus, topic: topics.orderEvents, readModel: adapters.readModel, group: groups.projector, deadLetters, logger });
+      const projections = catalog.sagas.flatMap((saga) =>
+        [...new Set(saga.parts.versions.map((definition) => definition.factsTopic))].map((topic) => ({ topic, store: viewStores.get(saga.id)!, spec: saga.parts.view })),
+      );
+      const projector = await startProjector({ bus: adapters.bus, projections, group: groups.projector, deadLetters, logger });
       stops.push(() => projector.stop());
     }
     if (has('relay')) {
@@ -226,12 +250,37 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   });
 
   // Where each consumer reads what it may have dead-lettered: a replay goes back there.
-  const replayTopicOf = (consumer: string): string | undefined =>
-    consumer === SAGA_WORKER ? topics.sagaInbox : consumer === PROJECTOR ? topics.orderEvents : catalog.participants.find((spec) => spec.name === consumer)?.commandTopic;
+  // The projector reads every saga's facts: a fact goes back to the facts topic of its saga's machine.
+  const replayTopicOf = async (consumer: string, streamId: string): Promise<string | undefined> => {
+    if (consumer === SAGA_WORKER) return topics.sagaInbox;
+    if (consumer !== PROJECTOR) return catalog.participants.find((spec) => spec.name === consumer)?.commandTopic;
+    const head = streamId ? (await adapters.store.loadMany([streamId])).get(streamId)?.head : undefined;
+    return head ? registry.get(head.machineId, head.machineVersion)?.factsTopic : undefined;
+  };
   const operatorActions = createOperatorActions({ runtime, store: adapters.store, clock, newId: randomUUID, logger });
 
+  const starter = createSagaStarter({ runtime, store: adapters.store });
+  /** What a saga's routes may do in this process. */
+  const routeContextOf = (sagaId: string): SagaRouteContext => {
+    const latest = registry.latest(sagaId)!;
+    return {
+      definition: latest,
+      clock,
+      newId: randomUUID,
+      start: (build, idempotency) => starter.start(latest, build, idempotency && { key: idempotency.key, requestHash: requestHashOf(idempotency.request) }),
+      load: (streamId) => runtime.loadStored(streamId),
+      send: (messages) => adapters.bus.publish(messages.map((message) => ({ topic: topics.sagaInbox, key: message.metadata.correlationId, message }))),
+      signal: (request) => operatorActions.signal(request),
+    };
+  };
+  const sagaRoutes = catalog.sagas.flatMap((saga) => (saga.parts.routes ? [saga.parts.routes(routeContextOf(saga.id))] : []));
+
+  // What the dashboard, the admin routes and the saga gauges read, per machine, each read bounded in time.
+  const readModels = Object.fromEntries(
+    [...viewStores].map(([sagaId, views]) => [sagaId, sagaId === definition.machine.id ? reads : timeBoundViewStore(views, { timeoutMs: config.readModelTimeoutMs })]),
+  );
+
   function httpApi(): Express {
-    const readModels = { [definition.machine.id]: reads };
     return createApi({
       orders,
       readModel: reads,
@@ -251,6 +300,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       },
       readinessTimeoutMs: config.readModelTimeoutMs,
       metrics: { exposition: metrics.exposition, http: metrics.http },
+      sagaRoutes,
     });
   }
 
@@ -264,6 +314,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     definition,
     registry,
     runtime,
+    viewStores,
     orders,
     relay,
     scheduler,
@@ -272,7 +323,6 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     httpApi,
     metrics,
     async listen(port = config.port) {
-      const readModels = { [definition.machine.id]: reads };
       if (!server) metrics.watchSagas({ machines: registry, readModels, store: adapters.store });
       const api = httpApi();
       server = await new Promise<Server>((resolve, reject) => {

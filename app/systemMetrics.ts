@@ -7,13 +7,13 @@ import { createPrometheusRuntimeMetrics } from '../adapters/prometheus/prometheu
 import { registerRelayGauges, type RelayGauges } from '../adapters/prometheus/relayGauges.ts';
 import { registerSagaGauges, type StateCount } from '../adapters/prometheus/sagaGauges.ts';
 import { scrapedSource, sourcesUp } from '../adapters/prometheus/scrapedSource.ts';
-import type { HttpMetrics } from '../api/httpMetrics.ts';
-import type { MetricsExposition } from '../api/metricsExposition.ts';
-import type { OrderReadModel } from '../orders/orderReadModel.ts';
+import type { HttpMetrics } from '../runtime/httpMetrics.ts';
 import type { MessageBus } from '../runtime/messageBus.ts';
+import type { MetricsExposition } from '../runtime/metricsExposition.ts';
 import type { RuntimeMetrics } from '../runtime/runtimeMetrics.ts';
 import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
+import type { SagaViewBase, SagaViewStore } from '../runtime/viewStore.ts';
 import type { SystemConsumer } from './systemConsumers.ts';
 import type { SystemAdapters } from './system.ts';
 
@@ -31,7 +31,7 @@ export type SystemMetrics = Readonly<{
   /** The relay leader's gauges: outbox, timers, every group's lag. */
   watchRelay(sources: Readonly<{ store: SagaStore; bus: MessageBus; consumers: readonly Readonly<{ group: string; topic: string }>[] }>): RelayGauges;
   /** The api's gauges: sagas in flight per state, and those needing attention. */
-  watchSagas(sources: Readonly<{ machines: MachineRegistry; readModels: Readonly<Record<string, OrderReadModel>>; store: SagaStore; now?: () => number }>): void;
+  watchSagas(sources: Readonly<{ machines: MachineRegistry; readModels: Readonly<Record<string, SagaViewStore<SagaViewBase>>>; store: SagaStore; now?: () => number }>): void;
 }>;
 
 /** The states whose sagas are done: the machine's top-level final states. */
@@ -82,7 +82,7 @@ export function createSystemMetrics(options: Readonly<{ mode: string; roles: rea
       };
       const attention = async (): Promise<Record<string, number>> => {
         const [parked, backlog] = await Promise.all([
-          Promise.all(Object.values(readModels).map((readModel) => readModel.search({ attention: true, limit: 0 }))),
+          Promise.all(Object.values(readModels).map((readModel) => readModel.search({ exists: 'attention', limit: 0 }))),
           store.backlog(),
         ]);
         return { COMPENSATION_PARKED: parked.reduce((sum, found) => sum + found.total, 0), POISON_MESSAGE: backlog.sagasWithDeadLetters };

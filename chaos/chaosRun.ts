@@ -8,7 +8,6 @@ import { createSqlSagaStore } from '../adapters/sql/sqlSagaStore.ts';
 import { scenarioFor } from '../app/orderMix.ts';
 import { sagaCatalog } from '../app/sagaCatalog.ts';
 import { checkInvariants } from '../orders/invariants.ts';
-import { topicsFor } from '../orders/topics.ts';
 import { runOpenLoop, type SubmittedOrder } from './chaosClient.ts';
 import { checkChaosRun, type InvariantResult } from './checker.ts';
 import { faultSchedule, type FaultKind } from './faultSchedule.ts';
@@ -253,7 +252,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`load over: ${orders.length} sent, ${orders.filter((o) => o.orderId).length} accepted; draining`);
 
     const drainedAt = await drain(sql, readModel, orders, options.drainTimeoutMs, log);
-    const catalog = sagaCatalog(topicsFor(env.XSAGA_TOPIC_PREFIX));
+    const catalog = sagaCatalog({ prefix: env.XSAGA_TOPIC_PREFIX });
     const store = await createSqlSagaStore(sql, { migrate: false });
     const invariants = await checkChaosRun({
       sql,

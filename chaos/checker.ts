@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { createMemoryOrderReadModel } from '../adapters/memory/memoryOrderReadModel.ts';
 import { checkInvariants, INVARIANT_RULES } from '../orders/invariants.ts';
 import type { OrderReadModel } from '../orders/orderReadModel.ts';
-import { rebuildReadModel } from '../orders/rebuildReadModel.ts';
+import { rebuildViews } from '../runtime/rebuildViews.ts';
 import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
 import type { SqlQueryable } from '../runtime/sqlClient.ts';
@@ -66,7 +66,7 @@ export async function checkChaosRun(input: CheckerInput): Promise<InvariantResul
 
   // The read model must equal the fold of every stream in content, not only in version.
   const folded = createMemoryOrderReadModel();
-  await rebuildReadModel(store, input.registry, folded);
+  await rebuildViews({ store, registry: input.registry, machineId: 'orderSaga', views: folded });
   const contentDiffers: string[] = [];
   try {
     for (const row of streams.rows) {

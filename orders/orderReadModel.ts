@@ -1,5 +1,7 @@
-import { XsagaError } from '../runtime/errors.ts';
+import type { SagaViewStore, VersionedView as SagaVersionedView, ViewQuery, ViewSearchResult } from '../runtime/viewStore.ts';
 import type { OrderStatus, OrderView } from './orderView.ts';
+
+export { readModelUnavailable, type StateStats } from '../runtime/viewStore.ts';
 
 export type OrderQuery = Readonly<{
   customerId?: string;
@@ -14,39 +16,61 @@ export type OrderQuery = Readonly<{
   offset?: number;
 }>;
 
-export type OrderSearchResult = Readonly<{ total: number; items: readonly OrderView[] }>;
+export type OrderSearchResult = ViewSearchResult<OrderView>;
 
-/** A view document and the stream version it reflects. */
-export type VersionedView = Readonly<{ id: string; version: number; view: OrderView }>;
-
-/** The sagas in one statechart state: how many, and when the one that moved longest ago last moved. */
-export type StateStats = Readonly<{ state: string; count: number; oldestUpdatedAt: string }>;
+/** An order's view document and the stream version it reflects. */
+export type VersionedView = SagaVersionedView<OrderView>;
 
 /**
- * The read model port (CQRS query side). `upsert` keeps, per order, the document of the highest
- * version it has seen: replays and reordering can never move a document back.
+ * The orders' view store, with the counts the order statistics show: every status named, none
+ * left out for having no order yet.
  */
-export interface OrderReadModel {
-  upsert(views: readonly VersionedView[]): Promise<void>;
-  get(orderId: string): Promise<OrderView | undefined>;
-  search(query: OrderQuery): Promise<OrderSearchResult>;
+export interface OrderReadModel extends SagaViewStore<OrderView> {
   countByStatus(): Promise<Record<OrderStatus, number>>;
   countByState(): Promise<Record<string, number>>;
-  /** Per state, sorted by state name: what the dashboard shows on each node of the statechart. */
-  statsByState(): Promise<readonly StateStats[]>;
-  /** Resolves when the read model can serve reads; rejects with why not (readiness). */
-  ping(): Promise<void>;
-  /**
-   * Fills a fresh copy of the read model with `fill`, then serves it in place of the current one
-   * without downtime. Absent where the read model is rebuilt differently (the in-process one, at start).
-   */
-  rebuild?(fill: (target: OrderReadModel) => Promise<void>): Promise<{ index: string; previous: string[] }>;
-  close(): Promise<void>;
+}
+
+const STATUSES: readonly OrderStatus[] = ['PENDING', 'COMPLETED', 'FAILED'];
+
+/** Per status, as `countBy('status')` finds them, with a zero for a status no order has. */
+export async function countByStatus(views: SagaViewStore<OrderView>): Promise<Record<OrderStatus, number>> {
+  const counts = await views.countBy('status');
+  return Object.fromEntries(STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<OrderStatus, number>;
+}
+
+/** An order search in the terms of any saga's views. */
+export function orderViewQuery(query: OrderQuery): ViewQuery {
+  const { customerId, sku, attention, ...common } = query;
+  const where = { ...(customerId === undefined ? {} : { customerId }), ...(sku === undefined ? {} : { 'items.sku': sku }) };
+  return {
+    ...common,
+    ...(Object.keys(where).length > 0 ? { where } : {}),
+    ...(attention === true ? { exists: 'attention' } : attention === false ? { missing: 'attention' } : {}),
+    // What needs a human, longest waiting first; otherwise newest first, as a person browsing orders expects.
+    sort: attention === true ? 'oldestUpdate' : 'newest',
+  };
 }
 
 /**
- * The read model cannot answer now (unreachable, too slow, not recovered): retryable, and the
- * caller reads the event store instead or answers 503. Adapters throw it for their transient failures.
+ * The order read model over the orders' view store. Each method calls `views` when it is called:
+ * whoever replaces a method of `views` (a test double, a spy) sees this one use it.
+ *
+ * @example
+ * const readModel = orderReadModel(createMemoryViewStore(orderViewSpec));
+ * await readModel.countByStatus(); // { PENDING: 0, COMPLETED: 0, FAILED: 0 }
  */
-export const readModelUnavailable = (what: string, cause?: unknown): XsagaError =>
-  new XsagaError('UNAVAILABLE', `The read model is unavailable (${what})`, { retryable: true, cause });
+export function orderReadModel(views: SagaViewStore<OrderView>): OrderReadModel {
+  return {
+    upsert: (batch) => views.upsert(batch),
+    get: (orderId) => views.get(orderId),
+    search: (query) => views.search(query),
+    countBy: (field) => views.countBy(field),
+    statsByState: () => views.statsByState(),
+    idOf: (view) => views.idOf(view),
+    ping: () => views.ping(),
+    ...(views.rebuild ? { rebuild: (fill: (target: SagaViewStore<OrderView>) => Promise<void>) => views.rebuild!(fill) } : {}),
+    close: () => views.close(),
+    countByStatus: () => countByStatus(views),
+    countByState: () => views.countBy('state'),
+  };
+}

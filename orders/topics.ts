@@ -1,5 +1,8 @@
+import { systemTopics } from '../runtime/systemTopics.ts';
+
 /** The bus topics of the order system. A prefix keeps test runs and tenants apart on one cluster. */
 export type Topics = Readonly<{
+  prefix: string;
   sagaInbox: string;
   paymentCommands: string;
   inventoryCommands: string;
@@ -10,17 +13,19 @@ export type Topics = Readonly<{
 }>;
 
 export function topicsFor(prefix = 'xsaga'): Topics {
+  const system = systemTopics(prefix);
   return {
-    sagaInbox: `${prefix}.saga-inbox`,
-    paymentCommands: `${prefix}.payment-commands`,
-    inventoryCommands: `${prefix}.inventory-commands`,
-    shippingCommands: `${prefix}.shipping-commands`,
-    orderEvents: `${prefix}.order-events`,
-    deadLetters: `${prefix}.dead-letters`,
+    prefix,
+    sagaInbox: system.sagaInbox,
+    paymentCommands: system.commandsOf('payment'),
+    inventoryCommands: system.commandsOf('inventory'),
+    shippingCommands: system.commandsOf('shipping'),
+    orderEvents: system.factsOf('order'),
+    deadLetters: system.deadLetters,
   };
 }
 
-export const allTopics = (topics: Topics): string[] => Object.values(topics);
+export const allTopics = (topics: Topics): string[] => Object.entries(topics).filter(([name]) => name !== 'prefix').map(([, topic]) => topic);
 
 /** The consumer groups of a system: named after its topic prefix, so two systems on one cluster never share one. */
 export type ConsumerGroups = Readonly<{ sagaWorker: string; projector: string; participant(name: string): string }>;

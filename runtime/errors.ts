@@ -3,6 +3,8 @@ export type ErrorCode =
   | 'VALIDATION'
   | 'NOT_FOUND'
   | 'CONCURRENCY'
+  /** The request is valid but the state of the system refuses it (an order not completed, items already returned). */
+  | 'CONFLICT'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'MACHINE_NOT_REGISTERED'
   | 'CONFIG'

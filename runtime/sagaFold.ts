@@ -5,8 +5,8 @@ import { awaitedAfter, noAwaitedCommands, type AwaitedCommands } from './awaited
 import type { DeadLetterReason } from './deadLetter.ts';
 import { collectEffects, copyEffects, noEffects, type Effects } from './effects.ts';
 import { XsagaError } from './errors.ts';
+import { foldStream } from './foldStream.ts';
 import { stepperFor } from './machineStepper.ts';
-import { toMachineEvent } from './machineEvent.ts';
 import type { Envelope, Message } from './message.ts';
 import type { SagaDefinition } from './sagaDefinition.ts';
 import type { LoadedStream, StreamChange } from './sagaStore.ts';
@@ -14,6 +14,7 @@ import type { TraceContext } from './traceContext.ts';
 import { endSpans } from './messageSpan.ts';
 import { startTransitionSpan } from './transitionSpan.ts';
 import { startedTimes, timesAfterMove, unknownTimes, type SagaTimes, type StateLeft } from './sagaTimes.ts';
+import { SAGA_VIEW_UPDATED } from './viewStore.ts';
 
 /** A hydrated saga: the machine snapshot at a stream version, and the commands it awaits. */
 export type LiveSaga = Readonly<{
@@ -36,25 +37,25 @@ export const machineOf = (definition: SagaDefinition): string => `${definition.m
  */
 export function replayStream(definition: SagaDefinition, loaded: LoadedStream): LiveSaga {
   const { machine } = definition;
-  const stepper = stepperFor(machine);
   const streamId = loaded.head.streamId;
-  let snapshot: AnyMachineSnapshot | undefined;
+  let restored: AnyMachineSnapshot | undefined;
   let awaiting: AwaitedCommands = noAwaitedCommands;
   let times = unknownTimes;
   if (loaded.snapshot && loaded.snapshot.machineVersion === definition.version) {
-    snapshot = machine.resolveState(loaded.snapshot.state as Parameters<AnyStateMachine['resolveState']>[0]);
+    restored = machine.resolveState(loaded.snapshot.state as Parameters<AnyStateMachine['resolveState']>[0]);
     awaiting = new Map(loaded.snapshot.awaiting ?? []);
     times = loaded.snapshot.times ?? unknownTimes;
   } else if (loaded.snapshot) {
     throw new XsagaError('MACHINE_NOT_REGISTERED', `Snapshot of ${streamId} is of machine version ${loaded.snapshot.machineVersion}`);
   }
-  for (const { version, message } of loaded.events) {
-    const at = message.metadata.occurredAt;
-    const [next, actions] = snapshot ? stepper.next(snapshot, toMachineEvent(message)) : stepper.initial(definition.input(message));
-    times = snapshot ? timesAfterMove(times, snapshot.value, next.value, at).times : startedTimes(at);
-    snapshot = next;
-    awaiting = awaitedAfter(awaiting, message, definition.events, { actions, streamId, version });
-  }
+  const snapshot = foldStream(definition, loaded.events, {
+    from: restored,
+    onEvent: ({ version, message, before, after, actions }) => {
+      const at = message.metadata.occurredAt;
+      times = before ? timesAfterMove(times, before.value, after.value, at).times : startedTimes(at);
+      awaiting = awaitedAfter(awaiting, message, definition.events, { actions, streamId, version });
+    },
+  });
   if (!snapshot) throw new XsagaError('NOT_FOUND', `Stream ${streamId} has no events`);
   return { streamId, definition, snapshot, version: loaded.head.version, eventsSinceSnapshot: loaded.events.length, awaiting, times };
 }
@@ -145,7 +146,7 @@ export function viewFactOf(live: LiveSaga, cause: Message, trace: TraceContext =
     topic: definition.factsTopic,
     key: live.streamId,
     message: {
-      type: 'SagaViewUpdated',
+      type: SAGA_VIEW_UPDATED,
       data: { streamId: live.streamId, machineId: definition.machine.id, version: live.version, view },
       metadata: { messageId: `${live.streamId}/${live.version}/view`, correlationId: live.streamId, causationId: cause.metadata.messageId, occurredAt: updatedAt, ...trace },
     },

@@ -38,8 +38,8 @@ export function createTimerScheduler(options: {
   }
 
   return {
-    start: () =>
-      startBackgroundLoop(
+    start() {
+      const loop = startBackgroundLoop(
         'timer scheduler',
         async () => {
           const fired = await fireDue();
@@ -48,7 +48,17 @@ export function createTimerScheduler(options: {
           return { more: false, idleMs: next ? Date.parse(next) - options.clock.now() : idleMs };
         },
         { idleMs, logger: options.logger },
-      ),
+      );
+      // A clock moved by hand (a test's) may have made timers due: look now, not at the next poll.
+      const unsubscribe = options.clock.onMoved?.(() => loop.wake());
+      return {
+        wake: loop.wake,
+        async stop() {
+          unsubscribe?.();
+          await loop.stop();
+        },
+      };
+    },
     fireDue,
   };
 }

@@ -7,8 +7,8 @@ import { deadLetterParams, deadLetterQuery } from './deadLetterAdminContract.ts'
 
 export type DeadLetterAdminDeps = Readonly<{
   store: SagaStore;
-  /** Where a consumer reads what it dead-lettered (the inbox, a participant's command topic, the facts); undefined for one it does not know. */
-  topicOf(consumer: string): string | undefined;
+  /** Where a consumer reads what it dead-lettered (the inbox, a participant's command topic, the facts of the saga's machine); undefined for one it does not know. */
+  topicOf(consumer: string, streamId: string): Promise<string | undefined>;
   publish(envelopes: readonly Envelope[]): Promise<void>;
 }>;
 
@@ -38,7 +38,7 @@ export function deadLetterAdminRouter(deps: DeadLetterAdminDeps): Router {
     const refuse = (status: number, detail: string) => sendProblem(res, { status, detail, instance: req.originalUrl });
     if (!letter) return refuse(404, `No dead letter ${id}.`);
     if (letter.replayedAt !== null) return refuse(409, `Dead letter ${id} was replayed at ${letter.replayedAt}.`);
-    const topic = deps.topicOf(letter.consumer);
+    const topic = await deps.topicOf(letter.consumer, letter.streamId);
     if (!topic) return refuse(409, `No consumer ${letter.consumer} here to replay dead letter ${id} to.`);
     if (!isMessage(letter.message)) return refuse(409, `Dead letter ${id} (${letter.reason}) holds no message that can be sent again.`);
     const message: Message = { ...letter.message, metadata: { ...letter.message.metadata, messageId: `replay/${letter.id}` } };

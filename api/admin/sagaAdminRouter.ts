@@ -1,9 +1,8 @@
 import { Router, type Request, type Response } from 'express';
-import type { OrderQuery, OrderReadModel } from '../../orders/orderReadModel.ts';
-import type { OrderView } from '../../orders/orderView.ts';
 import type { OperatorActions, OperatorOutcome } from '../../runtime/operatorActions.ts';
 import type { OperatorAction } from '../../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../../runtime/sagaStore.ts';
+import type { SagaViewBase, SagaViewStore, ViewQuery } from '../../runtime/viewStore.ts';
 import { POISON_MESSAGE } from '../../runtime/deadLetter.ts';
 import { callerOf } from '../identifyCaller.ts';
 import { sendProblem } from '../problem.ts';
@@ -15,11 +14,17 @@ export type SagaAdminDeps = Readonly<{
   /** Dead letters nobody replayed also make their sagas need a human. */
   store: Pick<SagaStore, 'deadLetters'>;
   /** Which read model holds the views of which machine's sagas, by machine id. */
-  readModels: Readonly<Record<string, OrderReadModel>>;
+  readModels: Readonly<Record<string, SagaViewStore<SagaViewBase>>>;
 }>;
 
-type Filter = Readonly<{ machine?: string; query: OrderQuery }>;
-type Found = { total: number; items: (OrderView & { machine: string })[] };
+type Filter = Readonly<{ machine?: string; query: Readonly<{ state?: string; attention?: boolean }> }>;
+type Found = { total: number; items: (SagaViewBase & { machine: string })[] };
+
+/** A filter as a view query: what waits for a human has `attention` set, and the longest waiting comes first. */
+const viewQueryOf = ({ state, attention }: Filter['query']): ViewQuery => ({
+  state,
+  ...(attention === true ? { exists: 'attention', sort: 'oldestUpdate' } : attention === false ? { missing: 'attention' } : {}),
+});
 
 /** The answer to one action: 202 when applied, a problem that says why when refused. */
 function answer(res: Response, req: Request, outcome: OperatorOutcome): void {
@@ -52,9 +57,10 @@ export function sagaAdminRouter(deps: SagaAdminDeps): Router {
   const router = Router();
   const schemas = sagaAdminSchemas(Object.keys(deps.readModels));
   const machinesOf = (filter: Filter) => (filter.machine ? [filter.machine] : Object.keys(deps.readModels));
+  const sagaIdOf = (item: Found['items'][number]) => deps.readModels[item.machine]!.idOf(item);
 
   async function find(filter: Filter, limit: number, offset: number): Promise<Found> {
-    const results = await Promise.all(machinesOf(filter).map(async (machine) => ({ machine, found: await deps.readModels[machine]!.search({ ...filter.query, limit, offset }) })));
+    const results = await Promise.all(machinesOf(filter).map(async (machine) => ({ machine, found: await deps.readModels[machine]!.search({ ...viewQueryOf(filter.query), limit, offset }) })));
     const found: Found = {
       total: results.reduce((sum, r) => sum + r.found.total, 0),
       items: results.flatMap((r) => r.found.items.map((view) => ({ machine: r.machine, ...view }))),
@@ -65,7 +71,7 @@ export function sagaAdminRouter(deps: SagaAdminDeps): Router {
   /** Sagas with dead letters nobody replayed need a human too, whatever their state: they come first, oldest first. */
   async function withPoisoned(filter: Filter, found: Found, limit: number): Promise<Found> {
     const letters = [...(await deps.store.deadLetters({ unreplayed: true, limit: BULK_LIMIT }))].reverse();
-    const listed = new Set(found.items.map((item) => item.orderId));
+    const listed = new Set(found.items.map(sagaIdOf));
     const extra = [];
     for (const letter of letters) {
       if (listed.has(letter.streamId)) continue;
@@ -104,14 +110,14 @@ export function sagaAdminRouter(deps: SagaAdminDeps): Router {
     const found = await find(filter, BULK_LIMIT, 0);
     const sagas = found.items.slice(0, BULK_LIMIT);
     if (dryRun === true) {
-      const refusals = await Promise.all(sagas.map((saga) => deps.actions.check(saga.orderId, action)));
+      const refusals = await Promise.all(sagas.map((saga) => deps.actions.check(sagaIdOf(saga), action)));
       res.json({ dryRun: true, action, matched: found.total, considered: sagas.length, wouldApply: refusals.filter((r) => r === undefined).length });
       return;
     }
     const operator = operatorOf(res);
     const outcomes: OperatorOutcome[] = [];
     // One at a time: each is its own commit, and an operator's bulk action should not flood the store.
-    for (const saga of sagas) outcomes.push(await deps.actions.act({ streamId: saga.orderId, action, operator, reason, expectedVersion: saga.version }));
+    for (const saga of sagas) outcomes.push(await deps.actions.act({ streamId: sagaIdOf(saga), action, operator, reason, expectedVersion: saga.version }));
     res.json({
       dryRun: false,
       action,

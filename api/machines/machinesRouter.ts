@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
-import type { OrderReadModel } from '../../orders/orderReadModel.ts';
 import type { MachineRegistry, SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../../runtime/sagaStore.ts';
+import type { SagaViewBase, SagaViewStore } from '../../runtime/viewStore.ts';
 import { sendProblem } from '../problem.ts';
 import { validateRequest } from '../validateRequest.ts';
 import { exportMachine } from './exportMachine.ts';
@@ -14,7 +14,7 @@ export type MachinesRouterDeps = Readonly<{
   registry: MachineRegistry;
   store: SagaStore;
   /** The read model that holds the views of a machine's sagas, by machine id. */
-  readModels: Readonly<Record<string, OrderReadModel>>;
+  readModels: Readonly<Record<string, SagaViewStore<SagaViewBase>>>;
   now?: () => number;
 }>;
 

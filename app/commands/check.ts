@@ -9,7 +9,7 @@ declare: every non-final state has a way out, every state after a completed step
 state through compensation (undoing in reverse order), every reply is accepted and every command
 has a participant. Exits 1 if any check fails.`;
 
-export type CheckCommandOptions = Readonly<{ catalog?: SagaCatalog; print?: (text: string) => void }>;
+export type CheckCommandOptions = Readonly<{ catalog?: Pick<SagaCatalog, 'registry' | 'participants'>; print?: (text: string) => void }>;
 
 /**
  * `xsaga check`: prints one report per registered machine version; resolves to the exit code

@@ -14,7 +14,7 @@ with the stored snapshots and terminal states. Exits 1 if any stream diverges. R
 embedded data directory only while no xsaga process has it open. With --archive, it replays the
 streams \`xsaga archive\` moved to <dir> instead: each must replay to its end.`;
 
-export type VerifyReplayCommandOptions = Readonly<{ catalog?: SagaCatalog; print?: (text: string) => void }>;
+export type VerifyReplayCommandOptions = Readonly<{ catalog?: Pick<SagaCatalog, 'registry' | 'participants'>; print?: (text: string) => void }>;
 
 /**
  * `xsaga verify-replay`: prints the streams whose replay diverges from what was stored (stream

@@ -1,19 +1,8 @@
 import type { AnyStateMachine } from 'xstate';
 import { emissionsOf } from './emittedCommands.ts';
-import {
-  accepts,
-  candidateTransitions,
-  entryLeaves,
-  eventLabel,
-  isTerminal,
-  nextLeaves,
-  stateNodesOf,
-  statePath,
-  transitionsOf,
-  type AnyStateNode,
-  type MachineTransition,
-} from './machineGraph.ts';
+import { entryLeaves, isTerminal, stateNodesOf, statePath, transitionsOf, type AnyStateNode, type MachineTransition } from '../machineGraph.ts';
 import { isOver, leavesAfter, leavesKey, transitionsFrom, type Leaves } from './configurations.ts';
+import { accepts, candidateTransitions, nextLeaves } from './leafTransitions.ts';
 import { compensationOf, participantFor, replyMeanings, settlements, type ParticipantContract, type ReplyMeaning } from './participantContract.ts';
 
 export const SAFETY_CHECKS = {
@@ -91,7 +80,7 @@ function checkWayOut(leaves: readonly AnyStateNode[], all: readonly MachineTrans
     if (candidates.length === 0) {
       problems.push({ check: 'way-out', state, message: `state ${quoted(leaf)} accepts no event and has no deadline: a saga there waits forever` });
     } else if (!candidates.some((t) => nextLeaves(leaf, t).some((next) => next !== leaf))) {
-      const events = [...new Set(candidates.map((t) => eventLabel(t.eventType, t.source) || 'always'))].join(', ');
+      const events = [...new Set(candidates.map((t) => t.trigger))].join(', ');
       problems.push({ check: 'way-out', state, message: `state ${quoted(leaf)} only ever leads back into itself (${events}): a saga there can never leave` });
     }
   }

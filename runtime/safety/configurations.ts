@@ -1,4 +1,4 @@
-import { entryLeaves, isTerminal, type AnyStateNode, type MachineTransition } from './machineGraph.ts';
+import { entryLeaves, isTerminal, type AnyStateNode, type MachineTransition } from '../machineGraph.ts';
 
 /**
  * Where a saga rests: one atomic state, or one per region while inside a parallel state. The

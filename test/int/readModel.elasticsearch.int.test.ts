@@ -3,11 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { Client, errors } from '@elastic/elasticsearch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearchOrderReadModel, type ElasticsearchOrderReadModel } from '../../adapters/elasticsearch/elasticsearchOrderReadModel.ts';
+import { createElasticsearchViewStore } from '../../adapters/elasticsearch/elasticsearchViewStore.ts';
 import { createMemoryOrderReadModel } from '../../adapters/memory/memoryOrderReadModel.ts';
-import type { OrderQuery, VersionedView } from '../../orders/orderReadModel.ts';
+import { orderViewQuery, type OrderQuery, type VersionedView } from '../../orders/orderReadModel.ts';
 import type { OrderView } from '../../orders/orderView.ts';
 import { isXsagaError } from '../../runtime/errors.ts';
 import { readModelContract, viewOf } from '../contracts/readModelContract.ts';
+import { viewStoreContract } from '../contracts/viewStoreContract.ts';
+import { claimOf, claimViewSpec, type ClaimView } from '../fixtures/claimView.ts';
 import { deleteTestIndices, indicesByPrefix, TEST_ES_URL } from '../support/elasticsearch.ts';
 import { uniqueName } from '../support/messages.ts';
 
@@ -30,6 +33,47 @@ readModelContract('Elasticsearch', async () => {
     await deleteTestIndices(`${alias}-`);
   };
   return { readModel: { ...readModel, close }, settle: () => readModel.refresh() };
+});
+
+viewStoreContract('Elasticsearch', async () => {
+  const alias = nextAlias();
+  const store = await createElasticsearchViewStore({ spec: claimViewSpec, node: TEST_ES_URL, alias });
+  const close = async () => {
+    await store.close();
+    await deleteTestIndices(`${alias}-`);
+  };
+  return { store: { ...store, close }, settle: () => store.refresh() };
+});
+
+describe('Elasticsearch view store of a view reshaped for its index', () => {
+  const admin = new Client({ node: TEST_ES_URL });
+  afterAll(async () => {
+    await admin.close();
+  });
+
+  it('stores the document the spec makes, and answers the view it was made from', async () => {
+    const alias = nextAlias();
+    // The index keeps the owner in upper case under another name; the view never sees that field.
+    const spec = {
+      ...claimViewSpec,
+      mappings: { ...claimViewSpec.mappings, properties: { ...claimViewSpec.mappings.properties, OWNER: { type: 'keyword' } } },
+      toDocument: ({ owner, ...rest }: ClaimView) => ({ ...rest, owner, OWNER: owner.toUpperCase() }),
+      fromDocument: ({ OWNER: _upper, ...view }: Readonly<Record<string, unknown>>) => view as ClaimView,
+    };
+    const store = await createElasticsearchViewStore({ spec, node: TEST_ES_URL, alias });
+    try {
+      const claim = claimOf('t1', 1, { owner: 'ada' });
+      await store.upsert([{ id: 't1', version: 1, view: claim }]);
+      await store.refresh();
+      const stored = await admin.get<Record<string, unknown>>({ index: alias, id: 't1' });
+      expect(stored._source).toMatchObject({ OWNER: 'ADA', search_text: ['t1', 'ada', 'billing'] });
+      expect(await store.get('t1')).toStrictEqual(claim);
+      expect((await store.search({ text: 'ada' })).items).toStrictEqual([claim]);
+    } finally {
+      await store.close();
+      await deleteTestIndices(`${alias}-`);
+    }
+  });
 });
 
 describe('Elasticsearch read model', () => {
@@ -94,7 +138,7 @@ describe('Elasticsearch read model', () => {
     expect(await readModel.get('o1')).toStrictEqual(completed);
 
     await readModel.refresh();
-    const found = await readModel.search({ customerId: 'cust-1' });
+    const found = await readModel.search(orderViewQuery({ customerId: 'cust-1' }));
     expect(found.items).toStrictEqual([completed]);
   });
 
@@ -124,7 +168,7 @@ describe('Elasticsearch read model', () => {
       expect(await indicesBehind(alias)).toEqual([initial]);
       expect(await readModel.get('old-1')).toStrictEqual(old[0]);
       expect(await readModel.get('new-1')).toBeUndefined();
-      expect((await readModel.search({})).total).toBe(3);
+      expect((await readModel.search(orderViewQuery({}))).total).toBe(3);
     });
 
     expect(result.previous).toEqual([initial]);
@@ -133,7 +177,7 @@ describe('Elasticsearch read model', () => {
     expect(await readModel.get('old-1')).toBeUndefined();
     expect(await readModel.get('new-2')).toStrictEqual(fresh[1]);
     expect(await readModel.get('during')).toStrictEqual(duringFill);
-    const after = await readModel.search({});
+    const after = await readModel.search(orderViewQuery({}));
     expect(after.items.map((view) => view.orderId).sort()).toEqual(['during', 'new-1', 'new-2', 'new-3']);
     expect(await readModel.countByStatus()).toEqual({ PENDING: 1, COMPLETED: 3, FAILED: 0 });
     const settings = await admin.indices.getSettings({ index: result.index, name: 'index.refresh_interval' });
@@ -200,16 +244,16 @@ describe('Elasticsearch read model', () => {
     await memory.upsert(views.map(versioned));
     await readModel.refresh();
 
-    const ids = async (query: OrderQuery) => (await readModel.search(query)).items.map((view) => view.orderId);
+    const ids = async (query: OrderQuery) => (await readModel.search(orderViewQuery(query))).items.map((view) => view.orderId);
     expect(await ids({ text: 'SKU-RARE' })).toEqual(['ord-11']);
     expect(await ids({ text: 'sku-ra' })).toEqual(['ord-11']);
     expect(await ids({ text: 'carol' })).toEqual(['ord-07']);
     expect(await ids({ text: 'ORD-07' })).toEqual(['ord-07']);
 
     for (const query of [{}, { limit: 10 }, { limit: 10, offset: 10 }, { limit: 10, offset: 20 }, { customerId: 'cust-1', limit: 3, offset: 1 }, { sku: 'SKU-RARE' }, { offset: 30 }]) {
-      expect(await readModel.search(query), JSON.stringify(query)).toStrictEqual(await memory.search(query));
+      expect(await readModel.search(orderViewQuery(query)), JSON.stringify(query)).toStrictEqual(await memory.search(orderViewQuery(query)));
     }
-    const pages = await Promise.all([0, 10, 20].map((offset) => readModel.search({ limit: 10, offset })));
+    const pages = await Promise.all([0, 10, 20].map((offset) => readModel.search(orderViewQuery({ limit: 10, offset }))));
     expect(pages.map((page) => [page.total, page.items.length])).toEqual([[25, 10], [25, 10], [25, 5]]);
     expect(await readModel.countByState()).toEqual(await memory.countByState());
     expect(await readModel.countByStatus()).toEqual(await memory.countByStatus());

@@ -6,7 +6,8 @@ import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
 import { runVerifyReplayCommand } from '../../app/commands/verifyReplay.ts';
 import { loadConfig } from '../../app/config.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
-import { startProjector } from '../../orders/projector.ts';
+import { orderViewSpec } from '../../orders/orderViewSpec.ts';
+import { startProjector } from '../../runtime/projector.ts';
 import { allTopics, topicsFor } from '../../orders/topics.ts';
 import { createCommandHandler } from '../../participants/participant.ts';
 import { migrateParticipants } from '../../participants/schema.ts';
@@ -32,7 +33,7 @@ import { outboxOf } from '../support/storeRows.ts';
 
 const RUN = uniqueName('paths').toLowerCase();
 const topics = topicsFor(RUN.replaceAll('_', '-'));
-const { registry, participants } = sagaCatalog(topics);
+const { registry, participants } = sagaCatalog({ prefix: topics.prefix });
 const meanings = replyMeanings(participants);
 const CHECKED_AT_ONCE = 8;
 
@@ -107,7 +108,7 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
         },
       });
       cleanups.push(() => participantGroup.stop());
-      const projector = await startProjector({ bus, topic: definition.factsTopic, readModel, group: `${RUN}-projector` });
+      const projector = await startProjector({ bus, projections: [{ topic: definition.factsTopic, store: readModel, spec: orderViewSpec }], group: `${RUN}-projector` });
       cleanups.push(() => projector.stop());
       const ready = performance.now();
 

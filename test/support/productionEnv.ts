@@ -27,6 +27,7 @@ export async function productionEnv(
       XSAGA_TOPIC_PREFIX: topicPrefix,
       XSAGA_ES_URL: TEST_ES_URL,
       XSAGA_ES_ALIAS: name,
+      XSAGA_ES_PREFIX: `${name}-`,
       XSAGA_REDIS_URL: TEST_REDIS_URL,
     },
     async dispose() {

@@ -4,7 +4,7 @@ import { runCheckCommand } from '../../app/commands/check.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
 import { checkSaga, formatSafetyReport, type SafetyReport } from '../../runtime/safety/checkSaga.ts';
 import { decideGuard, leavesAfter, transitionsFrom, type Leaves } from '../../runtime/safety/configurations.ts';
-import { statePath, transitionsOf, type AnyStateNode } from '../../runtime/safety/machineGraph.ts';
+import { statePath, transitionsOf, type AnyStateNode } from '../../runtime/machineGraph.ts';
 import { MachineRegistry, type SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import { returnParticipantCommands } from '../../returns/returnParticipants.ts';
 import { returnSaga } from '../../returns/returnSaga.ts';

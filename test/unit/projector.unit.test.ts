@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryMessageBus } from '../../adapters/memory/memoryMessageBus.ts';
 import { createMemoryOrderReadModel } from '../../adapters/memory/memoryOrderReadModel.ts';
+import { createMemoryViewStore } from '../../adapters/memory/memoryViewStore.ts';
 import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
 import type { VersionedView } from '../../orders/orderReadModel.ts';
 import { orderView } from '../../orders/orderView.ts';
-import { startProjector } from '../../orders/projector.ts';
+import { orderViewSpec } from '../../orders/orderViewSpec.ts';
+import { startProjector } from '../../runtime/projector.ts';
 import type { DeadLetterSink } from '../../runtime/deadLetter.ts';
 import { XsagaError } from '../../runtime/errors.ts';
 import type { Message } from '../../runtime/message.ts';
+import { claimOf, claimViewSpec } from '../fixtures/claimView.ts';
 import { eventually } from '../support/eventually.ts';
 import { freshPglite } from '../support/pglite.ts';
 
@@ -57,7 +60,7 @@ describe('the projector meeting a fact it cannot project', () => {
     };
     const bus = createMemoryMessageBus({ partitions: 2, mergePartitions: true });
     const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
-    const projector = await startProjector({ bus, topic: 'order-events', readModel: picky, deadLetters });
+    const projector = await startProjector({ bus, projections: [{ topic: 'order-events', store: picky, spec: orderViewSpec }], deadLetters });
     try {
       const facts = [
         fact('a', { streamId: 'a', version: 1, view: viewOf('a', 1) }),
@@ -95,7 +98,7 @@ describe('the projector while the read model is down', () => {
     };
     const bus = createMemoryMessageBus({ partitions: 1, retryDelayMs: 0 });
     const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
-    const start = () => startProjector({ bus, topic: 'order-events', readModel: unreachable, deadLetters, outageBackoff: { baseMs: 40, maxMs: 60_000 } });
+    const start = () => startProjector({ bus, projections: [{ topic: 'order-events', store: unreachable, spec: orderViewSpec }], deadLetters, outageBackoff: { baseMs: 40, maxMs: 60_000 } });
     let projector = await start();
     try {
       await bus.publish([{ topic: 'order-events', key: 'a', message: fact('a', { streamId: 'a', version: 1, view: viewOf('a', 1) }) }]);
@@ -114,6 +117,39 @@ describe('the projector while the read model is down', () => {
       projector = await start();
       await eventually(async () => expect((await readModel.get('a'))?.version).toBe(1), { timeoutMs: 10_000 });
       expect(await store.deadLetters({ limit: 10 })).toEqual([]);
+    } finally {
+      await projector.stop();
+      await bus.close();
+    }
+  });
+});
+
+describe('the projector of a saga that is not an order', () => {
+  it('checks each fact against that saga’s view spec: its own check, and the id and version the fact names', async () => {
+    const store = await createSqlSagaStore(await freshPglite());
+    const claims = createMemoryViewStore(claimViewSpec);
+    const bus = createMemoryMessageBus({ partitions: 1 });
+    const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
+    const projector = await startProjector({ bus, projections: [{ topic: 'claim-events', store: claims, spec: claimViewSpec }], deadLetters });
+    try {
+      const facts = [
+        fact('t1', { streamId: 't1', version: 2, view: claimOf('t1', 2) }),
+        fact('not-a-claim', { streamId: 'not-a-claim', version: 1, view: viewOf('not-a-claim', 1) }),
+        fact('other-id', { streamId: 'other-id', version: 1, view: claimOf('t9', 1) }),
+        fact('other-version', { streamId: 'other-version', version: 3, view: claimOf('other-version', 2) }),
+        fact('no-version', { streamId: 'no-version', version: 0, view: claimOf('no-version', 0) }),
+      ];
+      await bus.publish(facts.map((message) => ({ topic: 'claim-events', key: message.metadata.correlationId, message })));
+      await eventually(async () => expect(await store.deadLetters({ limit: 10 })).toHaveLength(4), { timeoutMs: 10_000 });
+      const letters = Object.fromEntries((await store.deadLetters({ limit: 10 })).map((d) => [d.streamId, [d.reason, d.error]]));
+      expect(letters).toEqual({
+        'not-a-claim': ['SCHEMA_VIOLATION', 'SagaViewUpdated: view: id: must be a string'],
+        'other-id': ['SCHEMA_VIOLATION', 'SagaViewUpdated: the view must be of the stream and version it names'],
+        'other-version': ['SCHEMA_VIOLATION', 'SagaViewUpdated: the view must be of the stream and version it names'],
+        'no-version': ['SCHEMA_VIOLATION', 'SagaViewUpdated: version: must be a positive integer'],
+      });
+      expect(await claims.get('t1')).toStrictEqual(claimOf('t1', 2));
+      expect((await claims.search({})).total).toBe(1);
     } finally {
       await projector.stop();
       await bus.close();

@@ -145,7 +145,7 @@ describe('saga runtime on the embedded adapters', { timeout: 120_000 }, () => {
     const stream = await system.adapters.store.readStream(placed.orderId);
     const replies = stream.slice(1).map((e) => ({ topic: system.topics.sagaInbox, key: placed.orderId, message: e.message }));
     for (let i = 0; i < 3; i++) await system.adapters.bus.publish([...outbox.rows, ...replies]);
-    const participants = sagaCatalog(system.topics).participants;
+    const participants = sagaCatalog({ prefix: system.topics.prefix }).participants;
     const commands = outbox.rows.flatMap(({ topic, message }) => {
       const spec = participants.find((p) => p.commandTopic === topic);
       return spec ? [{ group: system.groups.participant(spec.name), message }] : [];

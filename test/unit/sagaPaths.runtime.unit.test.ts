@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedAdapters } from '../../app/embeddedAdapters.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
 import type { SystemAdapters } from '../../app/system.ts';
-import { startProjector } from '../../orders/projector.ts';
+import { orderViewSpec } from '../../orders/orderViewSpec.ts';
+import { startProjector } from '../../runtime/projector.ts';
 import { topicsFor } from '../../orders/topics.ts';
 import type { Message } from '../../runtime/message.ts';
 import type { Subscription } from '../../runtime/messageBus.ts';
@@ -15,7 +16,7 @@ import { eventually } from '../support/eventually.ts';
 import { outboxOf, timersOf } from '../support/storeRows.ts';
 
 const topics = topicsFor('paths');
-const { registry, participants } = sagaCatalog(topics);
+const { registry, participants } = sagaCatalog({ prefix: topics.prefix });
 
 describe.each(registry.all().map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))(
   'level 2: every generated path of $label through the runtime on the embedded adapters, participants scripted',
@@ -32,7 +33,7 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
       adapters = await createEmbeddedAdapters({ dataDir: ':memory:', partitions: 4 });
       // A small snapshot interval, so that hydrating from the store goes through snapshots on most paths.
       runtime = createSagaRuntime({ store: adapters.store, registry, snapshotEvery: 3 });
-      projector = await startProjector({ bus: adapters.bus, topic: definition.factsTopic, readModel: adapters.readModel });
+      projector = await startProjector({ bus: adapters.bus, projections: [{ topic: definition.factsTopic, store: adapters.readModel, spec: orderViewSpec }] });
       began = performance.now();
     });
     afterAll(async () => {

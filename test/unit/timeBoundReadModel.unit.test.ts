@@ -12,6 +12,8 @@ describe('a read model whose reads are bounded in time', () => {
     await reads.upsert([{ id: 'a', version: 2, view: viewOf('a', 2) }]);
     expect(await reads.get('a')).toEqual(viewOf('a', 2));
     expect((await reads.search({})).total).toBe(1);
+    expect(await reads.countBy('status')).toEqual({ PENDING: 1 });
+    expect(reads.idOf(viewOf('a', 2))).toBe('a');
     await expect(reads.ping()).resolves.toBeUndefined();
   });
 
@@ -20,7 +22,7 @@ describe('a read model whose reads are bounded in time', () => {
     const reads = timeBoundReadModel(outage.readModel, { timeoutMs: 50 });
     outage.begin('hang');
     try {
-      for (const read of [() => reads.get('a'), () => reads.search({}), () => reads.countByStatus(), () => reads.countByState(), () => reads.statsByState(), () => reads.ping()]) {
+      for (const read of [() => reads.get('a'), () => reads.search({}), () => reads.countByStatus(), () => reads.countByState(), () => reads.countBy('state'), () => reads.statsByState(), () => reads.ping()]) {
         const started = Date.now();
         const error = await read().then(
           () => undefined,

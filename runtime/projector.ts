@@ -1,44 +1,29 @@
-import { z } from 'zod';
-import { isoNow, systemClock } from '../runtime/clock.ts';
-import { deadLetterOf, type DeadLetter, type DeadLetterReason, type DeadLetterSink } from '../runtime/deadLetter.ts';
-import { isXsagaError, XsagaError } from '../runtime/errors.ts';
-import { silentLogger, type Logger } from '../runtime/logger.ts';
-import { envelopeProblem, type Message } from '../runtime/message.ts';
-import { endSpans, startMessageSpan } from '../runtime/messageSpan.ts';
-import { wakeableSleep } from '../runtime/sleep.ts';
-import { UNDECODABLE, type MessageBus, type Subscription, type UndecodableData } from '../runtime/messageBus.ts';
-import type { OrderReadModel, VersionedView } from './orderReadModel.ts';
-import { checkWith, minorUnits, orderItem, text } from './orderSchemas.ts';
-import type { OrderView } from './orderView.ts';
+import { isoNow, systemClock } from './clock.ts';
+import { deadLetterOf, type DeadLetter, type DeadLetterReason, type DeadLetterSink } from './deadLetter.ts';
+import { isXsagaError, XsagaError } from './errors.ts';
+import { silentLogger, type Logger } from './logger.ts';
+import { envelopeProblem, type Message } from './message.ts';
+import { endSpans, startMessageSpan } from './messageSpan.ts';
+import { wakeableSleep } from './sleep.ts';
+import { UNDECODABLE, type MessageBus, type Subscription, type UndecodableData } from './messageBus.ts';
+import { SAGA_VIEW_UPDATED, type SagaViewBase, type SagaViewFact, type SagaViewSpec, type SagaViewStore, type VersionedView } from './viewStore.ts';
 
-type SagaViewUpdated = { streamId: string; version: number; view: OrderView };
+const isPositiveInteger = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value > 0;
 
-const version = z.number().int().positive();
-
-/** A view fact as the read model indexes it: the order's view at the version the fact names. */
-const checkViewFact = checkWith(
-  z
-    .object({
-      streamId: text,
-      version,
-      view: z.object({
-        orderId: text,
-        customerId: text,
-        status: z.enum(['PENDING', 'COMPLETED', 'FAILED']),
-        state: text,
-        failureReason: z.string().nullable(),
-        total: minorUnits,
-        currency: text,
-        items: z.array(orderItem),
-        steps: z.array(z.object({ step: text, action: text })),
-        attempts: z.record(z.string(), z.number().int().nonnegative()),
-        version,
-        placedAt: text,
-        updatedAt: z.string(),
-      }),
-    })
-    .refine((fact) => fact.view.orderId === fact.streamId && fact.view.version === fact.version, 'the view must be of the stream and version it names'),
-);
+/**
+ * What is wrong with a fact for the store of `spec`, or undefined when its view is one of that
+ * saga's, of the stream and at the version the fact names.
+ */
+function factProblem<TView extends SagaViewBase>(spec: SagaViewSpec<TView>, data: unknown): string | undefined {
+  if (data === null || typeof data !== 'object') return 'the data must be an object { streamId, version, view }';
+  const { streamId, version, view } = data as Partial<SagaViewFact<unknown>>;
+  if (typeof streamId !== 'string' || streamId === '') return 'streamId: must be a non-empty string';
+  if (!isPositiveInteger(version)) return 'version: must be a positive integer';
+  const problem = spec.check(view);
+  if (problem !== undefined) return `view: ${problem}`;
+  if (spec.idOf(view as TView) !== streamId || (view as TView).version !== version) return 'the view must be of the stream and version it names';
+  return undefined;
+}
 
 /** The read model refused documents for what they hold (a mapping conflict), not for being unreachable. */
 const refusedByReadModel = (error: unknown): boolean => isXsagaError(error, 'UNAVAILABLE') && !error.retryable;
@@ -54,16 +39,27 @@ export type OutageBackoff = Readonly<{ baseMs: number; maxMs: number }>;
 /** Below a Kafka session timeout (30 s), so that a waiting projector is not taken for a dead one. */
 const DEFAULT_OUTAGE_BACKOFF: OutageBackoff = { baseMs: 250, maxMs: 5_000 };
 
+/** One saga's projection: its facts topic, its view store and its view's spec. */
+export type Projection<TView extends SagaViewBase> = Readonly<{
+  topic: string;
+  store: SagaViewStore<TView>;
+  /** The saga's view: how a fact's view is checked, and whose id it is. */
+  spec: SagaViewSpec<TView>;
+}>;
+
 /**
- * Keeps the read model up to date from `order-events`: each fact carries the whole view at a
- * version, so applying facts is idempotent and order-safe without reading the old document. A
- * fact that is no view, or whose view the read model refuses, is dead-lettered; the others are
- * written (a refused batch is split down to the view at fault).
+ * Keeps each saga's view store up to date from its facts topic, one consumer for every saga: each
+ * fact carries the whole view at a version, so applying facts is idempotent and order-safe without
+ * reading the old document. A fact that is no view of its topic's spec, or whose view the store
+ * refuses, is dead-lettered; the others are written (a refused batch is split down to the view at fault).
+ *
+ * @example
+ * const projector = await startProjector({ bus, projections: [{ topic: 'order-events', store: readModel, spec: orderViewSpec }], deadLetters });
  */
 export async function startProjector(options: {
   bus: MessageBus;
-  topic: string;
-  readModel: OrderReadModel;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each projection has a view type of its own
+  projections: readonly Projection<any>[];
   group?: string;
   /** Where the facts it cannot project go; without one, such a fact fails its batch and the bus delivers it again. */
   deadLetters?: DeadLetterSink;
@@ -99,25 +95,29 @@ export async function startProjector(options: {
   const letterOptions = { consumer: PROJECTOR, topic: options.deadLetters?.topic ?? '', markApplied: false, now: () => isoNow(systemClock) };
   const letterOf = (message: unknown, reason: DeadLetterReason, error: unknown) => deadLetterOf({ message, reason, error, attempts: 1 }, letterOptions);
 
-  async function upsertIsolating(views: readonly { view: VersionedView; cause: Message }[], letters: DeadLetter[]): Promise<void> {
+  async function upsertIsolating<TView extends SagaViewBase>(store: SagaViewStore<TView>, views: readonly { view: VersionedView<TView>; cause: Message }[], letters: DeadLetter[]): Promise<void> {
     try {
-      await options.readModel.upsert(views.map((v) => v.view));
+      await store.upsert(views.map((v) => v.view));
     } catch (error) {
       if (!refusedByReadModel(error)) throw error;
       if (views.length === 1) return void letters.push(letterOf(views[0]!.cause, 'READ_MODEL_REJECTED', error));
       const half = Math.ceil(views.length / 2);
-      await upsertIsolating(views.slice(0, half), letters);
-      await upsertIsolating(views.slice(half), letters);
+      await upsertIsolating(store, views.slice(0, half), letters);
+      await upsertIsolating(store, views.slice(half), letters);
     }
   }
 
+  const projectionOf = new Map(options.projections.map((projection) => [projection.topic, projection]));
   const subscription = await options.bus.subscribe({
     group: options.group ?? 'xsaga-projector',
-    topics: [options.topic],
+    topics: [...projectionOf.keys()],
     maxBatchSize: 2000,
-    handler: async ({ messages }) => {
+    handler: async ({ topic, messages }) => {
+      const projection = projectionOf.get(topic);
+      if (!projection) throw new XsagaError('CONFIG', `the projector has no projection for ${topic}`);
+      const { store, spec } = projection;
       const letters: DeadLetter[] = [];
-      const latest = new Map<string, { view: VersionedView; cause: Message }>();
+      const latest = new Map<string, { view: VersionedView<SagaViewBase>; cause: Message }>();
       for (const message of messages) {
         if (message?.type === UNDECODABLE && envelopeProblem(message) === undefined) {
           letters.push(letterOf(message, 'UNDECODABLE', (message.data as UndecodableData).error));
@@ -128,13 +128,13 @@ export async function startProjector(options: {
           letters.push(letterOf(message, 'MALFORMED', envelope));
           continue;
         }
-        if (message.type !== 'SagaViewUpdated') continue;
-        const problem = checkViewFact(message.data);
+        if (message.type !== SAGA_VIEW_UPDATED) continue;
+        const problem = factProblem(spec, message.data);
         if (problem !== undefined) {
-          letters.push(letterOf(message, 'SCHEMA_VIOLATION', `SagaViewUpdated: ${problem}`));
+          letters.push(letterOf(message, 'SCHEMA_VIOLATION', `${SAGA_VIEW_UPDATED}: ${problem}`));
           continue;
         }
-        const { streamId, version: at, view } = message.data as SagaViewUpdated;
+        const { streamId, version: at, view } = message.data as SagaViewFact<SagaViewBase>;
         const seen = latest.get(streamId);
         if (!seen || seen.view.version < at) latest.set(streamId, { view: { id: streamId, version: at, view }, cause: message });
       }
@@ -144,7 +144,7 @@ export async function startProjector(options: {
           startMessageSpan(PROJECTOR_TRACER, `${PROJECTOR} ${cause.type}`, cause, { 'xsaga.stream.version': view.version, 'xsaga.state.after': view.view.state }).span,
         );
         try {
-          await upsertIsolating([...latest.values()], letters).catch(waitOutOutage);
+          await upsertIsolating(store, [...latest.values()], letters).catch(waitOutOutage);
         } catch (error) {
           endSpans(spans, error);
           throw error;

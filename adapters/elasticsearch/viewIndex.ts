@@ -1,0 +1,57 @@
+import type { Client, estypes } from '@elastic/elasticsearch';
+import type { Logger } from '../../runtime/logger.ts';
+import { searchWordsOf } from '../../runtime/viewFields.ts';
+import type { SagaViewBase, SagaViewSpec } from '../../runtime/viewStore.ts';
+
+/** The field every view document carries beside the view: the words free-text search reads. */
+export const SEARCH_TEXT = 'search_text';
+
+/** A view as an index stores it: the view's document plus its search words. */
+export type ViewDocument = Readonly<Record<string, unknown>> & { [SEARCH_TEXT]: string[] };
+
+/**
+ * Settings of a view index. One shard is plenty for one node and keeps sort and totals exact;
+ * replicas would leave a single-node cluster yellow forever.
+ */
+export const viewIndexSettings = {
+  number_of_shards: 1,
+  number_of_replicas: 0,
+  refresh_interval: '1s',
+  // The query API accepts offset ≤ 10 000 with limit ≤ 500; the default window (10 000) would reject the last pages.
+  max_result_window: 10_500,
+} satisfies estypes.IndicesIndexSettings;
+
+/** The saga's mapping plus the search words: words for `match`, the lowercased whole values for a prefix of an id as typed. */
+export function viewIndexMappings<TView extends SagaViewBase>(spec: SagaViewSpec<TView>): estypes.MappingTypeMapping {
+  const searchText = { type: 'text', analyzer: 'standard', fields: { raw: { type: 'keyword', normalizer: 'lowercase', ignore_above: 256 } } };
+  return { ...spec.mappings, properties: { ...spec.mappings.properties, [SEARCH_TEXT]: searchText } } as estypes.MappingTypeMapping;
+}
+
+/** The document written for a view. */
+export function documentOf<TView extends SagaViewBase>(spec: SagaViewSpec<TView>, view: TView): ViewDocument {
+  return { ...(spec.toDocument ? spec.toDocument(view) : view), [SEARCH_TEXT]: searchWordsOf(view, spec.textFields) };
+}
+
+/** The view of a stored document: exactly the view's fields, without the search words. */
+export function viewOfDocument<TView extends SagaViewBase>(spec: SagaViewSpec<TView>, document: ViewDocument): TView {
+  const { [SEARCH_TEXT]: _words, ...rest } = document;
+  return spec.fromDocument ? spec.fromDocument(rest) : (rest as unknown as TView);
+}
+
+/** Creates the first index behind `alias`, unless the alias exists; safe when processes start at once. */
+export async function ensureAlias(client: Client, alias: string, mappings: estypes.MappingTypeMapping, logger: Logger): Promise<void> {
+  if (await client.indices.existsAlias({ name: alias })) return;
+  // A fixed first name: two processes starting at once race for the same index, and exactly one wins.
+  const index = `${alias}-initial`;
+  try {
+    // Index and alias in one request: no one ever sees the index without its alias.
+    await client.indices.create({ index, mappings, settings: viewIndexSettings, aliases: { [alias]: { is_write_index: true } } });
+    logger.info({ alias, index }, `created index ${index} behind alias ${alias}`);
+  } catch (error) {
+    if (await client.indices.existsAlias({ name: alias })) {
+      logger.info({ alias }, `alias ${alias} was created concurrently`);
+      return;
+    }
+    throw error;
+  }
+}
