@@ -1,9 +1,10 @@
+import { returnSagaPathModel } from '../../returns/returnSagaPathModel.ts';
 import type { SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import { orderSagaPathModel } from './orderSagaPathModel.ts';
 import type { SagaPathModel } from './sagaPathModel.ts';
 
 /** The path model of every machine version the system registers. */
-export const pathModels: readonly SagaPathModel[] = [orderSagaPathModel];
+export const pathModels: readonly SagaPathModel[] = [orderSagaPathModel, returnSagaPathModel];
 
 /** The model of a registered machine; a machine registered without one fails the path suites here. */
 export function pathModelFor(definition: SagaDefinition): SagaPathModel {
