@@ -5,6 +5,7 @@ import { awaitedAfter, noAwaitedCommands, type AwaitedCommands } from './awaited
 import type { DeadLetterReason } from './deadLetter.ts';
 import { collectEffects, copyEffects, noEffects, type Effects } from './effects.ts';
 import { XsagaError } from './errors.ts';
+import { machineFingerprint } from './machineFingerprint.ts';
 import { stepperFor } from './machineStepper.ts';
 import { toMachineEvent } from './machineEvent.ts';
 import type { Envelope, Message } from './message.ts';
@@ -166,6 +167,8 @@ export function toChange(
     machineId: after.definition.machine.id,
     machineVersion: after.definition.version,
     expectedVersion: before?.version ?? 0,
+    // Stored with the first event: the deploy gate compares it with the machine registered under the same version.
+    ...(before ? {} : { machineFingerprint: machineFingerprint(after.definition.machine) }),
     events: folded.events,
     status: after.snapshot.status === 'active' ? 'active' : 'done',
     snapshot: takeSnapshot

@@ -65,9 +65,11 @@ function firstDifference(a: unknown, b: unknown, path = ''): string | undefined 
 
 const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as unknown;
 
-type StreamResult = { events: number; snapshots: number; divergence?: ReplayDivergence };
+/** What replaying one stream found: how many events and snapshots it compared, and where it diverged, if it did. */
+export type StreamResult = { events: number; snapshots: number; divergence?: ReplayDivergence };
 
-async function verifyStream(store: SagaStore, registry: MachineRegistry, head: StreamHead): Promise<StreamResult> {
+/** Replays one stream through the version its head is pinned to and compares with what was stored: `verifyReplay` for one head. */
+export async function verifyStream(store: Pick<SagaStore, 'load' | 'readStream'>, registry: MachineRegistry, head: StreamHead): Promise<StreamResult> {
   const definition = registry.get(head.machineId, head.machineVersion);
   if (!definition) return notRegistered(head);
   const loaded = await store.load(head.streamId);
