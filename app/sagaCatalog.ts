@@ -1,6 +1,7 @@
 import type { ParticipantSpec } from '../participants/participant.ts';
 import { XsagaError } from '../runtime/errors.ts';
 import { MachineRegistry } from '../runtime/sagaDefinition.ts';
+import type { SagaMigration } from '../runtime/sagaMigration.ts';
 import { systemTopics, type SystemTopics } from '../runtime/systemTopics.ts';
 import type { SagaBundle, SagaParts } from '../sdk/defineSaga.ts';
 import { SAGAS } from './sagas.ts';
@@ -14,6 +15,8 @@ export type SagaCatalog = Readonly<{
   sagas: readonly HostedSaga[];
   registry: MachineRegistry;
   participants: readonly ParticipantSpec[];
+  /** Every hosted saga's migrations between its versions (`xsaga migrate`). */
+  migrations: readonly SagaMigration[];
 }>;
 
 export type CatalogOptions = Readonly<{
@@ -40,5 +43,6 @@ export function sagaCatalog(options: CatalogOptions = {}): SagaCatalog {
     }
     sagas.push({ id: bundle.id, parts });
   }
-  return { topics, sagas, registry, participants: [...participants.values()] };
+  const migrations = sagas.flatMap((saga) => saga.parts.migrations ?? []);
+  return { topics, sagas, registry, participants: [...participants.values()], migrations };
 }

@@ -51,8 +51,13 @@ export function replayStream(definition: SagaDefinition, loaded: LoadedStream): 
   }
   const snapshot = foldStream(definition, loaded.events, {
     from: restored,
-    onEvent: ({ version, message, before, after, actions }) => {
+    onEvent: ({ version, message, before, after, actions, migrated }) => {
       const at = message.metadata.occurredAt;
+      if (migrated) {
+        awaiting = new Map(migrated.awaiting);
+        times = { startedAt: migrated.startedAt, enteredAt: at };
+        return;
+      }
       times = before ? timesAfterMove(times, before.value, after.value, at).times : startedTimes(at);
       awaiting = awaitedAfter(awaiting, message, definition.events, { actions, streamId, version });
     },
