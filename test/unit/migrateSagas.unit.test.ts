@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgliteClient } from '../../adapters/pglite/pgliteClient.ts';
+import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
+import { runMigrateCommand } from '../../app/commands/migrate.ts';
+import { loadConfig } from '../../app/config.ts';
+import { sagaCatalog } from '../../app/sagaCatalog.ts';
+import { orderSagaBundle } from '../../orders/orderSagaBundle.ts';
+import { deployGate } from '../../runtime/deployGate.ts';
+import { machineFingerprint } from '../../runtime/machineFingerprint.ts';
+import { replayStream } from '../../runtime/sagaFold.ts';
+import { MACHINE_MIGRATED } from '../../runtime/sagaMigration.ts';
+import type { SqlClient } from '../../runtime/sqlClient.ts';
+import { verifyReplay } from '../../runtime/verifyReplay.ts';
+import { HOUR_MS, permitMachineV2, permitSagaWith } from '../fixtures/permitSaga.ts';
+import { startEmbedded, tempDataDir } from '../support/embeddedSystem.ts';
+import { eventually } from '../support/eventually.ts';
+import { permitMessage, permitWaitingIn } from '../support/permitSagas.ts';
+import { testClock } from '../support/testClock.ts';
+
+const both = sagaCatalog({ sagas: [permitSagaWith([1, 2])] });
+
+/** Every row of the event store that a migration could change, as text. */
+async function storeRows(sql: SqlClient): Promise<string> {
+  const tables = ['xsaga_streams', 'xsaga_events', 'xsaga_snapshots', 'xsaga_timers', 'xsaga_outbox'];
+  const rows = await Promise.all(tables.map((table) => sql.query(`select * from ${table} order by 1, 2`)));
+  return JSON.stringify(rows.map((result) => result.rows));
+}
+
+describe('migrating permits from version 1 to version 2', () => {
+  const clock = testClock(Date.UTC(2026, 0, 1));
+  let data: Awaited<ReturnType<typeof tempDataDir>>;
+  const printed: string[] = [];
+  const migrate = (args: string[]) =>
+    runMigrateCommand(loadConfig({ XSAGA_DATA_DIR: data.dir }, { roles: [] }), ['permitSaga', '--from', '1', '--to', '2', ...args], { catalog: both, clock, print: (text) => void printed.push(text) });
+  const withSql = async <T>(use: (sql: SqlClient) => Promise<T>): Promise<T> => {
+    const sql = await createPgliteClient(data.dir);
+    try {
+      return await use(sql);
+    } finally {
+      await sql.close();
+    }
+  };
+
+  beforeAll(async () => {
+    data = await tempDataDir();
+    const system = await startEmbedded({ XSAGA_DATA_DIR: data.dir }, { sagas: [orderSagaBundle, permitSagaWith([1])], clock });
+    try {
+      await permitWaitingIn(system, clock, 'permit-checking', 'checking');
+      await permitWaitingIn(system, clock, 'permit-waiting', 'waitingApproval');
+      await permitWaitingIn(system, clock, 'permit-held', 'onHold');
+      await permitWaitingIn(system, clock, 'permit-granted', 'granted');
+    } finally {
+      await system.stop();
+    }
+    clock.advance(HOUR_MS / 2);
+  });
+  afterAll(() => data?.remove());
+
+  it('plans in a dry run, refusing the state the migration does not map, and writes nothing', async () => {
+    const before = await withSql(storeRows);
+    expect(await migrate(['--dry-run', '--operator', 'ops'])).toBe(1);
+    expect(printed.at(-1)).toContain('would migrate permit-checking: checking → checking');
+    expect(printed.at(-1)).toContain('would migrate permit-waiting: waitingApproval → review.waitingApproval');
+    expect(printed.at(-1)).toContain('REFUSED permit-held (onHold): the migration does not map onHold');
+    expect(printed.at(-1)).toContain('dry run: 2 saga(s) would migrate, 1 refused');
+    expect(await migrate(['--dry-run', '--where', 'state=waitingApproval', '--json'])).toBe(0);
+    expect(JSON.parse(printed.at(-1)!)).toEqual({ dryRun: true, migrated: [{ streamId: 'permit-waiting', fromState: 'waitingApproval', toState: 'review.waitingApproval' }], refused: [] });
+    expect(await withSql(storeRows)).toBe(before);
+    expect(await migrate(['--from', 'x'])).toBe(2);
+    expect(await runMigrateCommand(loadConfig({ XSAGA_DATA_DIR: data.dir }, { roles: [] }), ['permitSaga', '--from', '2', '--to', '3'], { catalog: both, print: () => undefined })).toBe(2);
+  });
+
+  it('moves the sagas in mapped states to version 2 with a MachineMigrated event, its timers, and leaves the refused one on version 1', async () => {
+    expect(await migrate(['--operator', 'ops'])).toBe(1);
+    const store = await createSqlSagaStore(await createPgliteClient(data.dir));
+    try {
+      const heads = new Map((await store.listStreams({ limit: 10 })).map((head) => [head.streamId, head]));
+      expect(heads.get('permit-checking')).toMatchObject({ machineVersion: 2, version: 2, status: 'active', machineFingerprint: machineFingerprint(permitMachineV2) });
+      expect(heads.get('permit-waiting')).toMatchObject({ machineVersion: 2, version: 3, machineFingerprint: machineFingerprint(permitMachineV2) });
+      expect(heads.get('permit-held')).toMatchObject({ machineVersion: 1, version: 3 });
+      const [migrated] = (await store.readStream('permit-waiting', 3)).map((event) => event.message);
+      expect(migrated).toMatchObject({
+        type: MACHINE_MIGRATED,
+        data: { from: 1, to: 2, fromState: 'waitingApproval', toState: 'review.waitingApproval', operator: 'ops', at: new Date(clock.now()).toISOString(), state: { context: { reviewer: 'migrated' } } },
+      });
+      // The runtime's fold, from the events alone (no snapshot): v2 starts again from the state the migration recorded.
+      const v2 = both.registry.get('permitSaga', 2)!;
+      const replayed = replayStream(v2, { head: heads.get('permit-checking')!, snapshot: undefined, events: await store.readStream('permit-checking', 1) });
+      expect(replayed.snapshot.value).toBe('checking');
+      expect([...replayed.awaiting]).toEqual([['permit-checking/1/0', 'CheckPermit']]);
+      expect(replayed.times.startedAt).toBe(new Date(Date.UTC(2026, 0, 1)).toISOString());
+      const waiting = replayStream(v2, { head: heads.get('permit-waiting')!, snapshot: undefined, events: await store.readStream('permit-waiting', 1) });
+      expect(waiting.snapshot).toMatchObject({ value: { review: 'waitingApproval' }, context: { reviewer: 'migrated' } });
+      // Replay of the migrated streams: through v1 up to the migration, then v2 from the state it recorded.
+      expect((await verifyReplay({ store, registry: both.registry })).divergences).toEqual([]);
+      // Once migrated, a stream no longer needs v1: only the one left on it keeps the gate shut.
+      const withoutV1 = await deployGate({ store, registry: sagaCatalog({ sagas: [permitSagaWith([2])] }).registry });
+      expect(withoutV1.refusals).toEqual([expect.stringMatching(/permitSaga@1 is not registered, and 1 active/)]);
+      expect(withoutV1.divergences).toEqual([]);
+    } finally {
+      await store.close();
+    }
+    const timers = await withSql(async (sql) =>
+      (await sql.query<{ stream_id: string; timer_id: string; due_at: Date | string }>('select stream_id, timer_id, due_at from xsaga_timers order by stream_id')).rows.map((row) => ({ ...row, due_at: new Date(row.due_at).toISOString() })),
+    );
+    // The v1 deadline of the waiting permit is gone; v2's is armed, counting from the migration. No other permit waits on a timer.
+    expect(timers).toEqual([{ stream_id: 'permit-waiting', timer_id: `xstate.after.${2 * HOUR_MS}.permitSaga.review.waitingApproval`, due_at: new Date(clock.now() + 2 * HOUR_MS).toISOString() }]);
+  });
+
+  it('finishes the migrated sagas on version 2, with the awaited reply carried over and the new deadline, while new sagas start on version 2', async () => {
+    const system = await startEmbedded({ XSAGA_DATA_DIR: data.dir }, { sagas: [orderSagaBundle, permitSagaWith([1, 2])], clock });
+    try {
+      await system.runtime.handle([permitMessage(clock, 'permit-checking', 'PermitChecked', 10)]);
+      const checked = await system.runtime.loadStored('permit-checking');
+      expect(checked?.definition.version).toBe(2);
+      expect(checked?.snapshot.value).toEqual({ review: 'waitingApproval' });
+      await system.runtime.handle([permitMessage(clock, 'permit-checking', 'PermitApproved', 11)]);
+      expect((await system.runtime.loadStored('permit-checking'))?.snapshot.value).toBe('granted');
+
+      expect((await system.runtime.loadStored('permit-waiting'))?.snapshot.context).toMatchObject({ reviewer: 'migrated' });
+      clock.advance(2 * HOUR_MS);
+      await system.scheduler.fireDue();
+      await eventually(async () => expect((await system.runtime.loadStored('permit-waiting'))?.snapshot.value).toBe('expired'), { timeoutMs: 10_000 });
+
+      await permitWaitingIn(system, clock, 'permit-new', 'checking');
+      expect((await system.adapters.store.load('permit-new'))?.head).toMatchObject({ machineVersion: 2, machineFingerprint: machineFingerprint(permitMachineV2) });
+      expect((await verifyReplay({ store: system.adapters.store, registry: both.registry })).divergences).toEqual([]);
+    } finally {
+      await system.stop();
+    }
+  });
+});
