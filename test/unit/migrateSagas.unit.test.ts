@@ -7,11 +7,12 @@ import { sagaCatalog } from '../../app/sagaCatalog.ts';
 import { orderSagaBundle } from '../../orders/orderSagaBundle.ts';
 import { deployGate } from '../../runtime/deployGate.ts';
 import { machineFingerprint } from '../../runtime/machineFingerprint.ts';
+import { migrateSagas } from '../../runtime/migrateSagas.ts';
 import { replayStream } from '../../runtime/sagaFold.ts';
 import { MACHINE_MIGRATED } from '../../runtime/sagaMigration.ts';
 import type { SqlClient } from '../../runtime/sqlClient.ts';
 import { verifyReplay } from '../../runtime/verifyReplay.ts';
-import { HOUR_MS, permitMachineV2, permitSagaWith } from '../fixtures/permitSaga.ts';
+import { HOUR_MS, permitMachineV2, permitMigration, permitSagaWith } from '../fixtures/permitSaga.ts';
 import { startEmbedded, tempDataDir } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
 import { permitMessage, permitWaitingIn } from '../support/permitSagas.ts';
@@ -65,6 +66,16 @@ describe('migrating permits from version 1 to version 2', () => {
     expect(printed.at(-1)).toContain('dry run: 2 saga(s) would migrate, 1 refused');
     expect(await migrate(['--dry-run', '--where', 'state=waitingApproval', '--json'])).toBe(0);
     expect(JSON.parse(printed.at(-1)!)).toEqual({ dryRun: true, migrated: [{ streamId: 'permit-waiting', fromState: 'waitingApproval', toState: 'review.waitingApproval' }], refused: [] });
+    // Mapped back into the check, an approved permit's saga would wait for a reply to a check it never asked for again.
+    const store = await createSqlSagaStore(await createPgliteClient(data.dir));
+    try {
+      const backwards = { ...permitMigration, states: { waitingApproval: { to: 'checking' } } };
+      const report = await migrateSagas({ store, registry: both.registry, migration: backwards, operator: 'ops', now: () => new Date(clock.now()).toISOString(), state: 'waitingApproval' });
+      expect(report.migrated).toEqual([]);
+      expect(report.refused).toEqual([{ streamId: 'permit-waiting', fromState: 'waitingApproval', reason: 'checking waits for a reply to CheckPermit, which the saga never asked for' }]);
+    } finally {
+      await store.close();
+    }
     expect(await withSql(storeRows)).toBe(before);
     expect(await migrate(['--from', 'x'])).toBe(2);
     expect(await runMigrateCommand(loadConfig({ XSAGA_DATA_DIR: data.dir }, { roles: [] }), ['permitSaga', '--from', '2', '--to', '3'], { catalog: both, print: () => undefined })).toBe(2);
