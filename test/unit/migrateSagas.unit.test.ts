@@ -9,10 +9,12 @@ import { deployGate } from '../../runtime/deployGate.ts';
 import { machineFingerprint } from '../../runtime/machineFingerprint.ts';
 import { migrateSagas } from '../../runtime/migrateSagas.ts';
 import { replayStream } from '../../runtime/sagaFold.ts';
-import { MACHINE_MIGRATED } from '../../runtime/sagaMigration.ts';
+import { createMessage } from '../../runtime/message.ts';
+import { MACHINE_MIGRATED, type MachineMigratedData } from '../../runtime/sagaMigration.ts';
 import type { SqlClient } from '../../runtime/sqlClient.ts';
 import { verifyReplay } from '../../runtime/verifyReplay.ts';
-import { HOUR_MS, permitMachineV2, permitMigration, permitSagaWith } from '../fixtures/permitSaga.ts';
+import { defineSaga } from '../../sdk/defineSaga.ts';
+import { HOUR_MS, permitMachineV2, permitMigration, permitSaga, permitSagaWith } from '../fixtures/permitSaga.ts';
 import { startEmbedded, tempDataDir } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
 import { permitMessage, permitWaitingIn } from '../support/permitSagas.ts';
@@ -139,5 +141,31 @@ describe('migrating permits from version 1 to version 2', () => {
     } finally {
       await system.stop();
     }
+  });
+
+  it("is checked by verify-replay's reference: a migration that says the saga left a state it was not in diverges", async () => {
+    const store = await createSqlSagaStore(await createPgliteClient());
+    try {
+      const occurredAt = new Date(clock.now()).toISOString();
+      const opened = createMessage('PermitOpened', {}, { messageId: 'forged/opened', correlationId: 'forged', occurredAt });
+      const data: MachineMigratedData = { from: 1, to: 2, fromState: 'waitingApproval', toState: 'review.waitingApproval', operator: 'ops', at: occurredAt, state: { value: { review: 'waitingApproval' }, context: { permitId: 'forged', openedAt: occurredAt } }, awaiting: [] };
+      const forged = createMessage(MACHINE_MIGRATED, data, { messageId: 'forged/2/migrated', correlationId: 'forged', occurredAt });
+      const change = { streamId: 'forged', machineId: 'permitSaga', status: 'active' as const, outbox: [], timersArmed: [], timersCancelled: [], appliedMessageIds: [] };
+      await store.commit([{ ...change, machineVersion: 1, expectedVersion: 0, events: [opened] }]);
+      await store.commit([{ ...change, machineVersion: 2, expectedVersion: 1, events: [forged] }]);
+      const report = await verifyReplay({ store, registry: both.registry });
+      expect(report.divergences).toEqual([expect.objectContaining({ streamId: 'forged', version: 2, kind: 'rejected-event', detail: expect.stringContaining('migrated the saga from waitingApproval, but the replay of version 1 is in checking') })]);
+      // The runtime's fold, which does not need v1, takes the recorded state as it is.
+      expect(replayStream(both.registry.get('permitSaga', 2)!, (await store.load('forged'))!).snapshot.value).toEqual({ review: 'waitingApproval' });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is declared by the saga between versions it registers, and collected by the catalog', () => {
+    expect(both.migrations).toEqual([permitMigration]);
+    const strayed = (migration: typeof permitMigration) => defineSaga({ id: 'permitSaga', setup: (setup) => ({ ...permitSaga.setup(setup), migrations: [migration] }) });
+    expect(() => sagaCatalog({ sagas: [strayed({ ...permitMigration, to: 3 })] })).toThrow(/migration permitSaga 1 → 3 is between versions it does not register/);
+    expect(() => sagaCatalog({ sagas: [strayed({ ...permitMigration, machineId: 'ticketSaga' })] })).toThrow(/brings a migration of another machine/);
   });
 });
