@@ -168,4 +168,24 @@ describe('migrating permits from version 1 to version 2', () => {
     expect(() => sagaCatalog({ sagas: [strayed({ ...permitMigration, to: 3 })] })).toThrow(/migration permitSaga 1 → 3 is between versions it does not register/);
     expect(() => sagaCatalog({ sagas: [strayed({ ...permitMigration, machineId: 'ticketSaga' })] })).toThrow(/brings a migration of another machine/);
   });
+
+  it('moves a saga that a running worker holds in its cache: the worker finds it moved at its next commit and carries on, on version 2', async () => {
+    const system = await startEmbedded({}, { sagas: [orderSagaBundle, permitSaga], clock });
+    try {
+      const v1 = system.registry.get('permitSaga', 1)!;
+      await system.runtime.start(v1, createMessage('PermitOpened', {}, { messageId: 'cached/opened', correlationId: 'cached', occurredAt: new Date(clock.now()).toISOString() }));
+      await system.runtime.handle([permitMessage(clock, 'cached', 'PermitChecked', 1)]);
+      expect((await system.runtime.hydrate('cached'))?.definition.version).toBe(1);
+      const report = await migrateSagas({ store: system.adapters.store, registry: system.registry, migration: permitMigration, operator: 'ops', now: () => new Date(clock.now()).toISOString() });
+      expect(report.migrated).toEqual([{ streamId: 'cached', fromState: 'waitingApproval', toState: 'review.waitingApproval' }]);
+      await system.runtime.handle([permitMessage(clock, 'cached', 'PermitApproved', 2)]);
+      const events = await system.adapters.store.readStream('cached', 1);
+      expect(events.map((event) => event.message.type)).toEqual(['PermitOpened', 'PermitChecked', MACHINE_MIGRATED, 'PermitApproved']);
+      const saga = await system.runtime.loadStored('cached');
+      expect(saga?.definition.version).toBe(2);
+      expect(saga?.snapshot.value).toBe('granted');
+    } finally {
+      await system.stop();
+    }
+  });
 });
