@@ -1,4 +1,5 @@
 import type { ParticipantSpec } from '../participants/participant.ts';
+import { mergeParticipantCommands } from '../participants/participantCommands.ts';
 import { XsagaError } from '../runtime/errors.ts';
 import { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import type { SagaMigration } from '../runtime/sagaMigration.ts';
@@ -42,6 +43,14 @@ export function sagaCatalog(options: CatalogOptions = {}): SagaCatalog {
       participants.set(spec.name, spec);
     }
     sagas.push({ id: bundle.id, parts });
+  }
+  // Commands a saga adds to another's participant join that participant's one consumer.
+  for (const saga of sagas) {
+    for (const extra of saga.parts.participantCommands ?? []) {
+      const base = participants.get(extra.participant);
+      if (!base) throw new XsagaError('CONFIG', `${saga.id} adds commands to a participant named ${extra.participant}, which no saga brings`);
+      participants.set(base.name, mergeParticipantCommands(base, [extra]));
+    }
   }
   const migrations = sagas.flatMap((saga) => saga.parts.migrations ?? []);
   return { topics, sagas, registry, participants: [...participants.values()], migrations };

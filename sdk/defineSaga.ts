@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { RouteContract } from '../api/openapi/routeContract.ts';
 import type { ParticipantSpec } from '../participants/participant.ts';
+import type { ParticipantCommands } from '../participants/participantCommands.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { XsagaError } from '../runtime/errors.ts';
 import type { Message } from '../runtime/message.ts';
@@ -80,6 +81,8 @@ export type SagaParts = Readonly<{
   view: SagaViewSpec<any>;
   /** Participants this saga brings with it. */
   participants?: readonly ParticipantSpec[];
+  /** Commands it adds to participants another saga brings (by name): each joins that participant's one consumer. */
+  participantCommands?: readonly ParticipantCommands[];
   /** Creates or upgrades the tables its participants write (idempotent; run by the participants role at start). */
   migrate?(sql: SqlQueryable): Promise<void>;
   /** Its HTTP routes, served by the `api` role. */
