@@ -1,5 +1,4 @@
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
-import type { AwaitedCommands } from './awaitedCommands.ts';
 import { XsagaError } from './errors.ts';
 import { machineFingerprint } from './machineFingerprint.ts';
 import type { Message } from './message.ts';
@@ -83,7 +82,12 @@ function plan(live: LiveSaga, to: SagaDefinition, migration: SagaMigration, opti
   const refuse = (reason: string): Planned => ({ refused: { streamId, fromState, reason } });
   if (!rule) return refuse(`the migration does not map ${fromState}`);
   const at = options.now();
-  const context: unknown = rule.context ? rule.context(live.snapshot.context) : live.snapshot.context;
+  let context: unknown;
+  try {
+    context = rule.context ? rule.context(live.snapshot.context) : live.snapshot.context;
+  } catch (error) {
+    return refuse(`the context mapping of ${fromState} failed: ${(error as Error).message}`);
+  }
   let target: AnyMachineSnapshot;
   try {
     target = to.machine.resolveState({ value: stateValueOf(rule.to), context } as Parameters<AnyStateMachine['resolveState']>[0]);
@@ -111,7 +115,7 @@ function plan(live: LiveSaga, to: SagaDefinition, migration: SagaMigration, opti
   const event: Message = { type: MACHINE_MIGRATED, data, metadata: { messageId: `${streamId}/${version}/migrated`, correlationId: streamId, causationId: `${streamId}/${live.version}`, occurredAt: at } };
   // What replay will restore: the snapshot the event recorded, not the one computed here.
   const snapshot = migratedSnapshotOf(to.machine, data);
-  const after: LiveSaga = { streamId, definition: to, snapshot, version, eventsSinceSnapshot: 0, awaiting: new Map(awaiting) as AwaitedCommands, times: { startedAt: live.times.startedAt, enteredAt: at } };
+  const after: LiveSaga = { streamId, definition: to, snapshot, version, eventsSinceSnapshot: 0, awaiting: new Map(awaiting), times: { startedAt: live.times.startedAt, enteredAt: at } };
   const change: StreamChange = {
     streamId,
     machineId: migration.machineId,

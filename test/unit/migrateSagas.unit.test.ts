@@ -75,6 +75,9 @@ describe('migrating permits from version 1 to version 2', () => {
       const report = await migrateSagas({ store, registry: both.registry, migration: backwards, operator: 'ops', now: () => new Date(clock.now()).toISOString(), state: 'waitingApproval' });
       expect(report.migrated).toEqual([]);
       expect(report.refused).toEqual([{ streamId: 'permit-waiting', fromState: 'waitingApproval', reason: 'checking waits for a reply to CheckPermit, which the saga never asked for' }]);
+      const nowhere = { ...permitMigration, states: { checking: { to: 'nowhere' }, waitingApproval: { to: 'review', context: () => { throw new Error('no reviewer'); } } } };
+      const lost = await migrateSagas({ store, registry: both.registry, migration: nowhere, operator: 'ops', now: () => new Date(clock.now()).toISOString(), dryRun: true });
+      expect(lost.refused.map((saga) => saga.reason)).toEqual([expect.stringContaining('nowhere is no state of permitSaga@2'), expect.stringContaining('onHold'), 'the context mapping of waitingApproval failed: no reviewer']);
     } finally {
       await store.close();
     }
