@@ -2,6 +2,7 @@ import type { ParticipantSpec } from '../participants/participant.ts';
 import { mergeParticipantCommands } from '../participants/participantCommands.ts';
 import { XsagaError } from '../runtime/errors.ts';
 import { MachineRegistry } from '../runtime/sagaDefinition.ts';
+import type { SagaMigration } from '../runtime/sagaMigration.ts';
 import { systemTopics, type SystemTopics } from '../runtime/systemTopics.ts';
 import type { SagaBundle, SagaParts } from '../sdk/defineSaga.ts';
 import { SAGAS } from './sagas.ts';
@@ -15,6 +16,8 @@ export type SagaCatalog = Readonly<{
   sagas: readonly HostedSaga[];
   registry: MachineRegistry;
   participants: readonly ParticipantSpec[];
+  /** Every hosted saga's migrations between its versions (`xsaga migrate`). */
+  migrations: readonly SagaMigration[];
 }>;
 
 export type CatalogOptions = Readonly<{
@@ -49,5 +52,6 @@ export function sagaCatalog(options: CatalogOptions = {}): SagaCatalog {
       participants.set(base.name, mergeParticipantCommands(base, [extra]));
     }
   }
-  return { topics, sagas, registry, participants: [...participants.values()] };
+  const migrations = sagas.flatMap((saga) => saga.parts.migrations ?? []);
+  return { topics, sagas, registry, participants: [...participants.values()], migrations };
 }

@@ -7,6 +7,7 @@ import { XsagaError } from '../runtime/errors.ts';
 import type { Message } from '../runtime/message.ts';
 import type { OperatorOutcome, SignalRequest } from '../runtime/operatorActions.ts';
 import type { SagaDefinition } from '../runtime/sagaDefinition.ts';
+import type { SagaMigration } from '../runtime/sagaMigration.ts';
 import type { LiveSaga } from '../runtime/sagaFold.ts';
 import type { SqlQueryable } from '../runtime/sqlClient.ts';
 import type { StartedSaga } from '../runtime/startSaga.ts';
@@ -88,6 +89,8 @@ export type SagaParts = Readonly<{
   routes?(context: SagaRouteContext): SagaRoutes;
   /** Its part of the demo. */
   demo?: SagaDemo;
+  /** How its running sagas may move from one registered version to another (`xsaga migrate`). */
+  migrations?: readonly SagaMigration[];
 }>;
 
 /** One saga: its machine id and how it builds its parts. Adding a saga to a system is adding its bundle to the system's list. */
@@ -115,6 +118,11 @@ export function defineSaga(bundle: SagaBundle): SagaBundle {
         if (definition.machine.id !== bundle.id) throw new XsagaError('CONFIG', `${bundle.id} registers a version of another machine, ${definition.machine.id}`);
         if (seen.has(definition.version)) throw new XsagaError('CONFIG', `${bundle.id} registers version ${definition.version} twice`);
         seen.add(definition.version);
+      }
+      for (const migration of parts.migrations ?? []) {
+        const name = `${migration.machineId} ${migration.from} → ${migration.to}`;
+        if (migration.machineId !== bundle.id) throw new XsagaError('CONFIG', `${bundle.id} brings a migration of another machine: ${name}`);
+        if (!seen.has(migration.from) || !seen.has(migration.to)) throw new XsagaError('CONFIG', `${bundle.id}'s migration ${name} is between versions it does not register`);
       }
       return parts;
     },

@@ -17,6 +17,7 @@ export {
 } from './defineSaga.ts';
 
 export type { EventRule, EventRules, OperatorAction, SagaDefinition } from '../runtime/sagaDefinition.ts';
+export type { SagaMigration, StateMigration } from '../runtime/sagaMigration.ts';
 export { createMessage, type Envelope, type Message, type Metadata } from '../runtime/message.ts';
 export { isoNow, type Clock } from '../runtime/clock.ts';
 export { testClock, type TestClock } from '../runtime/testClock.ts';
