@@ -4,8 +4,8 @@ import { machineGraph } from '../../api/machines/machineGraph.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
 import { statePath, transitionKey, transitionKeyOf, transitionsOf } from '../../runtime/machineGraph.ts';
 import { coverageOf } from '../graph/coverage.ts';
-import { generatePaths } from '../graph/generatePaths.ts';
 import { pathModelFor } from '../graph/pathModels.ts';
+import { generateVariantPaths } from '../graph/variantPaths.ts';
 
 /** Every kind of transition in one machine: named and numeric delays, eventless, guarded, wildcard, parallel regions, onDone. */
 const everyKind = setup({
@@ -88,7 +88,7 @@ describe('runtime/machineGraph: the one walk of a machine definition', () => {
       const model = pathModelFor(definition);
       const coverage = coverageOf(
         definition.machine,
-        generatePaths(definition.machine, model).map((path) => ({ input: model.input('x'), events: path.events })),
+        generateVariantPaths(definition.machine, model).map(({ input, path }) => ({ input, events: path.events })),
       );
       // Counted by the same keys: every listed transition is matched by a taken one.
       expect(coverage.transitions).toEqual({ total: keys.length, covered: keys.length, missing: [] });
