@@ -1,10 +1,7 @@
 import type { Request, RequestHandler } from 'express';
+import type { HttpMetrics } from '../runtime/httpMetrics.ts';
 
-/** One answered request: the route pattern it matched (never the raw path: ids would explode the series), its status and time. */
-export type ServedRequest = Readonly<{ method: string; route: string; status: number; seconds: number }>;
-
-/** Where the API reports the requests it answered (Prometheus in app/); none: nothing is counted. */
-export type HttpMetrics = Readonly<{ requestServed(request: ServedRequest): void }>;
+export type { HttpMetrics, ServedRequest } from '../runtime/httpMetrics.ts';
 
 /** The label of a request no route matched, such as a 404 for an unknown path. */
 export const UNMATCHED_ROUTE = 'unmatched';

@@ -1,9 +1,9 @@
 import type { Logger } from '../runtime/logger.ts';
 import type { RequestHandler } from 'express';
+import type { MetricsExposition } from '../runtime/metricsExposition.ts';
 import { sendProblem } from './problem.ts';
 
-/** The process's metrics in a text format a scraper reads (Prometheus's, rendered in app/). */
-export type MetricsExposition = Readonly<{ contentType: string; render(): Promise<string> }>;
+export type { MetricsExposition } from '../runtime/metricsExposition.ts';
 
 /** `GET /metrics` on the API: the same text as the metrics listener serves. */
 export function serveMetrics(exposition: MetricsExposition, logger: Logger): RequestHandler {

@@ -1,6 +1,6 @@
 import type { Logger } from '../runtime/logger.ts';
 import { createServer, type Server } from 'node:http';
-import type { MetricsExposition } from './metricsExposition.ts';
+import type { MetricsExposition } from '../runtime/metricsExposition.ts';
 
 export type MetricsServer = Readonly<{ url: string; close(): Promise<void> }>;
 

@@ -2,15 +2,15 @@ import { connect, createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { createInspectorServer } from '@statelyai/inspect/server';
-import { createActor, type ActorOptions, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import { maskSecrets } from '../api/maskSecrets.ts';
 import { XsagaError } from '../runtime/errors.ts';
+import { foldStream } from '../runtime/foldStream.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
-import { toMachineEvent } from '../runtime/machineEvent.ts';
 import type { MessageBus, Subscription } from '../runtime/messageBus.ts';
 import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import { replayStream } from '../runtime/sagaRuntime.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';
+import { showFoldedSagas, type ShownSaga } from './showFoldedSagas.ts';
 import type { System } from './system.ts';
 
 export const DEFAULT_INSPECT_PORT = 8080;
@@ -33,14 +33,6 @@ export function inspectOptionsFrom(args: readonly string[], env: Readonly<Record
   return { port };
 }
 
-type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
-
-/** A clock whose timers never fire: an inspected actor arms no real `after` timer; fired timers arrive from the stream. */
-const inertClock = (): Clock => {
-  let next = 0;
-  return { setTimeout: () => ++next, clearTimeout: () => undefined };
-};
-
 export type InspectedSaga = Readonly<{ streamId: string; version: number; value: unknown; status: string }>;
 
 export type SagaInspector = Readonly<{
@@ -49,9 +41,9 @@ export type SagaInspector = Readonly<{
   /** Where inspection events are published. */
   webSocketUrl: string;
   /**
-   * Restores one saga from the event store into an actor that executes nothing (no emit listener,
-   * timers that never fire) and streams its transitions: from its first event (`start`, the whole
-   * path) or from its latest snapshot. Undefined if there is no such saga.
+   * Folds one saga's stream from the event store with the runtime's fold, which executes nothing,
+   * and streams its transitions: from its first event (`start`, the whole path) or from its latest
+   * snapshot. Undefined if there is no such saga.
    */
   inspect(streamId: string, options?: { from?: 'start' | 'latest' }): Promise<InspectedSaga | undefined>;
   /** Streams the transitions of every saga that moves from now on, as their facts arrive on the bus. */
@@ -112,7 +104,8 @@ export async function startSagaInspector(options: SagaInspectorOptions): Promise
   const webSocketUrl = `ws://127.0.0.1:${port}`;
   // The bridge serves every interface and the inspector is a web app: no payment token goes there.
   const inspector = createWebSocketInspector({ url: webSocketUrl, sanitizeContext: maskSecrets, sanitizeEvent: maskSecrets });
-  const actors = new Map<string, { actor: AnyActorRef; version: number }>();
+  const show = showFoldedSagas(inspector.inspect);
+  const shown = new Map<string, ShownSaga>();
   const queues = new Map<string, Promise<unknown>>();
   const subscriptions: Subscription[] = [];
 
@@ -128,15 +121,15 @@ export async function startSagaInspector(options: SagaInspectorOptions): Promise
   }
 
   function forget(streamId: string): void {
-    actors.get(streamId)?.actor.stop();
-    actors.delete(streamId);
+    shown.delete(streamId);
   }
 
-  function keep(streamId: string, actor: AnyActorRef, version: number): void {
+  function keep(saga: ShownSaga): void {
+    const streamId = saga.actor.id;
     forget(streamId);
-    actors.set(streamId, { actor, version });
+    shown.set(streamId, saga);
     // The oldest followed saga makes room: memory stays bounded however many sagas move.
-    while (actors.size > maxActors) forget(actors.keys().next().value!);
+    while (shown.size > maxActors) forget(shown.keys().next().value!);
   }
 
   async function restore(streamId: string, from: 'start' | 'latest'): Promise<InspectedSaga | undefined> {
@@ -144,33 +137,35 @@ export async function startSagaInspector(options: SagaInspectorOptions): Promise
     if (!loaded) return undefined;
     const definition = registry.get(loaded.head.machineId, loaded.head.machineVersion);
     if (!definition) throw new XsagaError('MACHINE_NOT_REGISTERED', `Machine ${loaded.head.machineId}@${loaded.head.machineVersion} is not registered`);
-    const common = { id: streamId, inspect: inspector.inspect, clock: inertClock() };
-    let actor: AnyActorRef;
+    let saga: ShownSaga | undefined;
     if (from === 'start') {
-      const [first, ...rest] = await store.readStream(streamId, 1);
-      actor = createActor(definition.machine, { ...common, input: definition.input(first!.message) }).start();
-      for (const { message } of rest) actor.send(toMachineEvent(message));
+      foldStream(definition, await store.readStream(streamId, 1), {
+        onEvent: ({ version, event, after }) => {
+          if (saga) show.move(saga, event, after, version);
+          else saga = show.start(definition, streamId, after, event, version);
+        },
+      });
     } else {
       const live = replayStream(definition, loaded);
-      actor = createActor(definition.machine, { ...common, snapshot: definition.machine.getPersistedSnapshot(live.snapshot) }).start();
+      saga = show.start(definition, streamId, live.snapshot, { type: 'xstate.init' }, live.version);
     }
-    keep(streamId, actor, loaded.head.version);
-    const snapshot = actor.getSnapshot();
-    return { streamId, version: loaded.head.version, value: snapshot.value, status: snapshot.status };
+    if (!saga) return undefined;
+    keep(saga);
+    return { streamId, version: saga.version, value: saga.snapshot.value, status: saga.snapshot.status };
   }
 
   async function catchUp(streamId: string, version: number): Promise<void> {
-    const followed = actors.get(streamId);
-    if (!followed) {
+    const saga = shown.get(streamId);
+    if (!saga) {
       await restore(streamId, 'latest');
       return;
     }
-    if (version <= followed.version) return;
-    for (const event of await store.readStream(streamId, followed.version + 1)) {
-      followed.actor.send(toMachineEvent(event.message));
-      followed.version = event.version;
-    }
-    if (followed.actor.getSnapshot().status !== 'active') forget(streamId);
+    if (version <= saga.version) return;
+    foldStream(saga.definition, await store.readStream(streamId, saga.version + 1), {
+      from: saga.snapshot,
+      onEvent: (folded) => show.move(saga, folded.event, folded.after, folded.version),
+    });
+    if (saga.snapshot.status !== 'active') forget(streamId);
   }
 
   return {
@@ -203,7 +198,7 @@ export async function startSagaInspector(options: SagaInspectorOptions): Promise
     async stop() {
       for (const subscription of subscriptions.splice(0)) await subscription.stop();
       await Promise.allSettled([...queues.values()]);
-      for (const streamId of [...actors.keys()]) forget(streamId);
+      shown.clear();
       // Let the last inspection events (sent on the next tick) reach the bridge before closing it.
       await new Promise((resolve) => setTimeout(resolve, 50));
       inspector.stop();

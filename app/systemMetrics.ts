@@ -7,9 +7,9 @@ import { createPrometheusRuntimeMetrics } from '../adapters/prometheus/prometheu
 import { registerRelayGauges, type RelayGauges } from '../adapters/prometheus/relayGauges.ts';
 import { registerSagaGauges, type StateCount } from '../adapters/prometheus/sagaGauges.ts';
 import { scrapedSource, sourcesUp } from '../adapters/prometheus/scrapedSource.ts';
-import type { HttpMetrics } from '../api/httpMetrics.ts';
-import type { MetricsExposition } from '../api/metricsExposition.ts';
+import type { HttpMetrics } from '../runtime/httpMetrics.ts';
 import type { MessageBus } from '../runtime/messageBus.ts';
+import type { MetricsExposition } from '../runtime/metricsExposition.ts';
 import type { RuntimeMetrics } from '../runtime/runtimeMetrics.ts';
 import type { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../runtime/sagaStore.ts';

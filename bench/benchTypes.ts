@@ -1,3 +1,5 @@
+import type { IoCounts } from './ioCounts.ts';
+
 /** How load is offered: as fast as the system takes it, or at a fixed arrival rate. */
 export type LoadShape = Readonly<{ kind: 'closed'; concurrency: number } | { kind: 'open'; ratePerSecond: number }>;
 
@@ -28,4 +30,6 @@ export type ScenarioResult = Readonly<{
   /** Peak resident memory in MiB, per process. */
   peakRssMiB: Readonly<Record<string, number>>;
   notes?: readonly string[];
+  /** What the run wrote (rows per table, messages per topic, documents), when it was asked to count. */
+  io?: IoCounts;
 }>;

@@ -54,11 +54,13 @@ const per1000 = (seconds: number, sagas: number) => Math.round((seconds / sagas)
 
 /**
  * Samples CPU of named processes, and of the shared servers (PostgreSQL, Kafka, Elasticsearch,
- * Redis) they talk to, over a measured window. A server process born inside the window counts
- * from zero; one that ended inside it is not counted.
+ * Redis) they talk to, over a measured window (`servers`: all four, some by name, or none). A
+ * server process born inside the window counts from zero; one that ended inside it is not counted.
  */
-export function cpuWindow(pids: Readonly<Record<string, number>>, { servers = true } = {}): { end(sagas: number): CpuUsage } {
+export function cpuWindow(pids: Readonly<Record<string, number>>, { servers = true }: { servers?: boolean | readonly string[] } = {}): { end(sagas: number): CpuUsage } {
   const start = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSecondsOf(pid)]));
+  // Only the servers the system under test uses: another one's background work is none of its cost.
+  const counted = (server: string) => servers === true || (Array.isArray(servers) && servers.includes(server));
   const serversAtStart = servers ? serverCpuSeconds() : new Map<number, { server: string; seconds: number }>();
   return {
     end(sagas) {
@@ -71,6 +73,7 @@ export function cpuWindow(pids: Readonly<Record<string, number>>, { servers = tr
       if (!servers) return { cpuSecondsPer1000, peakRssMiB };
       const serverSeconds: Record<string, number> = {};
       for (const [pid, { server, seconds }] of serverCpuSeconds()) {
+        if (!counted(server)) continue;
         serverSeconds[server] = (serverSeconds[server] ?? 0) + seconds - (serversAtStart.get(pid)?.seconds ?? 0);
       }
       const serverCpuSecondsPer1000 = Object.fromEntries(Object.entries(serverSeconds).map(([server, seconds]) => [server, per1000(seconds, sagas)]));

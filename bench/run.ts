@@ -7,16 +7,23 @@ import { runBaselineScenario } from './scenarios/baselineScenario.ts';
 import { runEmbeddedScenario } from './scenarios/embeddedScenario.ts';
 import { runHydrationScenario, type HydrationResult } from './scenarios/hydrationScenario.ts';
 import { runProductionScenario } from './scenarios/productionScenario.ts';
+import { checkBaselineIo } from './scenarios/baselineIoCheck.ts';
+import { figures, headline, summarize, summaryLines, SYSTEMS, type Figures, type Row } from './summary.ts';
+import { formatIoCheck, type IoCheck } from './ioCheck.ts';
 
-const SCENARIOS = ['embedded', 'production', 'baseline', 'restate', 'hydration'] as const;
+const SCENARIOS = ['embedded', 'production', 'baseline', 'restate', 'restate-side-effects', 'hydration'] as const;
 type Scenario = (typeof SCENARIOS)[number];
+const DEFAULT_SWEEP = '16,64,256,1024';
 
 const { values } = parseArgs({
   options: {
     scenarios: { type: 'string', default: SCENARIOS.join(',') },
     reps: { type: 'string', default: '3' },
     sagas: { type: 'string', default: '2000' },
-    concurrency: { type: 'string', default: '64' },
+    /** Closed-loop concurrencies; each system's best of them is its figure. */
+    sweep: { type: 'string' },
+    /** One concurrency instead of a sweep (the embedded scenario's, and every scenario's when no sweep is given). */
+    concurrency: { type: 'string' },
     quick: { type: 'boolean', default: false },
   },
 });
@@ -24,7 +31,9 @@ const chosen = values.scenarios.split(',').map((s) => s.trim()) as Scenario[];
 for (const s of chosen) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; choose from ${SCENARIOS.join(', ')}`);
 const reps = values.quick ? 1 : Number(values.reps);
 const sagas = values.quick ? 300 : Number(values.sagas);
-const concurrency = Number(values.concurrency);
+const concurrency = Number(values.concurrency ?? 64);
+const sweep = (values.sweep ?? (values.quick || values.concurrency !== undefined ? String(concurrency) : DEFAULT_SWEEP)).split(',').map(Number);
+for (const c of [concurrency, ...sweep]) if (!(Number.isInteger(c) && c >= 1 && c <= 4096)) throw new Error(`a concurrency is a whole number from 1 to 4096, not ${c}`);
 const warmup = Math.max(50, Math.round(sagas / 10));
 const timeoutMs = 300_000;
 
@@ -45,60 +54,100 @@ process.on('exit', () => {
   if (startedHere.length > 0) infra('down', startedHere);
 });
 
-type Figures = Readonly<{ min: number; median: number; max: number }>;
-const figures = (xs: readonly number[]): Figures => {
-  const sorted = [...xs].filter(Number.isFinite).sort((a, b) => a - b);
-  return { min: sorted[0] ?? NaN, median: sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN, max: sorted.at(-1) ?? NaN };
-};
-
-type Row = { name: string; runs: ScenarioResult[] };
 const rows: Row[] = [];
 const hydration: HydrationResult[] = [];
+let ioCheck: IoCheck | undefined;
 
-async function repeat(name: string, run: () => Promise<ScenarioResult>): Promise<void> {
-  const row: Row = { name, runs: [] };
-  rows.push(row);
+async function repeat(row: Omit<Row, 'runs'>, run: () => Promise<ScenarioResult>): Promise<Row> {
+  const filled: Row = { ...row, runs: [] };
+  rows.push(filled);
   for (let i = 0; i < reps; i++) {
-    process.stderr.write(`bench: ${name}, run ${i + 1}/${reps}\n`);
+    process.stderr.write(`bench: ${row.name}, run ${i + 1}/${reps}\n`);
     const result = await run();
-    row.runs.push(result);
+    filled.runs.push(result);
     // Each run is printed as it ends, so a late failure loses no measurement.
     process.stderr.write(`bench: ${JSON.stringify(result)}\n`);
   }
+  return filled;
 }
 
-const closed = (c: number, n = sagas): ScenarioOptions => ({ sagas: n, warmup, load: { kind: 'closed', concurrency: c }, timeoutMs });
-/** The open-loop rate: half of the median closed-loop throughput of the same scenario. */
+/** A closed loop at `c` in flight: at least four rounds of it measured, after a warm-up that fills it once. */
+const closed = (c: number, n = Math.max(sagas, 4 * c)): ScenarioOptions => ({ sagas: n, warmup: Math.max(warmup, c), load: { kind: 'closed', concurrency: c }, timeoutMs });
+/** The open-loop rate: half of the median closed-loop throughput of the same system at its best. */
 const halfOf = (row: Row | undefined) => Math.max(1, Math.round(figures(row?.runs.map((r) => r.sagasPerSecond) ?? [1]).median / 2));
 const open = (rate: number): ScenarioOptions => ({ sagas: Math.min(sagas, Math.max(100, rate * 20)), warmup: 20, load: { kind: 'open', ratePerSecond: rate }, timeoutMs });
 
+const medianOf = (row: Row) => figures(row.runs.map((r) => r.sagasPerSecond)).median;
+
+/** Closed loops at every concurrency of the sweep; resolves to the best (highest median sagas/s). */
+async function sweepClosed(system: string, run: (options: ScenarioOptions) => Promise<ScenarioResult>): Promise<Row> {
+  const swept: Row[] = [];
+  for (const c of sweep) swept.push(await repeat({ name: `${system}, closed loop, ${c} in flight`, system, load: 'closed', concurrency: c }, () => run(closed(c))));
+  return swept.reduce((best, row) => (medianOf(row) > medianOf(best) ? row : best));
+}
+
 if (chosen.includes('embedded')) {
-  await repeat('embedded, closed loop', () => runEmbeddedScenario(closed(concurrency)));
+  await repeat({ name: 'embedded, closed loop', system: 'embedded', load: 'closed', concurrency }, () => runEmbeddedScenario(closed(concurrency, sagas)));
   const rate = halfOf(rows.at(-1));
-  await repeat(`embedded, open loop at ${rate}/s`, () => runEmbeddedScenario(open(rate)));
+  await repeat({ name: `embedded, open loop at ${rate}/s`, system: 'embedded', load: 'open' }, () => runEmbeddedScenario(open(rate)));
 }
 if (chosen.includes('production')) {
-  for (const workers of [1, 2]) {
-    await repeat(`production ${workers} worker(s), closed loop`, () => runProductionScenario({ ...closed(concurrency), workers }));
-    const rate = halfOf(rows.at(-1));
-    await repeat(`production ${workers} worker(s), open loop at ${rate}/s`, () => runProductionScenario({ ...open(rate), workers }));
-  }
-  await repeat('production 1 worker, one order at a time', () => runProductionScenario({ ...closed(1, Math.min(sagas, 200)), workers: 1 }));
+  // Workers are a setting of xsaga's: one swept, then two at the best load, and the better one's half for the open loop.
+  const swept = await sweepClosed(SYSTEMS.xsaga, (o) => runProductionScenario({ ...o, workers: 1 }));
+  const c = swept.concurrency!;
+  const two = await repeat({ name: `${SYSTEMS.xsaga}, 2 workers, closed loop, ${c} in flight`, system: SYSTEMS.xsaga, load: 'closed', concurrency: c }, () =>
+    runProductionScenario({ ...closed(c), workers: 2 }),
+  );
+  const workers = medianOf(two) > medianOf(swept) ? 2 : 1;
+  const rate = halfOf(workers === 2 ? two : swept);
+  await repeat({ name: `${SYSTEMS.xsaga}, ${workers} worker${workers > 1 ? 's' : ''}, open loop at ${rate}/s (half its best)`, system: SYSTEMS.xsaga, load: 'open' }, () =>
+    runProductionScenario({ ...open(rate), workers }),
+  );
+  await repeat({ name: `${SYSTEMS.xsaga}, one order at a time`, system: SYSTEMS.xsaga, load: 'one at a time' }, () =>
+    runProductionScenario({ ...closed(1, Math.min(sagas, 200)), workers: 1 }),
+  );
 }
 if (chosen.includes('baseline')) {
-  await repeat('production, one process, closed loop', () => runProductionScenario({ ...closed(concurrency), workers: 1, singleProcess: true }));
-  await repeat('raw baseline, one process, closed loop', () => runBaselineScenario(closed(concurrency)));
+  // First the self-check: the baseline must write what xsaga writes for the same orders, or its figures mean nothing.
+  ioCheck = await checkBaselineIo().catch((error: unknown) => {
+    process.stderr.write(`bench: the baseline's I/O check could not run: ${(error as Error).message}\n`);
+    return undefined;
+  });
+  if (ioCheck) process.stderr.write(`bench: ${formatIoCheck(ioCheck).join('\n')}\n`);
+  if (!ioCheck?.ok) {
+    process.exitCode = 1;
+    process.stderr.write("bench: the raw baseline no longer does xsaga's I/O per saga (above); its scenario is skipped: update bench/baseline and bench/IO.md\n");
+  } else {
+    await sweepClosed(SYSTEMS.xsagaOneProcess, (o) => runProductionScenario({ ...o, workers: 1, singleProcess: true }));
+    await sweepClosed(SYSTEMS.baseline, (o) => runBaselineScenario(o));
+  }
 }
-if (chosen.includes('restate')) {
+if (chosen.includes('restate') || chosen.includes('restate-side-effects')) {
   try {
     // Loaded by path at run time: the peer's SDK and server are dev dependencies of the benchmark only.
     const restateModule = './scenarios/restateScenario.ts';
     const { runRestateScenario } = (await import(restateModule)) as {
-      runRestateScenario: (o: ScenarioOptions & { partitions?: number }) => Promise<ScenarioResult>;
+      runRestateScenario: (o: ScenarioOptions & { partitions?: number; sideEffects?: boolean }) => Promise<ScenarioResult>;
     };
-    await repeat('Restate default, closed loop', () => runRestateScenario(closed(concurrency)));
-    await repeat('Restate 2 partitions, closed loop', () => runRestateScenario({ ...closed(concurrency), partitions: 2 }));
-    await repeat('Restate, one order at a time', () => runRestateScenario(closed(1, Math.min(sagas, 200))));
+    /** Restate's partitions are a setting of its own: its default (24) swept, then 2 (one per core) at the best load, and the better one's half for the open loop. */
+    const restateSystem = async (system: string, sideEffects: boolean) => {
+      const run = (o: ScenarioOptions, partitions?: number) => runRestateScenario({ ...o, sideEffects, ...(partitions === undefined ? {} : { partitions }) });
+      const swept = await sweepClosed(system, (o) => run(o));
+      const c = swept.concurrency!;
+      const two = await repeat({ name: `${system}, 2 partitions, closed loop, ${c} in flight`, system, load: 'closed', concurrency: c }, () => run(closed(c), 2));
+      const twoIsBetter = medianOf(two) > medianOf(swept);
+      const rate = halfOf(twoIsBetter ? two : swept);
+      const partitions = twoIsBetter ? 2 : undefined;
+      await repeat({ name: `${system}${twoIsBetter ? ', 2 partitions' : ''}, open loop at ${rate}/s (half its best)`, system, load: 'open' }, () => run(open(rate), partitions));
+      return partitions;
+    };
+    if (chosen.includes('restate')) {
+      const partitions = await restateSystem(SYSTEMS.restate, false);
+      await repeat({ name: `${SYSTEMS.restate}, one order at a time`, system: SYSTEMS.restate, load: 'one at a time' }, () =>
+        runRestateScenario({ ...closed(1, Math.min(sagas, 200)), ...(partitions === undefined ? {} : { partitions }) }),
+      );
+    }
+    if (chosen.includes('restate-side-effects')) await restateSystem(SYSTEMS.restateSideEffects, true);
   } catch (error) {
     process.stderr.write(`bench: Restate scenario could not run: ${(error as Error).message}\n`);
   }
@@ -124,18 +173,8 @@ const versions = Object.fromEntries(
     }
   }),
 );
-const sum = (values: Readonly<Record<string, number>>) => Object.values(values).reduce((a, b) => a + b, 0);
-const summary = rows.map((row) => ({
-  name: row.name,
-  sagasPerSecond: figures(row.runs.map((r) => r.sagasPerSecond)),
-  p50: figures(row.runs.map((r) => r.latencyMs.p50)),
-  p95: figures(row.runs.map((r) => r.latencyMs.p95)),
-  p99: figures(row.runs.map((r) => r.latencyMs.p99)),
-  readModelLagP99: figures(row.runs.map((r) => r.readModelLagP99Ms ?? NaN)),
-  cpuSecondsPer1000: figures(row.runs.map((r) => sum(r.cpuSecondsPer1000))),
-  serverCpuSecondsPer1000: figures(row.runs.map((r) => (r.serverCpuSecondsPer1000 ? sum(r.serverCpuSecondsPer1000) : NaN))),
-  peakRssMiB: figures(row.runs.map((r) => Object.values(r.peakRssMiB).reduce((a, b) => a + b, 0))),
-}));
+const summary = summarize(rows);
+const top = headline(summary);
 const hydrationSummary = Object.fromEntries(
   (hydration[0] ? (Object.keys(hydration[0]) as (keyof HydrationResult)[]) : []).map((key) => [key, figures(hydration.map((h) => h[key]))]),
 );
@@ -144,23 +183,28 @@ mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/${stamp}-${commit}.json`;
 writeFileSync(
   file,
-  JSON.stringify({ date: new Date().toISOString(), commit, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) }, node: process.version, versions, options: { reps, sagas, concurrency, warmup }, summary, runs: rows, hydration: hydrationSummary }, null, 2),
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      commit,
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) },
+      node: process.version,
+      versions,
+      options: { reps, sagas, sweep, concurrency, warmup },
+      headline: top,
+      ioCheck,
+      summary,
+      runs: rows,
+      hydration: hydrationSummary,
+    },
+    null,
+    2,
+  ),
 );
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
-const median = (name: string) => summary.find((s) => s.name.startsWith(name))?.sagasPerSecond.median ?? NaN;
-const lines = summary.length === 0 ? [] : [
-  `| scenario | sagas/s (min / median / max) | p50 ms | p95 ms | p99 ms | read-model lag p99 ms | CPU s per 1,000 sagas | servers' CPU s per 1,000 sagas | peak RSS MiB |`,
-  `|---|---|---|---|---|---|---|---|---|`,
-  ...summary.map(
-    (s) =>
-      `| ${s.name} | ${fmt(s.sagasPerSecond.min)} / **${fmt(s.sagasPerSecond.median)}** / ${fmt(s.sagasPerSecond.max)} | ${fmt(s.p50.median)} | ${fmt(s.p95.median)} | ${fmt(s.p99.median)} | ${fmt(s.readModelLagP99.median)} | ${fmt(s.cpuSecondsPer1000.median, 1)} | ${fmt(s.serverCpuSecondsPer1000.median, 1)} | ${fmt(s.peakRssMiB.median)} |`,
-  ),
-];
-const baseline = median('raw baseline');
-if (Number.isFinite(baseline)) lines.push('', `xsaga production (one process) ÷ raw baseline (one process): **${fmt(median('production, one process') / baseline, 2)}×**`);
-const restateBest = Math.max(median('Restate default'), median('Restate 2 partitions'));
-if (Number.isFinite(restateBest)) lines.push('', `xsaga production (1 worker) ÷ Restate best: **${fmt(median('production 1 worker(s), closed') / restateBest, 2)}×**`);
+const lines = summaryLines(summary, top);
+if (ioCheck) lines.push('', ...formatIoCheck(ioCheck));
 if (hydrationSummary.foldEventsPerSecond) {
   const h = hydrationSummary as Record<keyof HydrationResult, Figures>;
   lines.push(

@@ -1,12 +1,13 @@
 import { createActor, initialTransition, transition, type AnyActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
-import { stateNodesOf } from './safety/machineGraph.ts';
+import { stateNodesOf } from './machineGraph.ts';
 
-type Step = [snapshot: AnyMachineSnapshot, actions: { type: string; params?: unknown }[]];
+/** What one step of a machine returns: the next snapshot, and the actions it would execute (nothing executes them). */
+export type MachineStep = [snapshot: AnyMachineSnapshot, actions: { type: string; params?: unknown }[]];
 
 /** xstate's pure `initialTransition()` and `transition()` for one machine, at a lower cost per call. */
 export type MachineStepper = Readonly<{
-  initial(input: unknown): Step;
-  next(snapshot: AnyMachineSnapshot, event: EventObject): Step;
+  initial(input: unknown): MachineStep;
+  next(snapshot: AnyMachineSnapshot, event: EventObject): MachineStep;
 }>;
 
 const steppers = new WeakMap<AnyStateMachine, MachineStepper>();
@@ -29,15 +30,15 @@ export function stepperFor(machine: AnyStateMachine): MachineStepper {
 
 function xstateStepper(machine: AnyStateMachine): MachineStepper {
   return {
-    initial: (input) => initialTransition(machine, input as never) as Step,
-    next: (snapshot, event) => transition(machine, snapshot, event as never) as Step,
+    initial: (input) => initialTransition(machine, input as never) as MachineStep,
+    next: (snapshot, event) => transition(machine, snapshot, event as never) as MachineStep,
   };
 }
 
 function sharedScopeStepper(machine: AnyStateMachine): MachineStepper {
-  let collected: Step[1] = [];
+  let collected: MachineStep[1] = [];
   const scope = inertScopeOf(createActor(machine), (action) => void collected.push(action));
-  const run = (step: () => AnyMachineSnapshot): Step => {
+  const run = (step: () => AnyMachineSnapshot): MachineStep => {
     collected = [];
     const snapshot = step();
     const actions = collected;
@@ -51,7 +52,7 @@ function sharedScopeStepper(machine: AnyStateMachine): MachineStepper {
 }
 
 /** An actor scope like xstate's own inert one: actions go to `actionExecutor`, nothing runs an effect. */
-export function inertScopeOf(self: AnyActor, actionExecutor: (action: Step[1][number]) => void): AnyActorScope {
+export function inertScopeOf(self: AnyActor, actionExecutor: (action: MachineStep[1][number]) => void): AnyActorScope {
   return {
     self,
     system: self.system,

@@ -1,7 +1,7 @@
 import type { AnyStateMachine, InputFrom, SnapshotFrom } from 'xstate';
 import { XsagaError } from './errors.ts';
 import type { Message } from './message.ts';
-import { transitionsOf } from './safety/machineGraph.ts';
+import { transitionsOf } from './machineGraph.ts';
 
 /** What a saga accepts of one message type. */
 export type EventRule = Readonly<{

@@ -5,8 +5,8 @@ import { awaitedAfter, noAwaitedCommands, type AwaitedCommands } from './awaited
 import type { DeadLetterReason } from './deadLetter.ts';
 import { collectEffects, copyEffects, noEffects, type Effects } from './effects.ts';
 import { XsagaError } from './errors.ts';
+import { foldStream } from './foldStream.ts';
 import { stepperFor } from './machineStepper.ts';
-import { toMachineEvent } from './machineEvent.ts';
 import type { Envelope, Message } from './message.ts';
 import type { SagaDefinition } from './sagaDefinition.ts';
 import type { LoadedStream, StreamChange } from './sagaStore.ts';
@@ -37,25 +37,25 @@ export const machineOf = (definition: SagaDefinition): string => `${definition.m
  */
 export function replayStream(definition: SagaDefinition, loaded: LoadedStream): LiveSaga {
   const { machine } = definition;
-  const stepper = stepperFor(machine);
   const streamId = loaded.head.streamId;
-  let snapshot: AnyMachineSnapshot | undefined;
+  let restored: AnyMachineSnapshot | undefined;
   let awaiting: AwaitedCommands = noAwaitedCommands;
   let times = unknownTimes;
   if (loaded.snapshot && loaded.snapshot.machineVersion === definition.version) {
-    snapshot = machine.resolveState(loaded.snapshot.state as Parameters<AnyStateMachine['resolveState']>[0]);
+    restored = machine.resolveState(loaded.snapshot.state as Parameters<AnyStateMachine['resolveState']>[0]);
     awaiting = new Map(loaded.snapshot.awaiting ?? []);
     times = loaded.snapshot.times ?? unknownTimes;
   } else if (loaded.snapshot) {
     throw new XsagaError('MACHINE_NOT_REGISTERED', `Snapshot of ${streamId} is of machine version ${loaded.snapshot.machineVersion}`);
   }
-  for (const { version, message } of loaded.events) {
-    const at = message.metadata.occurredAt;
-    const [next, actions] = snapshot ? stepper.next(snapshot, toMachineEvent(message)) : stepper.initial(definition.input(message));
-    times = snapshot ? timesAfterMove(times, snapshot.value, next.value, at).times : startedTimes(at);
-    snapshot = next;
-    awaiting = awaitedAfter(awaiting, message, definition.events, { actions, streamId, version });
-  }
+  const snapshot = foldStream(definition, loaded.events, {
+    from: restored,
+    onEvent: ({ version, message, before, after, actions }) => {
+      const at = message.metadata.occurredAt;
+      times = before ? timesAfterMove(times, before.value, after.value, at).times : startedTimes(at);
+      awaiting = awaitedAfter(awaiting, message, definition.events, { actions, streamId, version });
+    },
+  });
   if (!snapshot) throw new XsagaError('NOT_FOUND', `Stream ${streamId} has no events`);
   return { streamId, definition, snapshot, version: loaded.head.version, eventsSinceSnapshot: loaded.events.length, awaiting, times };
 }

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { MetricsExposition } from '../../api/metricsExposition.ts';
+import type { MetricsExposition } from '../../runtime/metricsExposition.ts';
 
 /**
  * A registry of this process's own (never prom-client's global one, so that systems started side

@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { HttpMetrics } from '../../api/httpMetrics.ts';
+import type { HttpMetrics } from '../../runtime/httpMetrics.ts';
 import { BUCKETS } from './buckets.ts';
 
 /** The API's answered requests as Prometheus metrics in `registry`. */

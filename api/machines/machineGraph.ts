@@ -1,5 +1,5 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
-import { descendantsOf, transitionsOf } from '../../runtime/safety/machineGraph.ts';
+import { descendantsOf, isInitialState, referenceName, transitionsOf } from '../../runtime/machineGraph.ts';
 
 /**
  * How a transition reads on the chart: the happy path, a retry of the same step, a compensation
@@ -28,7 +28,7 @@ export type GraphState = Readonly<{
 }>;
 
 export type GraphTransition = Readonly<{
-  /** `<source id>#<event type>#<index>`: stable as long as the machine version is. */
+  /** The transition's `transitionKey()`: `orderSaga.payment#PaymentCaptured#0`, the same in the checks and the coverage. */
   id: string;
   source: string;
   targets: readonly string[];
@@ -51,15 +51,6 @@ const ATTENTION = /park|attention|manual/i;
 /** States where a saga waits before it tries a step again. */
 const WAITING = /backingoff|backoff|retry|wait/i;
 
-/** The name of an action, guard or delay reference as the chart shows it. */
-function nameOf(reference: unknown): string {
-  if (typeof reference === 'string') return reference;
-  if (typeof reference === 'number') return `${reference} ms`;
-  if (reference && typeof reference === 'object' && 'type' in reference) return String((reference as { type: unknown }).type);
-  if (typeof reference === 'function') return reference.name || 'inline';
-  return String(reference);
-}
-
 function isCompensation(node: AnyStateNode): boolean {
   return node.path.some((key: string) => COMPENSATION.test(key));
 }
@@ -74,8 +65,9 @@ function kindOf(source: AnyStateNode, targets: readonly AnyStateNode[]): Transit
 }
 
 /**
- * Every state and transition of a machine, read from its state nodes: the same structure XState
- * executes, so the chart cannot drift from the code.
+ * Every state and transition of a machine as the chart draws them, read from runtime/machineGraph
+ * like the safety checks and the path coverage: the chart cannot drift from the code, and a
+ * transition has the same key everywhere.
  */
 export function machineGraph(machine: AnyStateMachine): MachineGraph {
   const nodes = [machine.root, ...descendantsOf(machine.root)];
@@ -85,52 +77,24 @@ export function machineGraph(machine: AnyStateMachine): MachineGraph {
     key: node.key,
     parent: node.parent?.id ?? null,
     type: node.type,
-    initial: node.parent?.initial?.target.some((target: AnyStateNode) => target === node) ?? false,
+    initial: isInitialState(node),
     description: node.description ?? null,
     compensation: isCompensation(node),
     failure: node.type === 'final' && FAILURE.test(node.key),
     attention: ATTENTION.test(node.key),
-    entry: (node.config.entry === undefined ? [] : [node.config.entry].flat()).map(nameOf),
+    entry: (node.config.entry === undefined ? [] : [node.config.entry].flat()).map(referenceName),
   }));
-  const delays = new Map<string, string>();
-  for (const node of nodes) for (const after of node.after) delays.set(after.eventType, nameOf(after.delay));
-  // The same walk of the definition that the saga-safety checks and the coverage count use.
-  const transitions: GraphTransition[] = transitionsOf(machine).map(({ source, eventType, index, definition, targets }) => {
-    const delay = delays.get(eventType) ?? null;
-    const always = eventType === '';
-    return {
-      id: `${source.id}#${always ? 'always' : eventType}#${index}`,
-      source: source.id,
-      targets: targets.map((target) => target.id),
-      event: eventType,
-      label: always ? 'always' : delay === null ? eventType : `after ${delay}`,
-      delay,
-      guard: definition.guard === undefined ? null : nameOf(definition.guard),
-      actions: (definition.actions ?? []).map(nameOf),
-      reenter: definition.reenter,
-      kind: kindOf(source, targets),
-    };
-  });
+  const transitions: GraphTransition[] = transitionsOf(machine).map((transition) => ({
+    id: transition.key,
+    source: transition.source.id,
+    targets: transition.targets.map((target) => target.id),
+    event: transition.eventType,
+    label: transition.trigger,
+    delay: transition.delay ?? null,
+    guard: transition.guard ?? null,
+    actions: transition.actions,
+    reenter: transition.definition.reenter,
+    kind: kindOf(transition.source, transition.targets),
+  }));
   return { machineId: machine.id, states, transitions };
-}
-
-/** The ids of the state nodes a snapshot value stands for, ancestors included. */
-export function activeStateIds(machine: AnyStateMachine, value: unknown): string[] {
-  const ids: string[] = [machine.root.id];
-  const visit = (node: AnyStateNode, part: unknown): void => {
-    if (typeof part === 'string') {
-      const child = node.states[part] as AnyStateNode | undefined;
-      if (child) ids.push(child.id);
-      return;
-    }
-    if (!part || typeof part !== 'object') return;
-    for (const [key, inner] of Object.entries(part as Record<string, unknown>)) {
-      const child = node.states[key] as AnyStateNode | undefined;
-      if (!child) continue;
-      ids.push(child.id);
-      visit(child, inner);
-    }
-  };
-  visit(machine.root, value);
-  return ids;
 }

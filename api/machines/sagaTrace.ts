@@ -1,9 +1,10 @@
-import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import type { AnyMachineSnapshot } from 'xstate';
 import { collectEffects, noEffects } from '../../runtime/effects.ts';
-import { toMachineEvent } from '../../runtime/machineEvent.ts';
+import { foldStream } from '../../runtime/foldStream.ts';
 import type { SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import type { StoredEvent, StreamHead } from '../../runtime/sagaStore.ts';
-import { activeStateIds, type GraphTransition, type MachineGraph } from './machineGraph.ts';
+import { activeStateIds } from '../../runtime/machineGraph.ts';
+import type { GraphTransition, MachineGraph } from './machineGraph.ts';
 
 /** One stored event and what it did to the saga: the state it moved, the commands and timers it caused. */
 export type TraceStep = Readonly<{
@@ -62,9 +63,8 @@ function takenTransition(transitions: readonly GraphTransition[], before: readon
 }
 
 /**
- * Folds a saga's stream through its machine with XState's pure transition functions: nothing is
- * executed; commands and timers are read from the actions the fold returns, with the ids the
- * runtime gave them in the outbox.
+ * Folds a saga's stream with the runtime's fold, which executes nothing; commands and timers are
+ * read from the actions of each step, with the ids the runtime gave them in the outbox.
  */
 export function traceSaga(definition: SagaDefinition, graph: MachineGraph, head: StreamHead, events: readonly StoredEvent[]): SagaTrace {
   const { machine } = definition;
@@ -73,48 +73,46 @@ export function traceSaga(definition: SagaDefinition, graph: MachineGraph, head:
   const initialEntries = new Set<string>();
   const byId = new Map(graph.transitions.map((t) => [t.id, t]));
   const steps: TraceStep[] = [];
-  let snapshot: AnyMachineSnapshot | undefined;
   let active: string[] = [];
-  for (const { version, message } of events) {
-    const event = toMachineEvent(message);
-    const before = active;
-    const [next, actions] = snapshot ? transition(machine, snapshot, event) : initialTransition(machine, definition.input(message));
-    const effects = collectEffects(actions, { streamId: head.streamId, version, cause: message, topicOf: definition.topicOf }, noEffects());
-    active = activeStateIds(machine, next.value);
-    const moved = snapshot ? takenTransition(graph.transitions, before, active, event.type) : null;
-    for (const id of active) visited.add(id);
-    if (moved) taken.add(moved);
-    // Entered now, but neither a target nor on the way to one: its parent's initial arrow led there.
-    const targets = byId.get(moved ?? '')?.targets ?? [];
-    for (const id of active) {
-      const entered = !snapshot || !before.includes(id);
-      const viaTarget = targets.some((target) => target === id || target.startsWith(`${id}.`));
-      if (id !== machine.root.id && entered && !viaTarget) initialEntries.add(id);
-    }
-    steps.push({
-      version,
-      type: message.type,
-      event: snapshot ? event.type : message.type,
-      occurredAt: message.metadata.occurredAt,
-      messageId: message.metadata.messageId,
-      causationId: message.metadata.causationId,
-      data: message.data,
-      from: snapshot ? dotted(snapshot, before, machine.id) : null,
-      to: dotted(next, active, machine.id),
-      transition: moved,
-      commands: effects.outbox.map((envelope) => ({ type: envelope.message.type, topic: envelope.topic, messageId: envelope.message.metadata.messageId, data: envelope.message.data })),
-      timersArmed: [...effects.timersArmed.values()].map((timer) => ({ timerId: timer.timerId, dueAt: timer.dueAt, event: (timer.event as { type: string }).type })),
-      timersCancelled: [...effects.timersCancelled],
-    });
-    snapshot = next;
-  }
+  const last = foldStream(definition, events, {
+    onEvent: ({ version, message, event, before, after, actions }) => {
+      const activeBefore = active;
+      const effects = collectEffects(actions, { streamId: head.streamId, version, cause: message, topicOf: definition.topicOf }, noEffects());
+      active = activeStateIds(machine, after.value);
+      const moved = before ? takenTransition(graph.transitions, activeBefore, active, event.type) : null;
+      for (const id of active) visited.add(id);
+      if (moved) taken.add(moved);
+      // Entered now, but neither a target nor on the way to one: its parent's initial arrow led there.
+      const targets = byId.get(moved ?? '')?.targets ?? [];
+      for (const id of active) {
+        const entered = !before || !activeBefore.includes(id);
+        const viaTarget = targets.some((target) => target === id || target.startsWith(`${id}.`));
+        if (id !== machine.root.id && entered && !viaTarget) initialEntries.add(id);
+      }
+      steps.push({
+        version,
+        type: message.type,
+        event: before ? event.type : message.type,
+        occurredAt: message.metadata.occurredAt,
+        messageId: message.metadata.messageId,
+        causationId: message.metadata.causationId,
+        data: message.data,
+        from: before ? dotted(before, activeBefore, machine.id) : null,
+        to: dotted(after, active, machine.id),
+        transition: moved,
+        commands: effects.outbox.map((envelope) => ({ type: envelope.message.type, topic: envelope.topic, messageId: envelope.message.metadata.messageId, data: envelope.message.data })),
+        timersArmed: [...effects.timersArmed.values()].map((timer) => ({ timerId: timer.timerId, dueAt: timer.dueAt, event: (timer.event as { type: string }).type })),
+        timersCancelled: [...effects.timersCancelled],
+      });
+    },
+  });
   return {
     streamId: head.streamId,
     machineId: head.machineId,
     machineVersion: head.machineVersion,
     version: head.version,
     state: steps.at(-1)?.to ?? '',
-    status: snapshot?.status ?? 'active',
+    status: last?.status ?? 'active',
     visitedStates: [...visited],
     takenTransitions: [...taken],
     initialEntries: [...initialEntries],

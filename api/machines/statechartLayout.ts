@@ -109,11 +109,15 @@ export async function layoutStatechart(graph: MachineGraph): Promise<StatechartL
     elkNodes.get(state.id)!.children!.unshift({ id: dot, width: 12, height: 12 });
     initialEdges.push({ id: dot, sources: [dot], targets: [initial.id] });
   }
+  // An edge per target; which transition an edge draws is looked up, never parsed back out of its id.
+  const drawnBy = new Map<string, GraphTransition>();
   const transitionEdges: ElkExtendedEdge[] = graph.transitions.flatMap((transition) =>
     transition.targets.map((target, index) => {
       const lines = labelLines(transition);
+      const id = index === 0 ? transition.id : `${transition.id}@${index}`;
+      drawnBy.set(id, transition);
       return {
-        id: index === 0 ? transition.id : `${transition.id}@${index}`,
+        id,
         sources: [transition.source],
         targets: [target],
         labels: [{ id: `${transition.id}@label${index}`, text: lines.join('\n'), width: Math.max(...lines.map(textWidth)), height: lines.length * LINE }],
@@ -129,11 +133,10 @@ export async function layoutStatechart(graph: MachineGraph): Promise<StatechartL
     for (const child of node.children ?? []) collect(child);
   };
   collect(laidOut);
-  const byTransition = new Map(graph.transitions.map((transition) => [transition.id, transition]));
   const edges: LaidOutEdge[] = (laidOut.edges ?? []).map((edge) => {
     const section = edge.sections?.[0];
     const points = section ? [section.startPoint, ...(section.bendPoints ?? []), section.endPoint] : [];
-    const transition = byTransition.get(edge.id.split('@')[0]!) ?? null;
+    const transition = drawnBy.get(edge.id) ?? null;
     const label = edge.labels?.[0];
     return {
       transition: transition?.id ?? null,

@@ -5,7 +5,7 @@ import { quantile } from '../../app/stats.ts';
 import { orderTotal } from '../../orders/placeOrderRequest.ts';
 import type { LoadShape, ScenarioOptions } from '../benchTypes.ts';
 import type { OrderSagaOutcome, OrderSagaRequest } from './orderSaga.ts';
-import { clockTicksPerSecond, cpuTicks, peakRssMiB } from './procStats.ts';
+import { cpuWindow } from '../processStats.ts';
 
 export type DriverInput = Readonly<{
   ingress: string;
@@ -16,6 +16,8 @@ export type DriverInput = Readonly<{
   pids: Readonly<Record<string, number>>;
   /** Epoch milliseconds at which the driver stops offering load and abandons the sagas still running. */
   stopBy: number;
+  /** The shared servers the system under test writes to, whose CPU counts as its own (none for the in-memory variant). */
+  servers: readonly string[];
 }>;
 
 /** What the driver measured; the scenario turns it into a ScenarioResult. */
@@ -24,6 +26,7 @@ export type DriverReport = Readonly<{
   seconds: number;
   latencyMs: Readonly<{ p50: number; p95: number; p99: number }>;
   cpuSecondsPer1000: Readonly<Record<string, number>>;
+  serverCpuSecondsPer1000?: Readonly<Record<string, number>>;
   peakRssMiB: Readonly<Record<string, number>>;
   /** Terminal states reached, as `completed` or `failed: <reason>`, with their counts. */
   outcomes: Readonly<Record<string, number>>;
@@ -112,19 +115,18 @@ export async function runDriver(input: DriverInput): Promise<DriverReport> {
   const signal = AbortSignal.timeout(Math.max(0, input.stopBy - Date.now()));
   const { options } = input;
   if (options.warmup > 0) await drive(input, 'warmup', options.warmup, options.load, signal);
-  const ticksPerSecond = clockTicksPerSecond();
-  const names = Object.keys(input.pids);
-  const before = names.map((name) => cpuTicks(input.pids[name]!));
+  // /proc is the host's: the namespace separates the network only, so the servers' processes are visible from here.
+  const cpu = cpuWindow(input.pids, { servers: input.servers });
   const measured = await drive(input, 'measured', options.sagas, options.load, signal);
-  const after = names.map((name) => cpuTicks(input.pids[name]!));
   const completed = measured.latencies.length;
-  const perThousand = (ticks: number) => (completed === 0 ? Number.NaN : (ticks / ticksPerSecond / completed) * 1000);
+  const usage = cpu.end(Math.max(1, completed));
   return {
     completed,
     seconds: measured.seconds,
     latencyMs: { p50: quantile(measured.latencies, 0.5), p95: quantile(measured.latencies, 0.95), p99: quantile(measured.latencies, 0.99) },
-    cpuSecondsPer1000: Object.fromEntries(names.map((name, i) => [name, perThousand(after[i]! - before[i]!)])),
-    peakRssMiB: Object.fromEntries(names.map((name) => [name, peakRssMiB(input.pids[name]!)])),
+    cpuSecondsPer1000: usage.cpuSecondsPer1000,
+    ...(input.servers.length > 0 && usage.serverCpuSecondsPer1000 ? { serverCpuSecondsPer1000: usage.serverCpuSecondsPer1000 } : {}),
+    peakRssMiB: usage.peakRssMiB,
     outcomes: measured.outcomes,
     undelayed: measured.undelayed,
     errors: measured.errors,

@@ -5,7 +5,7 @@ import { TEST_TOKENS } from '../../participants/payment.ts';
 import { UNDELIVERABLE_COUNTRY } from '../../participants/shipping.ts';
 
 /** How many attempts `tok_flaky` fails before it succeeds, as in xsaga's payment participant. */
-const FLAKY_FAILURES = 2;
+export const FLAKY_FAILURES = 2;
 /** SKUs of this shape start with ample stock the first time they are ordered, as in xsaga's inventory. */
 const STOCKED_SKU = /^SKU-\d+$/;
 
@@ -28,7 +28,7 @@ export type ShipmentReply = Readonly<{ type: 'ShipmentCreated'; data: { shipment
  * then the call is killed and the saga sees a terminal error. xsaga re-sends a failed command as
  * soon as the reply arrives, so the interval is short rather than Restate's default 500 ms.
  */
-const forwardRetryPolicy = (maxAttempts: number): restate.RetryPolicy => ({
+export const forwardRetryPolicy = (maxAttempts: number): restate.RetryPolicy => ({
   maxAttempts,
   onMaxAttempts: 'kill',
   initialInterval: 10,
@@ -37,7 +37,7 @@ const forwardRetryPolicy = (maxAttempts: number): restate.RetryPolicy => ({
 });
 
 /** A compensation is never dropped: past the server's attempt limit it pauses and waits to be resumed. */
-const compensationRetryPolicy: restate.RetryPolicy = { onMaxAttempts: 'pause', initialInterval: 10, exponentiationFactor: 2, maxInterval: 1_000 };
+export const compensationRetryPolicy: restate.RetryPolicy = { onMaxAttempts: 'pause', initialInterval: 10, exponentiationFactor: 2, maxInterval: 1_000 };
 
 const refusal = (reason: string): Refusal => ({ reason, retryable: false });
 

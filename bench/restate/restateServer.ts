@@ -6,6 +6,7 @@ import { arch, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
+import type { SideEffectsTarget } from './endpoint.ts';
 import { createLoopbackNamespace, type LoopbackNamespace } from './loopbackNamespace.ts';
 
 /** Addresses inside the namespace: its loopback is its own, so the default ports never collide with the host's. */
@@ -22,6 +23,8 @@ export type RestateOptions = Readonly<{
   maxAttempts?: number;
   /** Epoch milliseconds by which the server must be up and the deployment registered. */
   readyBy: number;
+  /** Participants that write xsaga's rows and an ending that indexes the order; in-memory participants when absent. */
+  sideEffects?: SideEffectsTarget;
 }>;
 
 /** restate-server and the SDK endpoint, running and registered inside a loopback-only namespace. */
@@ -85,6 +88,7 @@ export async function startRestate(options: RestateOptions): Promise<RestateDepl
       here('./endpoint.ts'),
       '--port', new URL(RESTATE_ADDRESSES.endpoint).port,
       '--max-attempts', String(options.maxAttempts ?? 5),
+      ...(options.sideEffects === undefined ? [] : ['--side-effects', JSON.stringify(options.sideEffects)]),
     ], join(dataDir, 'endpoint.log'));
     children.push(endpoint);
 

@@ -8,7 +8,7 @@ import { LruCache } from '../../runtime/lruCache.ts';
 import type { Message } from '../../runtime/message.ts';
 import { replayStream, type LiveSaga } from '../../runtime/sagaRuntime.ts';
 import type { LoadedStream, StreamChange } from '../../runtime/sagaStore.ts';
-import { BENCH_SERVERS } from './productionScenario.ts';
+import { BENCH_SERVERS } from '../benchServers.ts';
 
 export type HydrationResult = Readonly<{
   /** Events folded per second through the runtime's stepper, streams already in memory. */

@@ -6,21 +6,17 @@ import { deleteTopicsWhere } from '../../adapters/kafka/kafkaTopics.ts';
 import { topicsFor } from '../../orders/topics.ts';
 import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
 import { driveOrders, scenarioResult } from '../orderDriver.ts';
+import { BENCH_SERVERS } from '../benchServers.ts';
+import { ioCountsOf, type IoCounts } from '../ioCounts.ts';
 import { cpuWindow } from '../processStats.ts';
 import { startRole, type RoleProcess } from './roleProcess.ts';
 
-export const BENCH_SERVERS = {
-  pgUrl: process.env.XSAGA_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  kafkaBrokers: (process.env.XSAGA_BENCH_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-  elasticsearchUrl: process.env.XSAGA_BENCH_ES_URL ?? 'http://127.0.0.1:9200',
-  redisUrl: process.env.XSAGA_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-};
 
 /**
  * Production mode on this machine: api, relay, `workers` saga workers, participants and projector as
  * separate processes on PostgreSQL (synchronous commit on), Kafka, Elasticsearch and Redis.
  */
-export async function runProductionScenario(options: ScenarioOptions & { workers: number; singleProcess?: boolean }): Promise<ScenarioResult> {
+export async function runProductionScenario(options: ScenarioOptions & { workers: number; singleProcess?: boolean; countIo?: boolean }): Promise<ScenarioResult> {
   const id = `bench_${Date.now().toString(36)}`;
   const env = {
     XSAGA_MODE: 'production',
@@ -30,6 +26,8 @@ export async function runProductionScenario(options: ScenarioOptions & { workers
     XSAGA_TOPIC_PREFIX: id.replaceAll('_', '-'),
     XSAGA_ES_URL: BENCH_SERVERS.elasticsearchUrl,
     XSAGA_ES_ALIAS: id,
+    // Each saga's views go behind `<prefix><view name>`: this run's own indices, never the shared `orders`.
+    XSAGA_ES_PREFIX: `${id}-`,
     XSAGA_REDIS_URL: BENCH_SERVERS.redisUrl,
     XSAGA_PAYMENT_TIMEOUT_MS: '30000',
   };
@@ -48,7 +46,12 @@ export async function runProductionScenario(options: ScenarioOptions & { workers
     }
     const cpu = cpuWindow(Object.fromEntries(roles.map((r) => [r.name, r.pid])));
     const run = await driveOrders({ url: api.url!, bus: observerBus, factsTopic: topicsFor(env.XSAGA_TOPIC_PREFIX).orderEvents, options, runId: id });
-    return scenarioResult(options.singleProcess ? 'production, one process' : `production, ${options.workers} worker${options.workers > 1 ? 's' : ''}`, options, run, cpu.end(options.warmup + options.sagas));
+    const result = scenarioResult(options.singleProcess ? 'production, one process' : `production, ${options.workers} worker${options.workers > 1 ? 's' : ''}`, options, run, cpu.end(options.warmup + options.sagas));
+    if (!options.countIo) return result;
+    // The statistics of PostgreSQL are complete once the processes that wrote are gone.
+    for (const role of roles.splice(0).reverse()) await role.stop();
+    const io: IoCounts = await ioCountsOf(BENCH_SERVERS, { schema: id, topicPrefix: env.XSAGA_TOPIC_PREFIX, indexPattern: id });
+    return { ...result, io };
   } finally {
     for (const role of roles.reverse()) await role.stop();
     await observerBus.close();

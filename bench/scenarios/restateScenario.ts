@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
 import type { DriverInput, DriverReport } from '../restate/driver.ts';
 import { benchEnv, RESTATE_ADDRESSES, startRestate, type RestateDeployment } from '../restate/restateServer.ts';
+import { createSideEffectsStore, type SideEffectsStore } from '../restate/sideEffectsStore.ts';
 
 export type RestateScenarioOptions = ScenarioOptions &
   Readonly<{
@@ -14,6 +15,10 @@ export type RestateScenarioOptions = ScenarioOptions &
     paymentTimeoutMs?: number;
     /** Ends the run early; everything started is still stopped. */
     signal?: AbortSignal;
+    /** Participants write xsaga's rows to PostgreSQL and the saga indexes its order document at the end. */
+    sideEffects?: boolean;
+    /** Counts the rows and documents the side-effects variant wrote (`io` of the result). */
+    countIo?: boolean;
   }>;
 
 /** Time kept back from `timeoutMs` to stop the processes and remove the namespace and the data. */
@@ -22,6 +27,13 @@ const STOP_RESERVE_MS = 10_000;
 const REPORT_GRACE_MS = 3_000;
 
 const DEFAULT_PAYMENT_TIMEOUT_MS = 30_000;
+
+/** The servers the side-effects variant writes to: their CPU is part of its cost, as for xsaga. */
+const SIDE_EFFECT_SERVERS = ['postgres', 'elasticsearch'];
+const SIDE_EFFECT_NOTES = [
+  "side effects: the participants write xsaga's ledger, stock, reservation and shipment rows (same SQL and unique keys, one transaction per call) and the saga indexes the order's document (xsaga's mapping) at its end",
+  'PostgreSQL is reached over its Unix socket and Elasticsearch through a Unix-socket bridge in the benchmark process (not counted): the namespace has only loopback',
+];
 const DEFAULT_PARTITIONS = 24;
 
 /**
@@ -33,8 +45,14 @@ export async function runRestateScenario(options: RestateScenarioOptions): Promi
   const deadline = Date.now() + options.timeoutMs;
   const stopBy = deadline - STOP_RESERVE_MS - REPORT_GRACE_MS;
   const paymentTimeoutMs = options.paymentTimeoutMs ?? DEFAULT_PAYMENT_TIMEOUT_MS;
-  const restate = await startRestate({ readyBy: stopBy, ...(options.partitions === undefined ? {} : { partitions: options.partitions }) });
+  const store: SideEffectsStore | undefined = options.sideEffects ? await createSideEffectsStore(`restate_${Date.now().toString(36)}`) : undefined;
+  let restate: RestateDeployment | undefined;
   try {
+    restate = await startRestate({
+      readyBy: stopBy,
+      ...(options.partitions === undefined ? {} : { partitions: options.partitions }),
+      ...(store ? { sideEffects: store.target } : {}),
+    });
     const report = await runDriverProcess(
       restate,
       {
@@ -44,24 +62,29 @@ export async function runRestateScenario(options: RestateScenarioOptions): Promi
         paymentTimeoutMs,
         pids: restate.pids,
         stopBy,
+        servers: store ? SIDE_EFFECT_SERVERS : [],
       },
       stopBy + REPORT_GRACE_MS,
       options.signal,
     );
     const partitions = options.partitions ?? DEFAULT_PARTITIONS;
+    if (store && options.countIo) await restate.stop();
     return {
-      scenario: options.partitions === undefined ? 'restate' : `restate, ${partitions} partitions`,
+      scenario: `${store ? 'restate with side effects' : 'restate'}${options.partitions === undefined ? '' : `, ${partitions} partitions`}`,
       sagas: options.sagas,
       completed: report.completed,
       seconds: report.seconds,
       sagasPerSecond: report.completed / report.seconds,
       latencyMs: report.latencyMs,
       cpuSecondsPer1000: report.cpuSecondsPer1000,
+      ...(report.serverCpuSecondsPer1000 ? { serverCpuSecondsPer1000: report.serverCpuSecondsPer1000 } : {}),
       peakRssMiB: report.peakRssMiB,
-      notes: notesFor(report, partitions, paymentTimeoutMs),
+      notes: [...notesFor(report, partitions, paymentTimeoutMs), ...(store ? SIDE_EFFECT_NOTES : [])],
+      ...(store && options.countIo ? { io: await store.io() } : {}),
     };
   } finally {
-    await restate.stop();
+    await restate?.stop();
+    await store?.drop();
   }
 }
 
@@ -117,6 +140,7 @@ async function main(): Promise<void> {
       partitions: { type: 'string' },
       'payment-timeout-ms': { type: 'string' },
       'timeout-ms': { type: 'string', default: '600000' },
+      'side-effects': { type: 'boolean', default: false },
     },
   });
   const abort = new AbortController();
@@ -129,6 +153,8 @@ async function main(): Promise<void> {
     ...(values.partitions === undefined ? {} : { partitions: Number(values.partitions) }),
     ...(values['payment-timeout-ms'] === undefined ? {} : { paymentTimeoutMs: Number(values['payment-timeout-ms']) }),
     signal: abort.signal,
+    sideEffects: values['side-effects'],
+    countIo: values['side-effects'],
   });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

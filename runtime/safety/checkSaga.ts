@@ -1,18 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { emissionsOf } from './emittedCommands.ts';
-import {
-  accepts,
-  candidateTransitions,
-  entryLeaves,
-  eventLabel,
-  isTerminal,
-  nextLeaves,
-  stateNodesOf,
-  statePath,
-  transitionsOf,
-  type AnyStateNode,
-  type MachineTransition,
-} from './machineGraph.ts';
+import { entryLeaves, isTerminal, stateNodesOf, statePath, transitionsOf, type AnyStateNode, type MachineTransition } from '../machineGraph.ts';
+import { accepts, candidateTransitions, nextLeaves } from './leafTransitions.ts';
 import { compensationOf, participantFor, replyMeanings, type ParticipantContract, type ReplyMeaning } from './participantContract.ts';
 
 export const SAFETY_CHECKS = {
@@ -92,7 +81,7 @@ function checkWayOut(leaves: readonly AnyStateNode[], all: readonly MachineTrans
     if (candidates.length === 0) {
       problems.push({ check: 'way-out', state, message: `state ${quoted(leaf)} accepts no event and has no deadline: a saga there waits forever` });
     } else if (!candidates.some((t) => nextLeaves(leaf, t).some((next) => next !== leaf))) {
-      const events = [...new Set(candidates.map((t) => eventLabel(t.eventType, t.source) || 'always'))].join(', ');
+      const events = [...new Set(candidates.map((t) => t.trigger))].join(', ');
       problems.push({ check: 'way-out', state, message: `state ${quoted(leaf)} only ever leads back into itself (${events}): a saga there can never leave` });
     }
   }

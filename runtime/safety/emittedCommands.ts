@@ -1,5 +1,5 @@
 import type { AnyStateMachine } from 'xstate';
-import { descendantsOf, entryLeaves, stateNodesOf, statePath, transitionsOf, type AnyStateNode } from './machineGraph.ts';
+import { descendantsOf, entryLeaves, stateNodesOf, statePath, transitionsOf, type AnyStateNode } from '../machineGraph.ts';
 
 /** A command the machine emits, and where: on entering a state, or on a transition. */
 export type Emission = Readonly<{

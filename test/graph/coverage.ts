@@ -1,5 +1,5 @@
 import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type AnyTransitionDefinition, type EventObject, type InspectedMicrostepEvent } from 'xstate';
-import { stateNodesOf, statePath, transitionKeyOf, transitionsOf } from '../../runtime/safety/machineGraph.ts';
+import { stateNodesOf, statePath, transitionKeyOf, transitionsOf } from '../../runtime/machineGraph.ts';
 import { inertScopeOf } from '../../runtime/machineStepper.ts';
 
 /** What a set of paths covers of a machine's definition, and what it misses. */

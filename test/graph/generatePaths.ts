@@ -1,18 +1,20 @@
 import { getAdjacencyMap } from '@xstate/graph';
 import { __unsafe_getAllOwnEventDescriptors, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import { transitionsOf } from '../../runtime/machineGraph.ts';
 import type { SagaPathModel } from './sagaPathModel.ts';
 
 /** One generated path: the events from the start to a final state, and the generator's snapshot after each. */
 export type SagaPath = Readonly<{ name: string; events: readonly EventObject[]; snapshots: readonly AnyMachineSnapshot[] }>;
 
-/** `PaymentFailed (transient)`, `ShipmentFailed (UNDELIVERABLE)`, `after paymentTimeout`. */
-export function describeEvent(event: EventObject): string {
+/**
+ * `PaymentFailed (transient)`, `ShipmentFailed (UNDELIVERABLE)`, `after paymentTimeout`: what fires
+ * the transition, as the machine graph names it (`triggers`, by event type), and what its data says.
+ */
+export function describeEvent(event: EventObject, triggers: ReadonlyMap<string, string>): string {
   const data = (event as { data?: { retryable?: unknown; reason?: unknown } }).data;
   // A failure says whether it was transient or why it was final; an operator's reason is no part of the name.
   const detail = data?.retryable === true ? ' (transient)' : data?.retryable === false ? ` (${String(data.reason)})` : '';
-  // A timer event names its delay and the state that armed it; the delay is what people recognise.
-  const name = event.type.startsWith('xstate.after.') ? `after ${event.type.split('.')[2]}` : event.type;
-  return `${name}${detail}`;
+  return `${triggers.get(event.type) ?? event.type}${detail}`;
 }
 
 /** The events the generator tries in `snapshot`: every payload of every event type the state accepts, as far as the model tries it there. */
@@ -45,6 +47,8 @@ export function generatePaths(machine: AnyStateMachine, model: SagaPathModel): S
     events: (snapshot: AnyMachineSnapshot) => eventsFor(model, snapshot) as never,
     serializeState: (snapshot: AnyMachineSnapshot) => model.serializeState(snapshot) as never,
   }) as unknown as Adjacency;
+  // A timer event names its delay and the state that armed it; the delay is what people recognise.
+  const triggers = new Map(transitionsOf(machine).map((transition) => [transition.eventType, transition.trigger]));
   // The traversal starts from the initial snapshot, so it is the first state it mapped.
   const [startKey] = Object.keys(adjacency);
   const paths: SagaPath[] = [];
@@ -54,7 +58,7 @@ export function generatePaths(machine: AnyStateMachine, model: SagaPathModel): S
     const { state, transitions } = adjacency[key]!;
     if (state.status === 'done') {
       const events = steps.map((step) => step.event);
-      paths.push({ name: events.map(describeEvent).join(' → '), events, snapshots: steps.map((step) => step.snapshot) });
+      paths.push({ name: events.map((event) => describeEvent(event, triggers)).join(' → '), events, snapshots: steps.map((step) => step.snapshot) });
       return;
     }
     onPath.add(key);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { assign } from 'xstate';
 import { createPgliteClient } from '../../adapters/pglite/pgliteClient.ts';
 import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
@@ -8,12 +8,20 @@ import { DEFAULT_MIX, orderRequestFor } from '../../app/orderMix.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
 import { orderSaga } from '../../machines/orderSaga.ts';
 import type { OrderSagaContext, StepAction } from '../../machines/orderTypes.ts';
+import { foldStream } from '../../runtime/foldStream.ts';
 import { MachineRegistry, type SagaDefinition } from '../../runtime/sagaDefinition.ts';
+import { replayStream } from '../../runtime/sagaFold.ts';
 import type { SagaStore, StreamHead } from '../../runtime/sagaStore.ts';
 import { formatDivergence, verifyReplay } from '../../runtime/verifyReplay.ts';
 import { orderSagaWith } from '../fixtures/brokenMachines.ts';
 import { startEmbedded, tempDataDir } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
+
+// The runtime's fold, watched: verify-replay must not check the fold with the fold itself.
+vi.mock('../../runtime/foldStream.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../runtime/foldStream.ts')>();
+  return { ...original, foldStream: vi.fn(original.foldStream) };
+});
 
 const ORDERS_PER_SCENARIO = 3;
 const { registry } = sagaCatalog();
@@ -81,6 +89,16 @@ describe('verify-replay on a store that the embedded system filled with orders o
     expect(report.streams).toBe(DEFAULT_MIX.length * ORDERS_PER_SCENARIO);
     expect(report.snapshots, 'snapshots compared').toBe(report.streams);
     expect(report.events).toBeGreaterThan(report.streams * 3);
+  });
+
+  it("replays with xstate's own transition(), never with the runtime's fold that it checks", async () => {
+    const fold = vi.mocked(foldStream);
+    replayStream(definition, (await store.load(heads[0]!.streamId))!);
+    expect(fold, 'the runtime hydrates through the watched fold').toHaveBeenCalled();
+    fold.mockClear();
+    const report = await verifyReplay({ store, registry });
+    expect(report.streams).toBe(heads.length);
+    expect(fold).not.toHaveBeenCalled();
   });
 
   it('catches a machine changed in place whose states no longer accept the stored history', async () => {
