@@ -89,7 +89,8 @@ const fraudReviewSetup = setup({
   guards: {
     canRetry: ({ context, event }, params: { action: StepActionV2 }) => canRetry(context, event.data, params.action),
     belowParkLimit: ({ context }, params: { action: StepAction }) => belowParkLimit(context, params.action),
-    needsFraudReview: ({ context }) => context.order.total > context.settings.fraudReviewAboveMinor,
+    /** The captured amount is what a fraud would cost: above the threshold, the order is reviewed. */
+    needsFraudReview: ({ context, event }) => ((event.data as Partial<{ amount: number }>).amount ?? context.order.total) > context.settings.fraudReviewAboveMinor,
     verdictIs: ({ event }, params: { verdict: FraudVerdict }) => (event.data as Partial<FraudScoredData>).verdict === params.verdict,
   },
   delays: {
@@ -110,8 +111,8 @@ type StatesV2 = NonNullable<Parameters<typeof fraudReviewSetup.createMachine>[0]
 const v1 = orderSaga.config.states as unknown as StatesV2;
 
 /**
- * The order saga with a fraud review: an order above `fraudReviewAboveMinor` is scored once its
- * payment is captured, before any stock is reserved. A clean score goes on; a fraudulent one, or a
+ * The order saga with a fraud review: an order whose captured amount (its total) is above
+ * `fraudReviewAboveMinor` is scored once its payment is captured, before any stock is reserved. A clean score goes on; a fraudulent one, or a
  * doubtful one an operator rejects or leaves past its deadline, refunds the capture and fails
  * `FRAUD_REJECTED`. The review sits after the capture so that what a rejection undoes is a real
  * capture, and before the stock so that nothing else needs undoing. Orders at or below the

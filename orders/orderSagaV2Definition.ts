@@ -6,6 +6,9 @@ import { ORDER_PLACED, orderSagaDefinition } from './orderSagaDefinition.ts';
 import { orderView, type OrderView } from './orderView.ts';
 import type { Topics } from './topics.ts';
 
+/** The operator's decisions on a doubtful order: sent as signals, like any decision a person makes. */
+export const FRAUD_REVIEW_DECISIONS = ['FraudReviewApproved', 'FraudReviewRejected'] as const;
+
 /**
  * Hosts order saga v2, the fraud review's version: v1's topics, view and operator actions, plus the
  * fraud scorer's topic. The operator's decision on a doubtful order (`FraudReviewApproved`,

@@ -177,7 +177,10 @@ function checkMessages(machine: AnyStateMachine, all: readonly MachineTransition
     }
   }
   const acceptedAnywhere = new Set(all.map((t) => t.eventType));
-  for (const [reply, meanings] of replyMeanings(participants)) {
+  const emitted = new Set(emissions.map((e) => e.command));
+  // A participant the machine sends nothing to serves another saga, or another version of this one: its replies are not this machine's to accept.
+  const spokenTo = participants.filter((participant) => Object.keys(participant.handles).some((command) => emitted.has(command)));
+  for (const [reply, meanings] of replyMeanings(spokenTo)) {
     if (acceptedAnywhere.has(reply) || acceptedAnywhere.has('*')) continue;
     for (const meaning of meanings) {
       problems.push({ check: 'replies', state: undefined, message: `participant ${meaning.participant} may reply ${reply} to ${meaning.command}, but no state accepts it` });
@@ -188,8 +191,7 @@ function checkMessages(machine: AnyStateMachine, all: readonly MachineTransition
     if (eventType === '' || eventType === '*' || eventType.startsWith('xstate.') || sent.has(eventType) || operatorEvents.includes(eventType)) continue;
     warnings.push(`the machine accepts ${eventType}, which no participant or operator action sends`);
   }
-  const emitted = new Set(emissions.map((e) => e.command));
-  for (const participant of participants) {
+  for (const participant of spokenTo) {
     for (const command of Object.keys(participant.handles)) if (!emitted.has(command)) warnings.push(`participant ${participant.name} handles ${command}, which the machine never emits`);
   }
   return { problems, warnings, commands: [...emitted] };

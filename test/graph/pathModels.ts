@@ -1,9 +1,10 @@
 import type { SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import { orderSagaPathModel } from './orderSagaPathModel.ts';
+import { orderSagaV2PathModel } from './orderSagaV2PathModel.ts';
 import type { SagaPathModel } from './sagaPathModel.ts';
 
 /** The path model of every machine version the system registers. */
-export const pathModels: readonly SagaPathModel[] = [orderSagaPathModel];
+export const pathModels: readonly SagaPathModel[] = [orderSagaPathModel, orderSagaV2PathModel];
 
 /** The model of a registered machine; a machine registered without one fails the path suites here. */
 export function pathModelFor(definition: SagaDefinition): SagaPathModel {

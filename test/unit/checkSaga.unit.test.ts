@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
 import { runCheckCommand } from '../../app/commands/check.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
+import { FRAUD_REVIEW_DECISIONS } from '../../orders/orderSagaV2Definition.ts';
 import { checkSaga, formatSafetyReport, type SafetyReport } from '../../runtime/safety/checkSaga.ts';
 import { MachineRegistry, type SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import { deadEndSaga, deafSaga, endlessRetrySaga, orphanCommandSaga, soundSaga, trappedSaga, uncompensatedSaga, wrongOrderSaga } from '../fixtures/brokenMachines.ts';
@@ -14,13 +15,24 @@ const check = (machine: AnyStateMachine) => checkSaga(machine, participants, { v
 const found = (report: SafetyReport) => report.problems.map((p) => `${p.check} ${p.state ?? '-'}`);
 
 describe('xsaga check on the registered sagas', () => {
+  /** States and transitions of each registered version: v2 adds the fraud review's five states and its transitions. */
+  const sizes: Record<number, { states: number; transitions: number }> = { 1: { states: 20, transitions: 31 }, 2: { states: 25, transitions: 44 } };
+  const operatorEventsOf = (definition: SagaDefinition) => [...Object.values(definition.operatorActions ?? {}), ...(definition.version >= 2 ? FRAUD_REVIEW_DECISIONS : [])];
+
   it.each(registry.all().map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))('finds $label safe', ({ definition }) => {
-    const report = checkSaga(definition.machine, participants, { version: definition.version, operatorEvents: Object.values(definition.operatorActions ?? {}) });
+    const report = checkSaga(definition.machine, participants, { version: definition.version, operatorEvents: operatorEventsOf(definition) });
     expect(report.problems).toEqual([]);
     expect(report.warnings).toEqual([]);
-    expect(report.states).toBe(20);
-    expect(report.transitions).toBe(31);
-    expect(formatSafetyReport(report)).toMatch(/^orderSaga@1: 20 states, 31 transitions;[^]*✓ way-out[^]*✓ compensation[^]*✓ retry-exit[^]*✓ replies[^]*✓ commands[^]* safe$/);
+    const { states, transitions } = sizes[definition.version]!;
+    expect(report.states).toBe(states);
+    expect(report.transitions).toBe(transitions);
+    expect(formatSafetyReport(report)).toMatch(
+      new RegExp(`^orderSaga@${definition.version}: ${states} states, ${transitions} transitions;[^]*✓ way-out[^]*✓ compensation[^]*✓ retry-exit[^]*✓ replies[^]*✓ commands[^]* safe$`),
+    );
+  });
+
+  it('checks both registered versions of the order saga', () => {
+    expect(registry.all().map((d) => `${d.machine.id}@${d.version}`)).toEqual(['orderSaga@1', 'orderSaga@2']);
   });
 
   it('reads from the definition the very commands the generated paths emit', () => {
@@ -119,7 +131,10 @@ describe('xsaga check, the command', () => {
   it('prints JSON with --json', async () => {
     const out = capture();
     expect(await runCheckCommand(['--json'], out)).toBe(0);
-    expect(JSON.parse(out.printed.join('\n'))).toMatchObject([{ machine: 'orderSaga@1', problems: [] }]);
+    expect(JSON.parse(out.printed.join('\n'))).toMatchObject([
+      { machine: 'orderSaga@1', problems: [] },
+      { machine: 'orderSaga@2', problems: [] },
+    ]);
   });
 
   it('exits 1 and names the state when a registered machine is unsafe', async () => {
