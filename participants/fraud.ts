@@ -6,7 +6,7 @@ import { attempt, checkWith, minorUnits, text } from '../orders/orderSchemas.ts'
 import { final, type ParticipantSpec, type Performed } from './participant.ts';
 
 /** The shape of the command order saga v2 sends its fraud scorer. */
-const checkScoreFraud = checkWith(z.object({ orderId: text, customerId: text, amount: minorUnits, currency: text, paymentToken: text, attempt }));
+export const checkScoreFraud = checkWith(z.object({ orderId: text, customerId: text, amount: minorUnits, currency: text, paymentToken: text, attempt }));
 
 /**
  * Markers that make the scorer answer on purpose, in a customer id or a payment token: the scorer
