@@ -5,6 +5,7 @@ import { migrateParticipants } from '../participants/schema.ts';
 import { shippingParticipant } from '../participants/shipping.ts';
 import type { SqlClient } from '../runtime/sqlClient.ts';
 import { defineSaga } from '../sdk/defineSaga.ts';
+import { fraudReviewRoutes } from './fraudReviewRoutes.ts';
 import { orderSagaDefinition } from './orderSagaDefinition.ts';
 import { orderSagaV2Definition } from './orderSagaV2Definition.ts';
 import { orderViewSpec } from './orderViewSpec.ts';
@@ -31,6 +32,7 @@ export const orderSagaBundle = defineSaga({
         await migrateParticipants(sql);
         await migrateFraudScores(sql);
       },
+      routes: fraudReviewRoutes,
     };
   },
 });

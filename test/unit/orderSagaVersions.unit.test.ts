@@ -5,6 +5,7 @@ import type { OrderView } from '../../orders/orderView.ts';
 import { FRAUD_TEST_MARKERS } from '../../participants/fraud.ts';
 import { defineSaga } from '../../sdk/defineSaga.ts';
 import { startEmbedded, tempDataDir } from '../support/embeddedSystem.ts';
+import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
 import { eventually } from '../support/eventually.ts';
 import { placeOrderBody, uniqueCustomerId } from '../support/orderRequests.ts';
 import { testClock } from '../support/testClock.ts';
@@ -86,7 +87,12 @@ describe('order saga v2 beside v1', { timeout: 120_000 }, () => {
 
   it('waits for an operator on a doubtful score: an approval ships, a rejection or the deadline refunds (test clock)', async () => {
     const clock = testClock(START);
-    const system = await start(REVIEWED, { clock });
+    const operator = testApiKey('operator');
+    const viewer = testApiKey('viewer');
+    const system = await start({ ...REVIEWED, ...apiKeysEnv(operator, viewer) }, { clock });
+    const url = await system.listen(0);
+    const review = (orderId: string, key: typeof operator, body: unknown) =>
+      fetch(`${url}/orders/${orderId}/fraud-review`, { method: 'POST', headers: { ...key.headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const doubtful = () => system.orders.placeOrder(placeOrderBody({ customerId: uniqueCustomerId(FRAUD_TEST_MARKERS.doubtful) })).then((placed) => placed.orderId);
     const [approved, rejected, forgotten] = [await doubtful(), await doubtful(), await doubtful()];
     for (const orderId of [approved, rejected, forgotten]) {
@@ -95,7 +101,15 @@ describe('order saga v2 beside v1', { timeout: 120_000 }, () => {
     // Not a decision the saga takes elsewhere: a retry is refused while it waits for the review.
     expect(await system.operatorActions.signal({ streamId: approved, eventType: 'RetryRequested', data: { operator: 'ops-1', reason: 'x' } })).toMatchObject({ kind: 'refused' });
     const decide = (streamId: string, eventType: string) => system.operatorActions.signal({ streamId, eventType, data: { operator: 'ops-1', reason: 'checked the customer' } });
-    expect(await decide(approved, 'FraudReviewApproved')).toMatchObject({ kind: 'applied' });
+    // Over HTTP, as an operator: a viewer may not decide, and the decision names who made it.
+    expect((await review(approved, viewer, { decision: 'approve', reason: 'known customer' })).status).toBe(403);
+    expect((await review(approved, operator, { decision: 'maybe', reason: '' })).status).toBe(400);
+    const answered = await review(approved, operator, { decision: 'approve', reason: 'known customer' });
+    expect(answered.status).toBe(202);
+    expect(await answered.json()).toMatchObject({ orderId: approved, state: 'inventory.reserving' });
+    expect((await review(approved, operator, { decision: 'reject', reason: 'too late' })).status).toBe(409);
+    const approval = (await system.orders.history(approved))!.find((event) => event.message.type === 'FraudReviewApproved')!;
+    expect(approval.message.data).toEqual({ operator: operator.name, reason: 'known customer' });
     expect(await decide(rejected, 'FraudReviewRejected')).toMatchObject({ kind: 'applied' });
     await settled(system, approved, { status: 'COMPLETED', attention: null });
     await settled(system, rejected, { status: 'FAILED', failureReason: 'FRAUD_REJECTED', attention: null });
