@@ -92,7 +92,8 @@ export function createApi(deps: ApiDeps): Express {
     if (contract.access === 'open') continue;
     const guard = requireRole(contract.access);
     const method = contract.method.toUpperCase();
-    app.all(expressPathOf(contract.path), (req, res, next) => (req.method === method ? guard(req, res, next) : next()));
+    // Middleware, not a route: a route on every method would read as operations the API serves.
+    app.use(expressPathOf(contract.path), (req, res, next) => (req.method === method ? guard(req, res, next) : next()));
   }
 
   app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true, verify: refuseDuplicateJsonKeys }));
