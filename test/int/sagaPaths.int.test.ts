@@ -10,7 +10,6 @@ import { orderViewSpec } from '../../orders/orderViewSpec.ts';
 import { startProjector } from '../../runtime/projector.ts';
 import { allTopics, topicsFor } from '../../orders/topics.ts';
 import { createCommandHandler } from '../../participants/participant.ts';
-import { migrateParticipants } from '../../participants/schema.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import type { Message } from '../../runtime/message.ts';
 import { replyMeanings } from '../../runtime/safety/participantContract.ts';
@@ -33,7 +32,7 @@ import { outboxOf } from '../support/storeRows.ts';
 
 const RUN = uniqueName('paths').toLowerCase();
 const topics = topicsFor(RUN.replaceAll('_', '-'));
-const { registry, participants } = sagaCatalog({ prefix: topics.prefix });
+const { registry, participants, sagas } = sagaCatalog({ prefix: topics.prefix });
 const meanings = replyMeanings(participants);
 const CHECKED_AT_ONCE = 8;
 
@@ -54,7 +53,8 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
       const pg = await freshPgSchema('xsaga_paths');
       cleanups.push(pg.dispose);
       const store = await createSqlSagaStore(pg.sql);
-      await migrateParticipants(pg.sql);
+      // Every table the hosted sagas' participants write, the fraud scorer's included.
+      for (const saga of sagas) await saga.parts.migrate?.(pg.sql);
       const bus = createKafkaMessageBus({ brokers: TEST_KAFKA_BROKERS, partitions: 4, retryDelayMs: 50 });
       cleanups.push(() => bus.close());
       await bus.ensureTopics(allTopics(topics));
