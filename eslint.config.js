@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -8,8 +9,7 @@ import tseslint from 'typescript-eslint';
  * import its own files. A folder without a `packages` list must not set up OpenTelemetry: only app/
  * does; that is all the rule of a folder with no other entry.
  *
- * Adding a folder's rule is one entry here: a saga folder would read
- * `{ folder: 'returns', why: '…', packages: ['xsaga', 'xstate', 'zod'], folders: [] }`.
+ * Adding a folder's rule is one entry here; saga folders get theirs below, found by `sagaFolders`.
  */
 const layers = [
   {
@@ -37,6 +37,20 @@ const layers = [
   { folder: 'orders' },
   { folder: 'participants' },
 ];
+
+/** The folders of the runtime, its tooling and its built-in order saga; every other top-level folder holds one saga. */
+const PROJECT_FOLDERS = new Set(['adapters', 'api', 'app', 'bench', 'chaos', 'coverage', 'docs', 'machines', 'node_modules', 'orders', 'participants', 'runtime', 'scripts', 'sdk', 'test']);
+
+/**
+ * A saga folder (`returns/`) sees xsaga only through its public entry (`xsaga`, `xsaga/testing`):
+ * what the runtime may change stays out of its reach. Found, not listed: adding a saga adds no line here.
+ */
+const sagaFolders = readdirSync(import.meta.dirname, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && !PROJECT_FOLDERS.has(entry.name))
+  .map((entry) => entry.name);
+layers.push(
+  ...sagaFolders.map((folder) => ({ folder, why: 'a saga folder sees xsaga only through its public entry point', packages: ['xsaga', 'xstate', 'zod'], folders: [] })),
+);
 
 /**
  * `no-restricted-imports` sees only the import's text, not the file it names: whether `../x.ts`

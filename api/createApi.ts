@@ -90,10 +90,7 @@ export function createApi(deps: ApiDeps): Express {
   // A saga's routes are guarded as their contract says: the document and the guard cannot disagree.
   for (const contract of sagaRoutes.flatMap((saga) => saga.contracts)) {
     if (contract.access === 'open') continue;
-    const guard = requireRole(contract.access);
-    const method = contract.method.toUpperCase();
-    // Middleware, not a route: a route on every method would read as operations the API serves.
-    app.use(expressPathOf(contract.path), (req, res, next) => (req.method === method ? guard(req, res, next) : next()));
+    app[contract.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](expressPathOf(contract.path), requireRole(contract.access));
   }
 
   app.use(express.json({ limit: deps.bodyLimit ?? '64kb', strict: true, verify: refuseDuplicateJsonKeys }));

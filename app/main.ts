@@ -4,6 +4,8 @@ import type { Logger } from '../runtime/logger.ts';
 import { rebuildViews } from '../runtime/rebuildViews.ts';
 import { runArchiveCommand } from './commands/archive.ts';
 import { runCheckCommand } from './commands/check.ts';
+import { runDeployCheckCommand } from './commands/deployCheck.ts';
+import { runMigrateCommand } from './commands/migrate.ts';
 import { runExportCommand } from './commands/export.ts';
 import { runInspectCommand } from './commands/inspect.ts';
 import { runSagasCommand } from './commands/sagas.ts';
@@ -36,6 +38,9 @@ commands:
   check [--json]             static saga-safety checks of every registered machine
   verify-replay [--stream <id>]... [--json] | --archive <dir>
                              replay stored (or archived) streams; compare with stored snapshots and statuses
+  deploy-check [--json]      the deploy gate: replay every active saga with this code's machines; exit 1 refuses
+  migrate <machine> --from N --to M [--where state=S] [--dry-run] [--operator NAME]
+                             move active sagas to another version with the migration the saga declares
   archive --older-than <age> --to <dir> [--limit N]
                              move finished sagas older than <age> (30d, 36h) to JSON Lines files, then delete them
   sagas list|retry|resume|cancel ...
@@ -192,6 +197,14 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'archive') {
     process.exitCode = await runArchiveCommand(loadConfig(process.env, { roles: [] }), rest);
+    return;
+  }
+  if (command === 'deploy-check') {
+    process.exitCode = await runDeployCheckCommand(loadConfig(process.env, { roles: [] }), rest);
+    return;
+  }
+  if (command === 'migrate') {
+    process.exitCode = await runMigrateCommand(loadConfig(process.env, { roles: [] }), rest);
     return;
   }
   if (command === 'verify-replay') {

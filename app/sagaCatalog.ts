@@ -1,6 +1,8 @@
 import type { ParticipantSpec } from '../participants/participant.ts';
+import { mergeParticipantCommands } from '../participants/participantCommands.ts';
 import { XsagaError } from '../runtime/errors.ts';
 import { MachineRegistry } from '../runtime/sagaDefinition.ts';
+import type { SagaMigration } from '../runtime/sagaMigration.ts';
 import { systemTopics, type SystemTopics } from '../runtime/systemTopics.ts';
 import type { SagaBundle, SagaParts } from '../sdk/defineSaga.ts';
 import { SAGAS } from './sagas.ts';
@@ -14,6 +16,8 @@ export type SagaCatalog = Readonly<{
   sagas: readonly HostedSaga[];
   registry: MachineRegistry;
   participants: readonly ParticipantSpec[];
+  /** Every hosted saga's migrations between its versions (`xsaga migrate`). */
+  migrations: readonly SagaMigration[];
 }>;
 
 export type CatalogOptions = Readonly<{
@@ -40,5 +44,14 @@ export function sagaCatalog(options: CatalogOptions = {}): SagaCatalog {
     }
     sagas.push({ id: bundle.id, parts });
   }
-  return { topics, sagas, registry, participants: [...participants.values()] };
+  // Commands a saga adds to another's participant join that participant's one consumer.
+  for (const saga of sagas) {
+    for (const extra of saga.parts.participantCommands ?? []) {
+      const base = participants.get(extra.participant);
+      if (!base) throw new XsagaError('CONFIG', `${saga.id} adds commands to a participant named ${extra.participant}, which no saga brings`);
+      participants.set(base.name, mergeParticipantCommands(base, [extra]));
+    }
+  }
+  const migrations = sagas.flatMap((saga) => saga.parts.migrations ?? []);
+  return { topics, sagas, registry, participants: [...participants.values()], migrations };
 }

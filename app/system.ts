@@ -106,6 +106,8 @@ export type SystemOptions = Readonly<{
   processMetrics?: boolean;
   /** The sagas to host; the system list (`app/sagas.ts`) by default. */
   sagas?: readonly SagaBundle[];
+  /** Where each saga reads its own settings (`XSAGA_RETURN_…`): the environment `config` came from; `process.env` by default. */
+  env?: Readonly<Record<string, string | undefined>>;
 }>;
 
 /**
@@ -120,7 +122,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const { logger } = options;
   const topics = topicsFor(config.production?.topicPrefix);
   const groups = consumerGroupsFor(config.production?.topicPrefix);
-  const catalog = sagaCatalog({ prefix: topics.prefix, sagas: options.sagas });
+  const catalog = sagaCatalog({ prefix: topics.prefix, sagas: options.sagas, env: options.env });
   const registry = catalog.registry;
   const definition = registry.latest(ORDER_SAGA_ID)!;
   const metrics = createSystemMetrics({ mode: config.mode, roles: config.roles, processMetrics: options.processMetrics ?? false });

@@ -36,7 +36,7 @@ export type ParticipantSpec = Readonly<{
    * the saga's commands and accepted events against its participants without running them.
    */
   handles: Readonly<Record<string, CommandContract>>;
-  /** The table whose unique (order_id, operation) rows hold the stored outcomes: the durable guard. */
+  /** The table whose unique (order_id, operation) rows hold the stored outcomes: the durable guard (`order_id` holds the subject, see `subjectOf`). */
   outcomeTable: string;
   /** The outcome table's own columns besides order_id, operation and outcome, with their SQL types. */
   outcomeColumns: Readonly<Record<string, string>>;
@@ -47,6 +47,12 @@ export type ParticipantSpec = Readonly<{
   perform(tx: SqlQueryable, commands: readonly Message[]): Promise<Performed[]>;
   /** The reply that says a command failed transiently. */
   transientFailure(command: Message): Reply;
+  /**
+   * What a command is about: its outcome row's `order_id` and its guard key, so an effect happens
+   * at most once per subject and operation. Absent: `data.orderId`. A saga with several instances
+   * per order (returns) keys its commands by its own id.
+   */
+  subjectOf?(command: Message): string;
 }>;
 
 export type ParticipantDeps = Readonly<{
@@ -82,7 +88,6 @@ class PerformFailed extends Error {
 export const PARTICIPANT_TRACER = 'xsaga.participant';
 
 export const orderIdOf = (command: Message): string => (command.data as { orderId: string }).orderId;
-const operationKey = (command: Message): string => `${orderIdOf(command)}\u0000${command.type}`;
 
 /** Runs a participant: consumes its command topic, performs each effect at most once, replies on the saga inbox. */
 export async function startParticipant(spec: ParticipantSpec, deps: ParticipantDeps & Readonly<{ group: string }>): Promise<Subscription> {
@@ -113,7 +118,9 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
   const random = deps.random ?? Math.random;
   const ttlMs = deps.guardTtlMs ?? 24 * 3600 * 1000;
   const metrics = deps.metrics ?? noRuntimeMetrics;
-  const guardKey = (command: Message) => `${spec.name}:${orderIdOf(command)}:${command.type}`;
+  const subjectOf = spec.subjectOf ?? orderIdOf;
+  const operationKey = (command: Message): string => `${subjectOf(command)}\u0000${command.type}`;
+  const guardKey = (command: Message) => `${spec.name}:${subjectOf(command)}:${command.type}`;
   const extraColumns = Object.entries(spec.outcomeColumns);
   const letterOptions = { consumer: spec.name, topic: deps.deadLetters?.topic ?? '', markApplied: false, now: () => isoNow(deps.clock) };
   const letterOf = (command: unknown, reason: DeadLetterReason, error: unknown) => deadLetterOf({ message: command, reason, error, attempts: 1 }, letterOptions);
@@ -124,8 +131,10 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
     if (envelope !== undefined) return ['MALFORMED', envelope];
     const contract = Object.hasOwn(spec.handles, command.type) ? spec.handles[command.type] : undefined;
     if (!contract) return ['UNEXPECTED_COMMAND', `${spec.name} performs no ${command.type}`];
-    const orderId = (command.data as { orderId?: unknown } | null)?.orderId;
-    if (typeof orderId !== 'string' || orderId === '' || !isStorableText(orderId)) return ['SCHEMA_VIOLATION', `${command.type}: data.orderId must be a non-empty string`];
+    const subject = typeof command.data === 'object' && command.data !== null ? (subjectOf(command) as unknown) : undefined;
+    if (typeof subject !== 'string' || subject === '' || !isStorableText(subject)) {
+      return ['SCHEMA_VIOLATION', `${command.type}: its subject (data.orderId, or the id its participant keys it by) must be a non-empty string`];
+    }
     const problem = contract.check?.(command.data);
     return problem === undefined ? undefined : ['SCHEMA_VIOLATION', `${command.type}: ${problem}`];
   }
@@ -134,7 +143,7 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
     const stored = await tx.query<{ order_id: string; operation: string; outcome: Reply }>(
       `select t.order_id, t.operation, t.outcome from ${spec.outcomeTable} t
          join unnest($1::text[], $2::text[]) as k(order_id, operation) on t.order_id = k.order_id and t.operation = k.operation`,
-      [commands.map(orderIdOf), commands.map((c) => c.type)],
+      [commands.map(subjectOf), commands.map((c) => c.type)],
     );
     return new Map(stored.rows.map((row) => [`${row.order_id}\u0000${row.operation}`, row.outcome]));
   }
@@ -145,7 +154,7 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
     const casts = ['text', 'text', 'text', ...extraColumns.map(([, type]) => type)];
     const select = names.map((name, i) => (name === 'outcome' ? `c${i}::jsonb` : `c${i}`)).join(', ');
     const params = [
-      finals.map((f) => orderIdOf(f.command)),
+      finals.map((f) => subjectOf(f.command)),
       finals.map((f) => f.command.type),
       finals.map((f) => JSON.stringify(f.performed.reply)),
       ...extraColumns.map(([name]) => finals.map((f) => f.performed.columns?.[name] ?? null)),

@@ -2,6 +2,7 @@ import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { stepperFor, type MachineStep } from './machineStepper.ts';
 import { toMachineEvent } from './machineEvent.ts';
 import type { SagaDefinition } from './sagaDefinition.ts';
+import { lastMigrationInto, MACHINE_MIGRATED, migratedSnapshotOf, type MachineMigratedData } from './sagaMigration.ts';
 import type { StoredEvent } from './sagaStore.ts';
 
 /** One stored event folded into the saga: the snapshots on either side of it and what the step would have done. */
@@ -13,8 +14,10 @@ export type FoldedEvent = Readonly<{
    * the delayed event a fired timer held, or else the message as an event.
    */
   event: EventObject;
-  /** Undefined for the start event. */
+  /** Undefined for the start event, and for the migration into this version. */
   before: AnyMachineSnapshot | undefined;
+  /** Set when the event is the migration that brought the saga onto this version: the fold starts again from its state. */
+  migrated?: MachineMigratedData;
   after: AnyMachineSnapshot;
   /** The actions the step returned (commands to emit, timers to arm or cancel); the fold executes none. */
   actions: MachineStep[1];
@@ -41,10 +44,18 @@ export type FoldOptions = Readonly<{
 export function foldStream(definition: SagaDefinition, events: readonly StoredEvent[], options: FoldOptions = {}): AnyMachineSnapshot | undefined {
   const stepper = stepperFor(definition.machine);
   let snapshot = options.from;
-  for (const { version, message } of events) {
+  // A saga migrated onto this version (MachineMigrated) starts again from the state the migration recorded; what came before was another machine's.
+  const migration = lastMigrationInto(definition.version, events);
+  for (const { version, message } of migration > 0 ? events.slice(migration) : events) {
     const before = snapshot;
     let event: EventObject;
     let actions: MachineStep[1];
+    if (message.type === MACHINE_MIGRATED) {
+      const migrated = message.data as MachineMigratedData;
+      snapshot = migratedSnapshotOf(definition.machine, migrated);
+      options.onEvent?.({ version, message, event: { type: MACHINE_MIGRATED }, before: undefined, after: snapshot, actions: [], migrated });
+      continue;
+    }
     if (before) {
       event = toMachineEvent(message);
       [snapshot, actions] = stepper.next(before, event);

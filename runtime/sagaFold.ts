@@ -6,6 +6,7 @@ import type { DeadLetterReason } from './deadLetter.ts';
 import { collectEffects, copyEffects, noEffects, type Effects } from './effects.ts';
 import { XsagaError } from './errors.ts';
 import { foldStream } from './foldStream.ts';
+import { machineFingerprint } from './machineFingerprint.ts';
 import { stepperFor } from './machineStepper.ts';
 import type { Envelope, Message } from './message.ts';
 import type { SagaDefinition } from './sagaDefinition.ts';
@@ -50,8 +51,13 @@ export function replayStream(definition: SagaDefinition, loaded: LoadedStream): 
   }
   const snapshot = foldStream(definition, loaded.events, {
     from: restored,
-    onEvent: ({ version, message, before, after, actions }) => {
+    onEvent: ({ version, message, before, after, actions, migrated }) => {
       const at = message.metadata.occurredAt;
+      if (migrated) {
+        awaiting = new Map(migrated.awaiting);
+        times = { startedAt: migrated.startedAt, enteredAt: at };
+        return;
+      }
       times = before ? timesAfterMove(times, before.value, after.value, at).times : startedTimes(at);
       awaiting = awaitedAfter(awaiting, message, definition.events, { actions, streamId, version });
     },
@@ -166,6 +172,8 @@ export function toChange(
     machineId: after.definition.machine.id,
     machineVersion: after.definition.version,
     expectedVersion: before?.version ?? 0,
+    // Stored with the first event: the deploy gate compares it with the machine registered under the same version.
+    ...(before ? {} : { machineFingerprint: machineFingerprint(after.definition.machine) }),
     events: folded.events,
     status: after.snapshot.status === 'active' ? 'active' : 'done',
     snapshot: takeSnapshot

@@ -27,6 +27,8 @@ export type StreamHead = Readonly<{
   machineVersion: number;
   version: number;
   status: StreamStatus;
+  /** `machineFingerprint` of the machine the stream runs on, stored with its first event (or its migration); absent on older streams. */
+  machineFingerprint?: string;
 }>;
 
 /** What a caller needs to rebuild a saga: its head, its latest snapshot and the events after it. */
@@ -45,6 +47,10 @@ export type StreamChange = Readonly<{
   machineVersion: number;
   /** 0 when the stream is new. */
   expectedVersion: number;
+  /** Written with the stream's first change, and when a migration moves it to another version; kept otherwise. */
+  machineFingerprint?: string;
+  /** A migration: every timer of the stream not in `timersArmed` goes, the old version's with them. */
+  cancelAllTimers?: boolean;
   events: readonly Message[];
   status: StreamStatus;
   snapshot?: StoredSnapshot;
@@ -119,7 +125,8 @@ export interface SagaStore {
   /** Moves due timers into the outbox as inbox messages, atomically; returns how many fired. */
   fireDueTimers(now: string, limit: number, toEnvelope: (streamId: string, timer: DurableTimer) => Envelope): Promise<number>;
   nextTimerDue(): Promise<string | undefined>;
-  listStreams(options: { afterStreamId?: string; limit: number }): Promise<readonly StreamHead[]>;
+  /** Stream heads by id, page by page; with `status`, only the streams in it (the deploy gate pages through the active ones). */
+  listStreams(options: { afterStreamId?: string; limit: number; status?: StreamStatus }): Promise<readonly StreamHead[]>;
   /**
    * Dead letters of a consumer that commits nothing else here (participants, the projector): the
    * rows and their outbox messages in one transaction; a letter already recorded is left as it is.

@@ -1,5 +1,7 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import type { AnyStateMachine } from 'xstate';
 import { toMachineEvent } from './machineEvent.ts';
+import { MACHINE_MIGRATED, type MachineMigratedData } from './sagaMigration.ts';
 import type { MachineRegistry, SagaDefinition } from './sagaDefinition.ts';
 import type { ArchivedStream, SagaStore, StoredEvent, StoredSnapshot, StreamHead } from './sagaStore.ts';
 
@@ -65,15 +67,17 @@ function firstDifference(a: unknown, b: unknown, path = ''): string | undefined 
 
 const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as unknown;
 
-type StreamResult = { events: number; snapshots: number; divergence?: ReplayDivergence };
+/** What replaying one stream found: how many events and snapshots it compared, and where it diverged, if it did. */
+export type StreamResult = { events: number; snapshots: number; divergence?: ReplayDivergence };
 
-async function verifyStream(store: SagaStore, registry: MachineRegistry, head: StreamHead): Promise<StreamResult> {
+/** Replays one stream through the version its head is pinned to and compares with what was stored: `verifyReplay` for one head. */
+export async function verifyStream(store: Pick<SagaStore, 'load' | 'readStream'>, registry: MachineRegistry, head: StreamHead): Promise<StreamResult> {
   const definition = registry.get(head.machineId, head.machineVersion);
   if (!definition) return notRegistered(head);
   const loaded = await store.load(head.streamId);
   const events = await store.readStream(head.streamId, 1);
   // A snapshot taken by another machine version is ignored by the runtime, so it is not compared either.
-  return replayAndCompare(definition, head, events, loaded?.snapshot?.machineVersion === definition.version ? loaded.snapshot : undefined);
+  return replayAndCompare(definition, head, events, loaded?.snapshot?.machineVersion === definition.version ? loaded.snapshot : undefined, registry);
 }
 
 function notRegistered(head: StreamHead): StreamResult {
@@ -82,24 +86,51 @@ function notRegistered(head: StreamHead): StreamResult {
 }
 
 /** Folds `events` with xstate's own functions and compares with the stored snapshot (if any) and the head's status. */
-function replayAndCompare(definition: SagaDefinition, head: StreamHead, events: readonly StoredEvent[], stored: StoredSnapshot | undefined): StreamResult {
+/**
+ * The machine each event of a stream went through: a migrated stream began on the version its first
+ * migration left. Undefined for a version no longer registered: those events cannot be replayed.
+ */
+function machineAtStart(definition: SagaDefinition, events: readonly StoredEvent[], registry: MachineRegistry | undefined): SagaDefinition | undefined {
+  const first = events.find((event) => event.message.type === MACHINE_MIGRATED)?.message.data as MachineMigratedData | undefined;
+  if (!first || first.from === definition.version) return definition;
+  return registry?.get(definition.machine.id, first.from);
+}
+
+/**
+ * Folds `events` with xstate's own functions and compares with the stored snapshot (if any) and the
+ * head's status. A migration (MachineMigrated) must find the saga in the state it says it left
+ * (when the old version is still registered to tell), and the fold goes on from the state it recorded.
+ */
+function replayAndCompare(definition: SagaDefinition, head: StreamHead, events: readonly StoredEvent[], stored: StoredSnapshot | undefined, registry?: MachineRegistry): StreamResult {
   const base = { streamId: head.streamId, machine: `${head.machineId}@${head.machineVersion}` };
   let snapshot: AnyMachineSnapshot | undefined;
   let version = 0;
+  let current = machineAtStart(definition, events, registry);
   try {
     for (const event of events) {
       version = event.version;
-      if (!snapshot) {
-        snapshot = initialTransition(definition.machine, definition.input(event.message))[0];
+      if (event.message.type === MACHINE_MIGRATED) {
+        const migrated = event.message.data as MachineMigratedData;
+        if (snapshot && dotted(snapshot.value) !== migrated.fromState) {
+          const detail = `event ${version} migrated the saga from ${migrated.fromState}, but the replay of version ${migrated.from} is in ${dotted(snapshot.value)}`;
+          return { events: events.length, snapshots: 0, divergence: { ...base, version, kind: 'rejected-event', stored: `${MACHINE_MIGRATED} from ${migrated.fromState}`, replayed: describe(snapshot), detail } };
+        }
+        current = migrated.to === definition.version ? definition : registry?.get(head.machineId, migrated.to);
+        snapshot = current ? current.machine.resolveState(migrated.state as Parameters<AnyStateMachine['resolveState']>[0]) : undefined;
+      } else if (!current) {
+        // Events of a version no longer registered are skipped; the migration after them restarts the fold.
+        continue;
+      } else if (!snapshot) {
+        snapshot = initialTransition(current.machine, current.input(event.message))[0];
       } else {
         const machineEvent = toMachineEvent(event.message);
         if (!snapshot.can(machineEvent)) {
           const detail = `event ${version} (${event.message.type}) was applied when it happened, but the replayed saga does not accept it`;
           return { events: events.length, snapshots: 0, divergence: { ...base, version, kind: 'rejected-event', stored: `${event.message.type} applied`, replayed: describe(snapshot), detail } };
         }
-        snapshot = transition(definition.machine, snapshot, machineEvent)[0];
+        snapshot = transition(current.machine, snapshot, machineEvent)[0];
       }
-      if (stored && stored.version === version) {
+      if (snapshot && stored && stored.version === version && current === definition) {
         const replayedState = asJson(definition.machine.getPersistedSnapshot(snapshot));
         const difference = firstDifference(asJson(stored.state), replayedState);
         if (difference) {
@@ -172,7 +203,7 @@ export async function verifyArchive(options: { streams: AsyncIterable<ArchivedSt
     const result: StreamResult = !whole
       ? { events: archived.events.length, snapshots: 0, divergence: { streamId: archived.head.streamId, machine: `${archived.head.machineId}@${archived.head.machineVersion}`, version: gap === -1 ? archived.head.version : gap + 1, kind: 'error', stored: `version ${archived.head.version}`, replayed: '(not replayed)', detail: `the archive holds ${archived.events.length} events, not versions 1 to ${archived.head.version}` } }
       : definition
-        ? replayAndCompare(definition, archived.head, archived.events, undefined)
+        ? replayAndCompare(definition, archived.head, archived.events, undefined, options.registry)
         : notRegistered(archived.head);
     streams++;
     events += result.events;

@@ -1,11 +1,13 @@
 import type { Router } from 'express';
 import type { RouteContract } from '../api/openapi/routeContract.ts';
 import type { ParticipantSpec } from '../participants/participant.ts';
+import type { ParticipantCommands } from '../participants/participantCommands.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { XsagaError } from '../runtime/errors.ts';
 import type { Message } from '../runtime/message.ts';
 import type { OperatorOutcome, SignalRequest } from '../runtime/operatorActions.ts';
 import type { SagaDefinition } from '../runtime/sagaDefinition.ts';
+import type { SagaMigration } from '../runtime/sagaMigration.ts';
 import type { LiveSaga } from '../runtime/sagaFold.ts';
 import type { SqlQueryable } from '../runtime/sqlClient.ts';
 import type { StartedSaga } from '../runtime/startSaga.ts';
@@ -79,12 +81,16 @@ export type SagaParts = Readonly<{
   view: SagaViewSpec<any>;
   /** Participants this saga brings with it. */
   participants?: readonly ParticipantSpec[];
+  /** Commands it adds to participants another saga brings (by name): each joins that participant's one consumer. */
+  participantCommands?: readonly ParticipantCommands[];
   /** Creates or upgrades the tables its participants write (idempotent; run by the participants role at start). */
   migrate?(sql: SqlQueryable): Promise<void>;
   /** Its HTTP routes, served by the `api` role. */
   routes?(context: SagaRouteContext): SagaRoutes;
   /** Its part of the demo. */
   demo?: SagaDemo;
+  /** How its running sagas may move from one registered version to another (`xsaga migrate`). */
+  migrations?: readonly SagaMigration[];
 }>;
 
 /** One saga: its machine id and how it builds its parts. Adding a saga to a system is adding its bundle to the system's list. */
@@ -112,6 +118,11 @@ export function defineSaga(bundle: SagaBundle): SagaBundle {
         if (definition.machine.id !== bundle.id) throw new XsagaError('CONFIG', `${bundle.id} registers a version of another machine, ${definition.machine.id}`);
         if (seen.has(definition.version)) throw new XsagaError('CONFIG', `${bundle.id} registers version ${definition.version} twice`);
         seen.add(definition.version);
+      }
+      for (const migration of parts.migrations ?? []) {
+        const name = `${migration.machineId} ${migration.from} → ${migration.to}`;
+        if (migration.machineId !== bundle.id) throw new XsagaError('CONFIG', `${bundle.id} brings a migration of another machine: ${name}`);
+        if (!seen.has(migration.from) || !seen.has(migration.to)) throw new XsagaError('CONFIG', `${bundle.id}'s migration ${name} is between versions it does not register`);
       }
       return parts;
     },

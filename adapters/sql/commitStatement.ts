@@ -46,15 +46,16 @@ export function commitStatement(changes: readonly StreamChange[], deadLetters: r
   const created = changes.filter((c) => c.expectedVersion === 0);
   if (created.length > 0) {
     ctes.push(`created as (
-      insert into xsaga_streams (stream_id, machine_id, machine_version, version, status)
-      select * from unnest(${param(created.map((c) => c.streamId), 'text[]')}, ${param(created.map((c) => c.machineId), 'text[]')}, ${param(created.map((c) => c.machineVersion), 'int[]')}, ${param(created.map((c) => c.events.length), 'int[]')}, ${param(created.map((c) => c.status), 'text[]')}))`);
+      insert into xsaga_streams (stream_id, machine_id, machine_version, version, status, machine_fingerprint)
+      select * from unnest(${param(created.map((c) => c.streamId), 'text[]')}, ${param(created.map((c) => c.machineId), 'text[]')}, ${param(created.map((c) => c.machineVersion), 'int[]')}, ${param(created.map((c) => c.events.length), 'int[]')}, ${param(created.map((c) => c.status), 'text[]')}, ${param(created.map((c) => c.machineFingerprint ?? null), 'text[]')}))`);
   }
 
   const moved = changes.filter((c) => c.expectedVersion > 0);
   if (moved.length > 0) {
     ctes.push(`moved as (
-      update xsaga_streams s set version = u.next_version, status = u.status, updated_at = now()
-        from unnest(${param(moved.map((c) => c.streamId), 'text[]')}, ${param(moved.map((c) => c.expectedVersion), 'int[]')}, ${param(moved.map((c) => c.expectedVersion + c.events.length), 'int[]')}, ${param(moved.map((c) => c.status), 'text[]')}) as u(stream_id, expected, next_version, status)
+      update xsaga_streams s set version = u.next_version, status = u.status, updated_at = now(),
+             machine_version = u.machine_version, machine_fingerprint = coalesce(u.fingerprint, s.machine_fingerprint)
+        from unnest(${param(moved.map((c) => c.streamId), 'text[]')}, ${param(moved.map((c) => c.expectedVersion), 'int[]')}, ${param(moved.map((c) => c.expectedVersion + c.events.length), 'int[]')}, ${param(moved.map((c) => c.status), 'text[]')}, ${param(moved.map((c) => c.machineVersion), 'int[]')}, ${param(moved.map((c) => c.machineFingerprint ?? null), 'text[]')}) as u(stream_id, expected, next_version, status, machine_version, fingerprint)
        where s.stream_id = u.stream_id and s.version = u.expected
       returning 1)`);
     expectRows('moved', moved.length, COMMIT_FAILURES.concurrency);
@@ -96,6 +97,13 @@ export function commitStatement(changes: readonly StreamChange[], deadLetters: r
     ctes.push(`cancelled as (
       delete from xsaga_timers t using unnest(${param(cancelled.map((c) => c.streamId), 'text[]')}, ${param(cancelled.map((c) => c.timerId), 'text[]')}) as u(s, id)
        where t.stream_id = u.s and t.timer_id = u.id)`);
+  }
+  // A migration drops the stream's other timers; those it arms again are left to the upsert below, so no row is touched twice.
+  const cleared = changes.filter((c) => c.cancelAllTimers);
+  if (cleared.length > 0) {
+    ctes.push(`cleared as (
+      delete from xsaga_timers t using unnest(${param(cleared.map((c) => c.streamId), 'text[]')}, ${param(cleared.map((c) => JSON.stringify(c.timersArmed.map((timer) => timer.timerId))), 'text[]')}) as u(s, kept)
+       where t.stream_id = u.s and not (u.kept::jsonb ? t.timer_id))`);
   }
   const armed = changes.flatMap((c) => c.timersArmed.map((timer) => ({ streamId: c.streamId, timer })));
   if (armed.length > 0) {

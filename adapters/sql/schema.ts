@@ -85,6 +85,8 @@ const statements = [
   `alter table xsaga_timers add column if not exists tracestate text`,
   // When the saga began and entered the snapshot's state: its duration and dwell times survive a hydration (metrics).
   `alter table xsaga_snapshots add column if not exists times jsonb`,
+  // The fingerprint of the machine a stream runs on (runtime/machineFingerprint.ts); null on streams started before it was kept.
+  `alter table xsaga_streams add column if not exists machine_fingerprint text`,
   EXPECT_ROWS_FUNCTION,
 ];
 

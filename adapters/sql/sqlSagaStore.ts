@@ -21,7 +21,7 @@ import { sqlArchive } from './sqlArchive.ts';
 import { sqlRetention } from './sqlRetention.ts';
 import { wellFormedTraceContext } from '../../runtime/traceContext.ts';
 
-type HeadRow = { stream_id: string; machine_id: string; machine_version: number; version: number; status: StreamStatus };
+type HeadRow = { stream_id: string; machine_id: string; machine_version: number; version: number; status: StreamStatus; machine_fingerprint?: string | null };
 type EventRow = { version: number; type: string; data: unknown; metadata: Message['metadata'] };
 type OutboxRow = { id: string; topic: string; key: string; message: Message };
 type TimerRow = { stream_id: string; timer_id: string; due_at: Date | string; armed_version: number; event: unknown; traceparent: string | null; tracestate: string | null };
@@ -31,6 +31,7 @@ const toHead = (row: HeadRow): StreamHead => ({
   machineVersion: row.machine_version,
   version: row.version,
   status: row.status,
+  ...(row.machine_fingerprint ? { machineFingerprint: row.machine_fingerprint } : {}),
 });
 
 const toOutboxRecord = (row: OutboxRow): OutboxRecord => ({
@@ -205,10 +206,13 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
       return due ? isoOf(due) : undefined;
     },
 
-    async listStreams({ afterStreamId = '', limit }) {
+    async listStreams({ afterStreamId = '', limit, status }) {
+      // With a status of 'active', the partial index xsaga_streams_active serves the page.
       const result = await sql.query<HeadRow>(
-        'select * from xsaga_streams where stream_id > $1 order by stream_id limit $2',
-        [afterStreamId, limit],
+        status === undefined
+          ? 'select * from xsaga_streams where stream_id > $1 order by stream_id limit $2'
+          : 'select * from xsaga_streams where stream_id > $1 and status = $3 order by stream_id limit $2',
+        status === undefined ? [afterStreamId, limit] : [afterStreamId, limit, status],
       );
       return result.rows.map(toHead);
     },

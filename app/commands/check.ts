@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { checkSaga, formatSafetyReport, type SafetyReport } from '../../runtime/safety/checkSaga.ts';
+import { outsideEventsOf, participantsOfSaga } from '../../runtime/safety/sagaParticipants.ts';
 import { sagaCatalog, type SagaCatalog } from '../sagaCatalog.ts';
 
 export const CHECK_USAGE = `usage: xsaga check [--json]
@@ -25,7 +26,10 @@ export async function runCheckCommand(args: string[], options: CheckCommandOptio
     return 2;
   }
   const { registry, participants } = options.catalog ?? sagaCatalog();
-  const reports: SafetyReport[] = registry.all().map((definition) => checkSaga(definition.machine, participants, { version: definition.version, operatorEvents: Object.values(definition.operatorActions ?? {}) }));
+  const all = registry.all();
+  const reports: SafetyReport[] = all.map((definition) =>
+    checkSaga(definition.machine, participantsOfSaga(definition, participants, all), { version: definition.version, operatorEvents: outsideEventsOf(definition) }),
+  );
   print(json ? JSON.stringify(reports, null, 2) : reports.map(formatSafetyReport).join('\n\n'));
   return reports.some((report) => report.problems.length > 0) ? 1 : 0;
 }

@@ -1,8 +1,9 @@
 import type { AnyStateMachine } from 'xstate';
 import { emissionsOf } from './emittedCommands.ts';
 import { entryLeaves, isTerminal, stateNodesOf, statePath, transitionsOf, type AnyStateNode, type MachineTransition } from '../machineGraph.ts';
+import { isOver, leavesAfter, leavesKey, transitionsFrom, type Leaves } from './configurations.ts';
 import { accepts, candidateTransitions, nextLeaves } from './leafTransitions.ts';
-import { compensationOf, participantFor, replyMeanings, type ParticipantContract, type ReplyMeaning } from './participantContract.ts';
+import { compensationOf, participantFor, replyMeanings, settlements, type ParticipantContract, type ReplyMeaning } from './participantContract.ts';
 
 export const SAFETY_CHECKS = {
   'way-out': 'every non-final state has a way out (an event it accepts, or a deadline)',
@@ -28,45 +29,43 @@ export type SafetyReport = Readonly<{
   warnings: readonly string[];
 }>;
 
-/** A saga at rest in one atomic state, with the steps it completed and the ones it undid, in order. */
-type Configuration = Readonly<{ leaf: AnyStateNode; completed: readonly string[]; undone: readonly string[] }>;
+/** A saga at rest (one atomic state, or one per region of a parallel state), with the steps it completed and the ones it undid, in order. */
+type Configuration = Readonly<{ leaves: Leaves; completed: readonly string[]; undone: readonly string[] }>;
 
-const keyOf = (c: Configuration) => `${c.leaf.id}|${c.completed.join(',')}|${c.undone.join(',')}`;
+/** What replies and events mean to the checks: which step a reply completes or undoes, which steps an event settles. */
+type Meanings = Readonly<{ replies: Map<string, ReplyMeaning[]>; settled: Map<string, string[]> }>;
+
+const keyOf = (c: Configuration) => `${leavesKey(c.leaves)}|${c.completed.join(',')}|${c.undone.join(',')}`;
 const quoted = (node: AnyStateNode) => `"${statePath(node)}"`;
+const quotedLeaves = (leaves: Leaves) => `"${leaves.map(statePath).join(' & ')}"`;
 
-function doneMeaning(meanings: Map<string, ReplyMeaning[]>, eventType: string): ReplyMeaning | undefined {
-  return meanings.get(eventType)?.find((meaning) => meaning.done);
+function doneMeaning(meanings: Meanings, eventType: string): ReplyMeaning | undefined {
+  return meanings.replies.get(eventType)?.find((meaning) => meaning.done);
 }
 
 /** Where `transition` takes a configuration, and whether it was a forward step that succeeded. */
-function follow(from: Configuration, transition: MachineTransition, meanings: Map<string, ReplyMeaning[]>): { to: Configuration[]; forward: boolean } {
+function follow(from: Configuration, transition: MachineTransition, meanings: Meanings): { to: Configuration; forward: boolean } {
   const meaning = doneMeaning(meanings, transition.eventType);
   const forward = meaning !== undefined && meaning.undoes === undefined;
   let { completed, undone } = from;
   if (forward && !completed.includes(meaning.command)) completed = [...completed, meaning.command];
   if (meaning?.undoes !== undefined && !undone.includes(meaning.undoes)) undone = [...undone, meaning.undoes];
-  return { to: nextLeaves(from.leaf, transition).map((leaf) => ({ leaf, completed, undone })), forward };
+  const settled = meanings.settled.get(transition.eventType);
+  if (settled) completed = completed.filter((command) => !settled.includes(command));
+  return { to: { leaves: leavesAfter(from.leaves, transition), completed, undone }, forward };
 }
 
-/** Every configuration reachable from `start`, guards assumed either way; `allow` filters the transitions taken. */
-function explore(
-  start: readonly Configuration[],
-  all: readonly MachineTransition[],
-  meanings: Map<string, ReplyMeaning[]>,
-  allow: (forward: boolean) => boolean,
-): Map<string, Configuration> {
+/** Every configuration reachable from `start`, guards assumed either way unless the configuration decides them; `allow` filters the transitions taken. */
+function explore(start: readonly Configuration[], all: readonly MachineTransition[], meanings: Meanings, allow: (forward: boolean) => boolean): Map<string, Configuration> {
   const seen = new Map(start.map((c) => [keyOf(c), c]));
   const queue = [...start];
   for (let config = queue.shift(); config; config = queue.shift()) {
-    if (isTerminal(config.leaf)) continue;
-    for (const transition of candidateTransitions(config.leaf, all)) {
-      const { to, forward } = follow(config, transition, meanings);
-      if (!allow(forward)) continue;
-      for (const next of to) {
-        if (seen.has(keyOf(next))) continue;
-        seen.set(keyOf(next), next);
-        queue.push(next);
-      }
+    if (isOver(config.leaves)) continue;
+    for (const transition of transitionsFrom(config.leaves, all).transitions) {
+      const { to: next, forward } = follow(config, transition, meanings);
+      if (!allow(forward) || seen.has(keyOf(next))) continue;
+      seen.set(keyOf(next), next);
+      queue.push(next);
     }
   }
   return seen;
@@ -93,8 +92,8 @@ function checkWayOut(leaves: readonly AnyStateNode[], all: readonly MachineTrans
  * eventless transitions (no success, no human), back to the state that took it. Such a loop needs
  * a bound: its transition must be guarded, and a later transition for the same reply must leave.
  */
-function checkRetryExits(leaves: readonly AnyStateNode[], all: readonly MachineTransition[], meanings: Map<string, ReplyMeaning[]>): SafetyProblem[] {
-  const isFailure = (eventType: string) => meanings.get(eventType)?.some((meaning) => !meaning.done) ?? false;
+function checkRetryExits(leaves: readonly AnyStateNode[], all: readonly MachineTransition[], meanings: Meanings): SafetyProblem[] {
+  const isFailure = (eventType: string) => meanings.replies.get(eventType)?.some((meaning) => !meaning.done) ?? false;
   const automatic = (t: MachineTransition) => t.eventType === '' || t.eventType.startsWith('xstate.after.') || isFailure(t.eventType);
   const returnsTo = (start: readonly AnyStateNode[], home: AnyStateNode): boolean => {
     const seen = new Set<AnyStateNode>(start);
@@ -127,27 +126,23 @@ function checkRetryExits(leaves: readonly AnyStateNode[], all: readonly MachineT
   return problems;
 }
 
-function checkCompensation(
-  reachable: Map<string, Configuration>,
-  all: readonly MachineTransition[],
-  meanings: Map<string, ReplyMeaning[]>,
-  participants: readonly ParticipantContract[],
-): SafetyProblem[] {
+function checkCompensation(reachable: Map<string, Configuration>, all: readonly MachineTransition[], meanings: Meanings, participants: readonly ParticipantContract[]): SafetyProblem[] {
   const problems = new Map<string, SafetyProblem>();
   for (const config of reachable.values()) {
-    if (config.completed.length === 0 || isTerminal(config.leaf)) continue;
+    // A configuration passed through on the way to the next (a parallel state all done, an eventless move) is no place to fail in.
+    if (config.completed.length === 0 || isOver(config.leaves) || transitionsFrom(config.leaves, all).passing) continue;
     const expected = config.completed.filter((command) => compensationOf(participants, command) !== undefined).reverse();
-    const finals = [...explore([config], all, meanings, (forward) => !forward).values()].filter((c) => isTerminal(c.leaf));
+    const finals = [...explore([config], all, meanings, (forward) => !forward).values()].filter((c) => isOver(c.leaves));
     const undoneOf = (c: Configuration) => c.undone.filter((command) => expected.includes(command));
     if (finals.some((c) => undoneOf(c).join() === expected.join())) continue;
-    const state = statePath(config.leaf);
+    const state = config.leaves.map(statePath).join(' & ');
     const after = `after ${config.completed.join(', ')} succeeded`;
     const key = `${state}|${config.completed.join()}`;
     const names = (commands: readonly string[]) => (commands.length > 0 ? commands.map((c) => compensationOf(participants, c)).join(' then ') : 'nothing');
     const message =
       finals.length === 0
-        ? `state ${quoted(config.leaf)} (${after}) cannot reach a final state unless another step succeeds: a failure there leaves the completed steps in place`
-        : `state ${quoted(config.leaf)} (${after}) reaches final states that undo ${[...new Set(finals.map((c) => names(undoneOf(c))))].join(' or ')}; ` +
+        ? `state ${quotedLeaves(config.leaves)} (${after}) cannot reach a final state unless another step succeeds: a failure there leaves the completed steps in place`
+        : `state ${quotedLeaves(config.leaves)} (${after}) reaches final states that undo ${[...new Set(finals.map((c) => names(undoneOf(c))))].join(' or ')}; ` +
           `expected ${names(expected)}, the reverse of the completed steps`;
     if (!problems.has(key)) problems.set(key, { check: 'compensation', state, message });
   }
@@ -177,10 +172,7 @@ function checkMessages(machine: AnyStateMachine, all: readonly MachineTransition
     }
   }
   const acceptedAnywhere = new Set(all.map((t) => t.eventType));
-  const emitted = new Set(emissions.map((e) => e.command));
-  // A participant the machine sends nothing to serves another saga, or another version of this one: its replies are not this machine's to accept.
-  const spokenTo = participants.filter((participant) => Object.keys(participant.handles).some((command) => emitted.has(command)));
-  for (const [reply, meanings] of replyMeanings(spokenTo)) {
+  for (const [reply, meanings] of replyMeanings(participants)) {
     if (acceptedAnywhere.has(reply) || acceptedAnywhere.has('*')) continue;
     for (const meaning of meanings) {
       problems.push({ check: 'replies', state: undefined, message: `participant ${meaning.participant} may reply ${reply} to ${meaning.command}, but no state accepts it` });
@@ -191,7 +183,8 @@ function checkMessages(machine: AnyStateMachine, all: readonly MachineTransition
     if (eventType === '' || eventType === '*' || eventType.startsWith('xstate.') || sent.has(eventType) || operatorEvents.includes(eventType)) continue;
     warnings.push(`the machine accepts ${eventType}, which no participant or operator action sends`);
   }
-  for (const participant of spokenTo) {
+  const emitted = new Set(emissions.map((e) => e.command));
+  for (const participant of participants) {
     for (const command of Object.keys(participant.handles)) if (!emitted.has(command)) warnings.push(`participant ${participant.name} handles ${command}, which the machine never emits`);
   }
   return { problems, warnings, commands: [...emitted] };
@@ -214,12 +207,11 @@ export function checkSaga(
   const all = transitionsOf(machine);
   const nodes = stateNodesOf(machine);
   const structure: SafetyProblem[] = nodes
-    .filter((node) => node.type === 'parallel' || node.type === 'history')
+    .filter((node) => node.type === 'history')
     .map((node) => ({ check: 'structure', state: statePath(node), message: `state ${quoted(node)} is a ${node.type} state, which xsaga check cannot analyse` }));
-  const meanings = replyMeanings(participants);
-  const start = entryLeaves(machine.root).map((leaf) => ({ leaf, completed: [], undone: [] }));
-  const reachable = explore(start, all, meanings, () => true);
-  const reachedLeaves = new Set([...reachable.values()].map((c) => c.leaf));
+  const meanings: Meanings = { replies: replyMeanings(participants), settled: settlements(participants) };
+  const reachable = explore([{ leaves: entryLeaves(machine.root), completed: [], undone: [] }], all, meanings, () => true);
+  const reachedLeaves = new Set([...reachable.values()].flatMap((c) => c.leaves));
   const leaves = nodes.filter((node) => node.type === 'atomic' || node.type === 'final');
   const messages = checkMessages(machine, all, participants, options.operatorEvents ?? []);
   const warnings = [...leaves.filter((leaf) => !reachedLeaves.has(leaf)).map((leaf) => `state ${quoted(leaf)} is unreachable`), ...messages.warnings];

@@ -11,6 +11,11 @@ export type CommandContract = Readonly<{
   undoes?: string;
   /** What is wrong with a command's data, or undefined: a command that fails it is dead-lettered, never performed. */
   check?: (data: unknown) => string | undefined;
+  /**
+   * Events after which the command's effect stands for good and is no longer undone: a return
+   * label is voided if no parcel comes, but once the parcel is in (`ParcelReceived`), it has served.
+   */
+  settledBy?: readonly string[];
 }>;
 
 /** A participant as the saga checks see it: its name and the commands it performs. */
@@ -43,4 +48,15 @@ export function compensationOf(participants: readonly ParticipantContract[], com
     for (const [name, contract] of Object.entries(participant.handles)) if (contract.undoes === command) return name;
   }
   return undefined;
+}
+
+/** The commands each event settles (their effect no longer to be undone), by event type. */
+export function settlements(participants: readonly ParticipantContract[]): Map<string, string[]> {
+  const settled = new Map<string, string[]>();
+  for (const participant of participants) {
+    for (const [command, contract] of Object.entries(participant.handles)) {
+      for (const event of contract.settledBy ?? []) settled.set(event, [...(settled.get(event) ?? []), command]);
+    }
+  }
+  return settled;
 }

@@ -176,6 +176,34 @@ export function sagaStoreContract(name: string, factory: Factory): void {
       expect((await store.listStreams({ afterStreamId: 'b', limit: 2 })).map((h) => h.streamId)).toEqual(['c']);
     });
 
+    it('lists the streams of one status only, page by page', async () => {
+      await store.commit(['c', 'a', 'b', 'd'].map((id) => change(id, 0, { status: id === 'b' ? 'done' : 'active' })));
+      expect((await store.listStreams({ limit: 2, status: 'active' })).map((h) => h.streamId)).toEqual(['a', 'c']);
+      expect((await store.listStreams({ afterStreamId: 'c', limit: 2, status: 'active' })).map((h) => h.streamId)).toEqual(['d']);
+      expect((await store.listStreams({ limit: 10, status: 'done' })).map((h) => h.streamId)).toEqual(['b']);
+    });
+
+    it('keeps the machine fingerprint of a stream from its first change until a migration moves it to another version', async () => {
+      await store.commit([change('s1', 0, { machineFingerprint: 'f1' }), change('s2', 0)]);
+      await store.commit([change('s1', 1)]);
+      expect((await store.load('s1'))?.head).toMatchObject({ machineVersion: 1, machineFingerprint: 'f1' });
+      expect((await store.load('s2'))?.head).not.toHaveProperty('machineFingerprint');
+      await store.commit([change('s1', 2, { machineVersion: 2, machineFingerprint: 'f2' })]);
+      expect((await store.listStreams({ limit: 1 }))[0]).toMatchObject({ streamId: 's1', machineVersion: 2, machineFingerprint: 'f2', version: 3 });
+    });
+
+    it('drops every other timer of a stream with cancelAllTimers, keeping those the same change arms', async () => {
+      const timer = (timerId: string, dueAt: string) => ({ timerId, dueAt, event: { type: timerId }, armedVersion: 1 });
+      await store.commit([change('s1', 0, { timersArmed: [timer('old', '2026-01-01T01:00:00.000Z'), timer('same', '2026-01-01T01:00:00.000Z')] }), change('s2', 0, { timersArmed: [timer('other', '2026-01-01T01:00:00.000Z')] })]);
+      await store.commit([change('s1', 1, { cancelAllTimers: true, timersArmed: [timer('same', '2026-01-01T03:00:00.000Z'), timer('new', '2026-01-01T02:00:00.000Z')] })]);
+      const fired: string[] = [];
+      await store.fireDueTimers('2026-01-02T00:00:00.000Z', 10, (streamId, t) => {
+        fired.push(`${streamId}:${t.timerId}@${t.dueAt}`);
+        return { topic: 'inbox', key: streamId, message: testMessage('TimerFired', streamId) };
+      });
+      expect(fired.sort()).toEqual(['s1:new@2026-01-01T02:00:00.000Z', 's1:same@2026-01-01T03:00:00.000Z', 's2:other@2026-01-01T01:00:00.000Z']);
+    });
+
     it('keeps the commands a snapshot awaits with it, and loads a snapshot without them as one', async () => {
       const awaiting = [['s1/2/0', 'CapturePayment']] as const;
       await store.commit([change('s1', 0, { events: [testMessage('A', 's1'), testMessage('B', 's1')], snapshot: { version: 2, machineVersion: 1, state: { at: 2 }, awaiting } })]);

@@ -35,8 +35,8 @@ export function traceOf(machine: AnyStateMachine, input: unknown, events: readon
   const visit = (snapshot: AnyMachineSnapshot) => {
     for (const node of snapshot._nodes) if (node.parent) states.add(statePath(node));
   };
+  // What the start took counts too: an eventless transition out of the initial state (a threshold in the input) is taken there.
   visit(initial);
-  taken.length = 0;
   let snapshot = initial;
   for (const event of events) {
     snapshot = machine.transition(snapshot, event, scope) as AnyMachineSnapshot;

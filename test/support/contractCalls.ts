@@ -91,6 +91,8 @@ export const contractCalls = (known: Readonly<Record<string, string>>, viewer: T
   { name: 'a path of no saga', operationId: 'traceSaga', params: { id: 'orderSaga', sagaId: 'nope' }, status: 404 },
   { name: 'a path of an id with a NUL', operationId: 'traceSaga', params: { id: 'orderSaga', sagaId: '%00' }, status: 400 },
 
+  ...returnCalls(known),
+
   { name: 'liveness', operationId: 'getLiveness', status: 200 },
   { name: 'readiness', operationId: 'getReadiness', status: 200 },
   { name: 'the root', operationId: 'redirectToDashboard', status: 302 },
@@ -106,3 +108,32 @@ export const contractCalls = (known: Readonly<Record<string, string>>, viewer: T
   { name: 'the docs’ start', operationId: 'getDocsFile', params: { file: 'docsPage.js' }, status: 200 },
   { name: 'Swagger UI’s own initializer, which points at the internet', operationId: 'getDocsFile', params: { file: 'swagger-initializer.js' }, status: 404 },
 ];
+
+/** The returns of `known.completed` (its second return is the first these calls make; the first awaits its parcel). */
+function returnCalls(known: Readonly<Record<string, string>>): readonly Call[] {
+  const second = `${known.completed}.return-2`;
+  const third = `${known.completed}.return-3`;
+  const returnOf = (items: readonly { sku: string; quantity: number }[], orderId = known.completed!) => ({ orderId, items, reason: 'does not fit' });
+  return [
+    { name: 'return an item', operationId: 'requestReturn', body: returnOf([{ sku: 'SKU-1002', quantity: 1 }]), status: 202 },
+    { name: 'return it again', operationId: 'requestReturn', body: returnOf([{ sku: 'SKU-1002', quantity: 1 }]), status: 409 },
+    { name: 'return what the order did not hold', operationId: 'requestReturn', body: returnOf([{ sku: 'SKU-9999', quantity: 1 }]), status: 409 },
+    { name: 'return items of an order still running', operationId: 'requestReturn', body: returnOf([{ sku: 'SKU-1001', quantity: 1 }], known.waiting), status: 409 },
+    { name: 'return none', operationId: 'requestReturn', body: returnOf([]), status: 400 },
+    { name: 'return a text', operationId: 'requestReturn', raw: { body: '{}', contentType: 'text/plain' }, status: 415 },
+    { name: 'return the last piece', operationId: 'requestReturn', body: returnOf([{ sku: 'SKU-1001', quantity: 1 }]), status: 202 },
+    { name: 'the returns of an order', operationId: 'listReturns', query: `orderId=${known.completed}`, status: 200 },
+    { name: 'the returns of no order given', operationId: 'listReturns', status: 400 },
+    { name: 'read a return', operationId: 'getReturn', params: { id: second }, status: 200 },
+    { name: 'read no return', operationId: 'getReturn', params: { id: 'no-such-return' }, status: 404 },
+    { name: 'reject a return', operationId: 'rejectReturn', params: { id: second }, body: { reason: 'worn' }, status: 202 },
+    { name: 'approve a rejected return', operationId: 'approveReturn', params: { id: second }, status: 409 },
+    { name: 'approve a return', operationId: 'approveReturn', params: { id: third }, status: 202 },
+    { name: 'approve no return', operationId: 'approveReturn', params: { id: 'no-such-return' }, status: 404 },
+    { name: 'reject with a reason too long', operationId: 'rejectReturn', params: { id: third }, body: { reason: 'x'.repeat(501) }, status: 400 },
+    { name: 'a parcel arrives', operationId: 'carrierEvent', body: { returnId: known.awaitingParcel, type: 'PARCEL_RECEIVED' }, status: 202 },
+    { name: 'a parcel of a rejected return', operationId: 'carrierEvent', body: { returnId: second, type: 'PARCEL_RECEIVED' }, status: 409 },
+    { name: 'a parcel of no return', operationId: 'carrierEvent', body: { returnId: 'no-such-return', type: 'PARCEL_RECEIVED' }, status: 404 },
+    { name: 'a carrier event of another kind', operationId: 'carrierEvent', body: { returnId: second, type: 'LOST' }, status: 400 },
+  ];
+}

@@ -24,8 +24,9 @@ export async function startEmbedded(
   env: Record<string, string> = {},
   options: { logger?: Logger; wrap?: (adapters: SystemAdapters) => SystemAdapters; clock?: Clock; processMetrics?: boolean; sagas?: readonly SagaBundle[] } = {},
 ): Promise<System> {
-  const config = loadConfig({ XSAGA_DATA_DIR: ':memory:', ...env });
+  const configured = { XSAGA_DATA_DIR: ':memory:', ...env };
+  const config = loadConfig(configured);
   const logger = options.logger ?? silentLogger;
   const adapters = await createEmbeddedAdapters(config, logger);
-  return startSystem({ config, adapters: options.wrap ? options.wrap(adapters) : adapters, logger, clock: options.clock, processMetrics: options.processMetrics, sagas: options.sagas });
+  return startSystem({ config, adapters: options.wrap ? options.wrap(adapters) : adapters, logger, clock: options.clock, processMetrics: options.processMetrics, sagas: options.sagas, env: configured });
 }

@@ -1,38 +1,46 @@
 import { describe, expect, it } from 'vitest';
-import type { AnyStateMachine } from 'xstate';
+import { and, createMachine, not, or, stateIn, type AnyStateMachine } from 'xstate';
 import { runCheckCommand } from '../../app/commands/check.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
 import { FRAUD_REVIEW_DECISIONS } from '../../orders/orderSagaV2Definition.ts';
 import { checkSaga, formatSafetyReport, type SafetyReport } from '../../runtime/safety/checkSaga.ts';
+import { decideGuard, leavesAfter, transitionsFrom, type Leaves } from '../../runtime/safety/configurations.ts';
+import { statePath, transitionsOf, type AnyStateNode } from '../../runtime/machineGraph.ts';
 import { MachineRegistry, type SagaDefinition } from '../../runtime/sagaDefinition.ts';
+import { returnParticipantCommands } from '../../returns/returnParticipants.ts';
+import { returnSaga } from '../../returns/returnSaga.ts';
+import { returnSagaPathModel } from '../../returns/returnSagaPathModel.ts';
 import { deadEndSaga, deafSaga, endlessRetrySaga, orphanCommandSaga, soundSaga, trappedSaga, uncompensatedSaga, wrongOrderSaga } from '../fixtures/brokenMachines.ts';
 import { generatePaths } from '../graph/generatePaths.ts';
+import { outsideEventsOf, participantsOfSaga } from '../../runtime/safety/sagaParticipants.ts';
 import { runOnMachine } from '../graph/machineRun.ts';
 import { pathModelFor } from '../graph/pathModels.ts';
+import { generateVariantPaths } from '../graph/variantPaths.ts';
 
-const { registry, participants } = sagaCatalog();
+const { registry, participants: everyParticipant } = sagaCatalog();
+const sagaView = (definition: SagaDefinition) => participantsOfSaga(definition, everyParticipant, registry.all());
+// The broken fixtures are v1 order sagas: they are checked against the participants as v1 sees them.
+const participants = sagaView(registry.get('orderSaga', 1)!);
 const check = (machine: AnyStateMachine) => checkSaga(machine, participants, { version: 1 });
 const found = (report: SafetyReport) => report.problems.map((p) => `${p.check} ${p.state ?? '-'}`);
 
 describe('xsaga check on the registered sagas', () => {
-  /** States and transitions of each registered version: v2 adds the fraud review's five states and its transitions. */
-  const sizes: Record<number, { states: number; transitions: number }> = { 1: { states: 20, transitions: 31 }, 2: { states: 25, transitions: 44 } };
-  const operatorEventsOf = (definition: SagaDefinition) => [...Object.values(definition.operatorActions ?? {}), ...(definition.version >= 2 ? FRAUD_REVIEW_DECISIONS : [])];
+  /** States and transitions of the order saga's versions: v2 adds the fraud review's five states and thirteen transitions. */
+  const sizes: Record<string, [number, number]> = { 'orderSaga@1': [20, 31], 'orderSaga@2': [25, 44] };
 
   it.each(registry.all().map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))('finds $label safe', ({ definition }) => {
-    const report = checkSaga(definition.machine, participants, { version: definition.version, operatorEvents: operatorEventsOf(definition) });
+    const report = checkSaga(definition.machine, sagaView(definition), { version: definition.version, operatorEvents: outsideEventsOf(definition) });
     expect(report.problems).toEqual([]);
     expect(report.warnings).toEqual([]);
-    const { states, transitions } = sizes[definition.version]!;
-    expect(report.states).toBe(states);
-    expect(report.transitions).toBe(transitions);
-    expect(formatSafetyReport(report)).toMatch(
-      new RegExp(`^orderSaga@${definition.version}: ${states} states, ${transitions} transitions;[^]*✓ way-out[^]*✓ compensation[^]*✓ retry-exit[^]*✓ replies[^]*✓ commands[^]* safe$`),
-    );
+    expect(formatSafetyReport(report)).toMatch(/^\w+@\d+: \d+ states, \d+ transitions;[^]*✓ way-out[^]*✓ compensation[^]*✓ retry-exit[^]*✓ replies[^]*✓ commands[^]* safe$/);
+    const size = sizes[`${definition.machine.id}@${definition.version}`];
+    if (size) expect([report.states, report.transitions]).toEqual(size);
   });
 
   it('checks both registered versions of the order saga', () => {
-    expect(registry.all().map((d) => `${d.machine.id}@${d.version}`)).toEqual(['orderSaga@1', 'orderSaga@2']);
+    expect(registry.all().map((d) => `${d.machine.id}@${d.version}`)).toEqual(expect.arrayContaining(['orderSaga@1', 'orderSaga@2']));
+    // The operator's fraud decisions answer no command: v2 takes them as outside events.
+    expect(outsideEventsOf(registry.get('orderSaga', 2)!)).toEqual(expect.arrayContaining([...FRAUD_REVIEW_DECISIONS]));
   });
 
   it('reads from the definition the very commands the generated paths emit', () => {
@@ -115,6 +123,55 @@ describe('xsaga check on deliberately broken sagas', () => {
   });
 });
 
+describe('xsaga check on the returns saga, whose refund and restock run in a parallel state', () => {
+  const contracts = returnParticipantCommands.map((commands) => ({ name: commands.participant, handles: commands.handles }));
+  // Sent by operators over HTTP, and by the carrier: no participant replies with them.
+  const operatorEvents = ['ReturnApproved', 'ReturnRejected', 'ResumeRequested', 'ParcelReceived'];
+  const checkReturns = (machine: AnyStateMachine, participants = contracts) => checkSaga(machine, participants, { version: 1, operatorEvents });
+  /** The returns saga with one transition of the restock region changed. */
+  const restockWith = (on: Record<string, unknown>) => {
+    type Node = { states: Record<string, Node>; on?: Record<string, unknown> };
+    const config = returnSaga.config as unknown as Node;
+    const processing = config.states.processing!;
+    const restock = processing.states.restock!;
+    const restocking = { ...restock.states.restocking!, on: { ...restock.states.restocking!.on, ...on } };
+    const states = { ...config.states, processing: { ...processing, states: { ...processing.states, restock: { ...restock, states: { ...restock.states, restocking } } } } };
+    return createMachine({ ...config, states } as never, returnSaga.implementations as never);
+  };
+
+  it('finds it safe: each branch that took effect, or may have, is undone once both have settled', () => {
+    const report = checkReturns(returnSaga);
+    expect(report.problems).toEqual([]);
+    expect(report.warnings).toEqual([]);
+    expect(report.states).toBe(44);
+    expect(report.transitions).toBe(54);
+    expect(formatSafetyReport(report)).toMatch(/^returnSaga@1: 44 states, 54 transitions;[^]*✓ compensation[^]* safe$/);
+  });
+
+  it('reads from the definition the very commands its generated paths emit', () => {
+    const emitted = new Set(
+      generateVariantPaths(returnSaga, returnSagaPathModel).flatMap(({ input, path }) => runOnMachine(returnSaga, input, path.events).emitted.flat().map((c) => c.type)),
+    );
+    expect([...checkReturns(returnSaga).commands].sort()).toEqual([...emitted].sort());
+  });
+
+  it('names the states of both regions from which a restock that succeeded is never undone', () => {
+    const report = checkReturns(restockWith({ ReturnRestocked: { target: 'refused', actions: { type: 'recordStep', params: { action: 'restock' } } } }));
+    expect(found(report)).toContain('compensation processing.refund.refunding & processing.restock.refused');
+    const problem = report.problems.find((p) => p.state === 'processing.refund.refunding & processing.restock.refused')!;
+    expect(problem.message).toBe(
+      'state "processing.refund.refunding & processing.restock.refused" (after RestockReturn succeeded) reaches final states that undo nothing; expected ReverseReturnRestock, the reverse of the completed steps',
+    );
+  });
+
+  it('expects the label voided until the parcel settles it, so a label issued then left unvoided is named', () => {
+    const unsettled = contracts.map((c) => ({ ...c, handles: Object.fromEntries(Object.entries(c.handles).map(([type, contract]) => [type, { ...contract, settledBy: undefined }])) }));
+    const report = checkReturns(returnSaga, unsettled);
+    expect(found(report)).toContain('compensation processing.refund.refunding & processing.restock.restocking');
+    expect(report.problems[0]!.message).toContain('expected VoidReturnLabel, the reverse of the completed steps');
+  });
+});
+
 describe('xsaga check, the command', () => {
   const capture = () => {
     const printed: string[] = [];
@@ -134,6 +191,7 @@ describe('xsaga check, the command', () => {
     expect(JSON.parse(out.printed.join('\n'))).toMatchObject([
       { machine: 'orderSaga@1', problems: [] },
       { machine: 'orderSaga@2', problems: [] },
+      { machine: 'returnSaga@1', problems: [] },
     ]);
   });
 
@@ -141,7 +199,7 @@ describe('xsaga check, the command', () => {
     const [order] = registry.all() as SagaDefinition[];
     const broken = new MachineRegistry().register(order!).register({ ...order!, machine: deadEndSaga, version: 2 } as SagaDefinition);
     const out = capture();
-    expect(await runCheckCommand([], { ...out, catalog: { registry: broken, participants } })).toBe(1);
+    expect(await runCheckCommand([], { ...out, catalog: { registry: broken, participants: everyParticipant } })).toBe(1);
     expect(out.printed.join('\n')).toContain('brokenSaga@2');
     expect(out.printed.join('\n')).toContain('state "awaitingPickup" accepts no event and has no deadline');
   });
@@ -150,5 +208,60 @@ describe('xsaga check, the command', () => {
     const out = capture();
     expect(await runCheckCommand(['--nope'], out)).toBe(2);
     expect(out.printed.join('\n')).toContain('usage: xsaga check');
+  });
+});
+
+/** Two regions that each finish, joined by `onDone`, as the returns saga's refund and restock are. */
+const pair = createMachine({
+  id: 'pair',
+  initial: 'idle',
+  states: {
+    idle: { on: { GO: 'both' } },
+    both: {
+      type: 'parallel',
+      states: {
+        left: { initial: 'working', states: { working: { on: { LEFT_DONE: 'done', LEFT_FAILED: 'failed' } }, done: { type: 'final' }, failed: { type: 'final' } } },
+        right: { initial: 'working', states: { working: { on: { RIGHT_DONE: 'done' } }, done: { type: 'final' } } },
+      },
+      on: { ABORT: 'aborted' },
+      onDone: [{ guard: stateIn('#pair.both.left.done'), target: 'finished' }, { target: 'aborted' }],
+    },
+    finished: { type: 'final' },
+    aborted: { type: 'final' },
+  },
+});
+const all = transitionsOf(pair);
+const node = (path: string): AnyStateNode => path.split('.').reduce<AnyStateNode>((at, key) => at.states[key] as AnyStateNode, pair.root as AnyStateNode);
+const leaves = (...paths: string[]): Leaves => paths.map(node);
+const named = (found: readonly AnyStateNode[]) => found.map(statePath).sort();
+const labels = (from: Leaves) => transitionsFrom(from, all).transitions.map((t) => t.label);
+
+describe('configurations of a machine with a parallel state, as xsaga check walks them', () => {
+  it('enters every region of a parallel state, and moves one region while the other stays', () => {
+    const go = all.find((t) => t.eventType === 'GO')!;
+    expect(named(leavesAfter(leaves('idle'), go))).toEqual(['both.left.working', 'both.right.working']);
+    const leftDone = all.find((t) => t.eventType === 'LEFT_DONE')!;
+    expect(named(leavesAfter(leaves('both.left.working', 'both.right.working'), leftDone))).toEqual(['both.left.done', 'both.right.working']);
+    const abort = all.find((t) => t.eventType === 'ABORT')!;
+    expect(named(leavesAfter(leaves('both.left.done', 'both.right.working'), abort))).toEqual(['aborted']);
+  });
+
+  it('fires onDone only once every region is final, and then nothing else: the configuration is passed through', () => {
+    expect(labels(leaves('both.left.done', 'both.right.working'))).toEqual(['both on ABORT → aborted', 'both.right.working on RIGHT_DONE → both.right.done']);
+    const allDone = transitionsFrom(leaves('both.left.done', 'both.right.done'), all);
+    expect(allDone.passing).toBe(true);
+    // The configuration decides the stateIn guard: only the first onDone transition may fire.
+    expect(allDone.transitions.map((t) => t.label)).toEqual(['both on xstate.done.state.pair.both [stateIn] → finished']);
+    expect(transitionsFrom(leaves('both.left.failed', 'both.right.done'), all).transitions.map((t) => t.label)).toEqual(['both on xstate.done.state.pair.both → aborted']);
+  });
+
+  it('decides stateIn guards and their and/or/not from the configuration, and leaves other guards undecided', () => {
+    const at = leaves('both.left.done', 'both.right.working');
+    expect(decideGuard(stateIn('#pair.both.left.done'), at)).toBe(true);
+    expect(decideGuard(stateIn('#pair.both.right'), at)).toBe(true);
+    expect(decideGuard(and([stateIn('#pair.both.left.done'), not(stateIn('#pair.both.right.done'))]), at)).toBe(true);
+    expect(decideGuard(or([stateIn('#pair.both.left.failed'), stateIn('#pair.both.right.done')]), at)).toBe(false);
+    expect(decideGuard(and([stateIn('#pair.both.left.done'), () => true]), at)).toBeUndefined();
+    expect(decideGuard({ type: 'namedGuard' }, at)).toBeUndefined();
   });
 });

@@ -54,7 +54,10 @@ describe('GET /machines and /machines/:id', () => {
   it('lists the hosted machines with their versions', async () => {
     const { status, body } = await get<{ machines: { id: string; version: number; versions: number[]; hasReadModel: boolean }[] }>('/machines');
     expect(status).toBe(200);
-    expect(body.machines).toEqual([{ id: 'orderSaga', version: 2, versions: [1, 2], hasReadModel: true }]);
+    expect(body.machines).toEqual([
+      { id: 'orderSaga', version: 2, versions: [1, 2], hasReadModel: true },
+      { id: 'returnSaga', version: 1, versions: [1], hasReadModel: true },
+    ]);
     expect(body.machines.map((m) => m.id)).toEqual([...new Set(hostedMachines().all().map((d) => d.machine.id))]);
   });
 

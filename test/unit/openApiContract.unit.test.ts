@@ -75,7 +75,7 @@ async function expectAnswer(call: Call): Promise<string> {
 beforeAll(async () => {
   const clock = testClock(START);
   system = await startEmbedded(
-    { ...apiKeysEnv(viewer, operator), XSAGA_PAYMENT_TIMEOUT_MS: String(60 * TEN_MINUTES), XSAGA_PARK_AFTER_ATTEMPTS: '2' },
+    { ...apiKeysEnv(viewer, operator), XSAGA_PAYMENT_TIMEOUT_MS: String(60 * TEN_MINUTES), XSAGA_PARK_AFTER_ATTEMPTS: '2', XSAGA_RETURN_APPROVAL_ABOVE: '0' },
     {
       clock,
       wrap: (adapters) => {
@@ -123,7 +123,17 @@ beforeAll(async () => {
     expect((await viewOf(system, known.parked!)).state).toBe('compensating.releasingStock.parked');
     expect((await viewOf(system, known.reviewing!)).state).toBe('fraudReview.awaitingDecision');
   }, { timeoutMs: SETTLE_MS });
-  // Generous: the scenario drives four sagas on a test clock, on a machine busy with other test files.
+  // A return of the completed order whose parcel is awaited (every return waits for a decision: XSAGA_RETURN_APPROVAL_ABOVE=0).
+  const returned = await fetch(`${url}/returns`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ orderId: known.completed, items: [{ sku: 'SKU-1001', quantity: 1 }], reason: 'too small' }),
+  });
+  known.awaitingParcel = ((await returned.json()) as { returnId: string }).returnId;
+  const approved = await fetch(`${url}/returns/${encodeURIComponent(known.awaitingParcel)}/approve`, { method: 'POST', headers: operator.headers });
+  expect(approved.status).toBe(202);
+  await eventually(async () => expect((await system.runtime.loadStored(known.awaitingParcel!))?.snapshot.value).toBe('awaitingParcel'), { timeoutMs: SETTLE_MS });
+  // Generous: the scenario drives five sagas on a test clock, on a machine busy with other test files.
 }, 240_000);
 
 afterAll(async () => {

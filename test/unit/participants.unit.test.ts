@@ -4,7 +4,8 @@ import { createMemoryMessageBus } from '../../adapters/memory/memoryMessageBus.t
 import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
 import { inventoryParticipant, SOLD_OUT_SKU } from '../../participants/inventory.ts';
 import { fraudParticipant, FRAUD_TEST_MARKERS, migrateFraudScores } from '../../participants/fraud.ts';
-import { createCommandHandler, type ParticipantSpec } from '../../participants/participant.ts';
+import { createCommandHandler, final, type ParticipantSpec } from '../../participants/participant.ts';
+import { mergeParticipantCommands, participantCommands } from '../../participants/participantCommands.ts';
 import { paymentParticipant } from '../../participants/payment.ts';
 import { shippingParticipant } from '../../participants/shipping.ts';
 import { migrateParticipants } from '../../participants/schema.ts';
@@ -19,11 +20,11 @@ const command = (type: string, orderId: string, data: Record<string, unknown>, i
   metadata: { messageId: id, correlationId: orderId, causationId: id, occurredAt: '2026-01-01T00:00:00.000Z' },
 });
 
-async function handlerFor(spec: ParticipantSpec) {
+async function handlerFor(spec: ParticipantSpec, chaos?: { failureRate: number; latencyMs: number }) {
   const sql = await freshPglite();
   await migrateParticipants(sql);
   const guard = createMemoryIdempotencyGuard();
-  const handle = createCommandHandler(spec, { sql, bus: createMemoryMessageBus(), guard, clock: systemClock, replyTopic: 'inbox' });
+  const handle = createCommandHandler(spec, { sql, bus: createMemoryMessageBus(), guard, clock: systemClock, replyTopic: 'inbox', chaos });
   return { sql, guard, handle };
 }
 
@@ -156,5 +157,77 @@ describe('a participant meeting a command it cannot perform', () => {
     expect(await reasons()).toEqual({ cursed: 'HANDLER_FAILED' });
     expect(await store.deadLetters({ streamId: 'cursed', limit: 5 })).toHaveLength(1);
     expect((await store.deadLetters({ streamId: 'cursed', limit: 1 }))[0]!.error).toMatch(/TypeError: cannot read the label/);
+  });
+});
+
+describe('commands a saga adds to a participant', () => {
+  /** A contribution to payment keyed by its own id: several tips per order, each performed once. */
+  function tips() {
+    const performed: string[][] = [];
+    const commands = participantCommands({
+      participant: 'payment',
+      handles: { AddTip: { done: ['TipAdded'], failed: ['TipFailed'] } },
+      subjectOf: (c) => (c.data as { tipId: string }).tipId,
+      transientFailure: () => ({ type: 'TipFailed', data: { reason: 'TIPS_DOWN', retryable: true } }),
+      async perform(_tx, batch) {
+        performed.push(batch.map((c) => (c.data as { tipId: string }).tipId));
+        return batch.map((c) => final({ type: 'TipAdded', data: { amount: (c.data as { amount: number }).amount } }, { amount: (c.data as { amount: number }).amount }));
+      },
+    });
+    return { commands, performed };
+  }
+  const capture = (orderId: string) => command('CapturePayment', orderId, { amount: 500, currency: 'EUR', paymentToken: 'tok_ok', attempt: 1 });
+  const tip = (tipId: string, amount = 50) => command('AddTip', 'o1', { tipId, amount });
+
+  it('performs a mixed batch through each owner, in order, answers in batch order, and keys added commands by their subject', async () => {
+    const { commands, performed } = tips();
+    const merged = mergeParticipantCommands(paymentParticipant('payments'), [commands]);
+    expect(Object.keys(merged.handles)).toEqual(['CapturePayment', 'RefundPayment', 'AddTip']);
+    const { sql, handle } = await handlerFor(merged);
+    const replies = await handle([tip('t1', 10), capture('o1'), tip('t2', 20), capture('o2'), tip('t1', 10)]);
+    expect(replies.map((r) => [r.type, r.metadata.correlationId])).toEqual([
+      ['TipAdded', 'o1'],
+      ['PaymentCaptured', 'o1'],
+      ['TipAdded', 'o1'],
+      ['PaymentCaptured', 'o2'],
+      ['TipAdded', 'o1'],
+    ]);
+    // The second t1 is a duplicate of the first: performed once, and two tips of one order are two subjects.
+    expect(performed).toEqual([['t1', 't2']]);
+    await handle([tip('t2', 20)]);
+    expect(performed).toEqual([['t1', 't2']]);
+    const rows = await sql.query<{ order_id: string; operation: string; amount: number }>('select order_id, operation, amount from payment_ledger order by order_id');
+    expect(rows.rows).toEqual([
+      { order_id: 'o1', operation: 'CapturePayment', amount: 500 },
+      { order_id: 'o2', operation: 'CapturePayment', amount: 500 },
+      { order_id: 't1', operation: 'AddTip', amount: 10 },
+      { order_id: 't2', operation: 'AddTip', amount: 20 },
+    ]);
+  });
+
+  it('answers a transient failure with the reply of the command’s own owner', async () => {
+    const merged = mergeParticipantCommands(paymentParticipant('payments'), [tips().commands]);
+    const { handle } = await handlerFor(merged, { failureRate: 1, latencyMs: 0 });
+    expect((await handle([capture('o1'), tip('t1')])).map((r) => r.type)).toEqual(['PaymentFailed', 'TipFailed']);
+  });
+
+  it('refuses a command two owners claim, and commands meant for another participant', () => {
+    const payment = paymentParticipant('payments');
+    const { commands } = tips();
+    expect(() => mergeParticipantCommands(payment, [commands, commands])).toThrow('payment is given AddTip twice');
+    expect(() => mergeParticipantCommands(payment, [{ ...commands, handles: { RefundPayment: { done: [], failed: [] } } }])).toThrow('payment is given RefundPayment twice');
+    expect(() => mergeParticipantCommands(payment, [{ ...commands, participant: 'inventory' }])).toThrow('commands for participant inventory cannot join payment');
+    expect(mergeParticipantCommands(payment, [])).toBe(payment);
+  });
+
+  it('dead-letters an added command that lacks its subject', async () => {
+    const merged = mergeParticipantCommands(paymentParticipant('payments'), [tips().commands]);
+    const sql = await freshPglite();
+    await migrateParticipants(sql);
+    const letters: string[] = [];
+    const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (records) => void letters.push(...records.map((r) => `${r.reason}: ${r.error}`)) };
+    const handle = createCommandHandler(merged, { sql, bus: createMemoryMessageBus(), guard: createMemoryIdempotencyGuard(), clock: systemClock, replyTopic: 'inbox', deadLetters });
+    expect(await handle([command('AddTip', 'o1', { amount: 5 })])).toEqual([]);
+    expect(letters).toEqual([expect.stringMatching(/^SCHEMA_VIOLATION: .*AddTip: its subject/)]);
   });
 });

@@ -6,6 +6,7 @@ import { generatePaths } from '../graph/generatePaths.ts';
 import { expectCompensationsInReverse, expectRunFollowsPath, expectRunMatchesReference, runOnMachine, type MachineRun } from '../graph/machineRun.ts';
 import { orderSagaPathModel } from '../graph/orderSagaPathModel.ts';
 import { pathModelFor } from '../graph/pathModels.ts';
+import { generateVariantPaths } from '../graph/variantPaths.ts';
 import { stepperFor } from '../../runtime/machineStepper.ts';
 
 const { registry, participants } = sagaCatalog();
@@ -14,8 +15,8 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
   'level 1: every generated path of $label on the pure machine',
   ({ label, definition }) => {
     const model = pathModelFor(definition);
-    const input = model.input('generated');
-    const paths = generatePaths(definition.machine, model);
+    // A model with several inputs (variants) sends the machine down different ways from its start: each is generated.
+    const paths = generateVariantPaths(definition.machine, model);
     let began = 0;
     let coverage: Coverage | undefined;
     beforeAll(() => {
@@ -25,7 +26,7 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
       if (coverage) console.log(formatCoverage(`level 1 (pure machine) ${label}`, coverage, performance.now() - began));
     });
 
-    it.each(paths.map((path, index) => ({ index, path })))('path $index: $path.name', ({ path }) => {
+    it.each(paths.map(({ input, path }, index) => ({ index, input, path })))('path $index: $path.name', ({ input, path }) => {
       const run = runOnMachine(definition.machine, input, path.events);
       expectRunFollowsPath(run, path);
       expectRunMatchesReference(run, model);
@@ -43,7 +44,7 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
     });
 
     it('covers every state and every transition of the machine', () => {
-      coverage = coverageOf(definition.machine, paths.map((path) => ({ input, events: path.events })));
+      coverage = coverageOf(definition.machine, paths.map(({ input, path }) => ({ input, events: path.events })));
       expect(coverage.paths).toBeGreaterThan(0);
       expect(coverage.states.missing, 'states on no generated path').toEqual([]);
       expect(coverage.transitions.missing, 'transitions on no generated path').toEqual([]);

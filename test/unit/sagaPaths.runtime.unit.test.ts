@@ -18,7 +18,8 @@ import { outboxOf, timersOf } from '../support/storeRows.ts';
 const topics = topicsFor('paths');
 const { registry, participants } = sagaCatalog({ prefix: topics.prefix });
 
-describe.each(registry.all().map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))(
+// The order saga's paths here; the returns saga's level 2 is returnsSagaRuntimePaths.unit.test.ts (its level 3 is not written yet).
+describe.each(registry.all().filter((definition) => definition.machine.id === 'orderSaga').map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))(
   'level 2: every generated path of $label through the runtime on the embedded adapters, participants scripted',
   ({ label, definition }) => {
     const model = pathModelFor(definition);
