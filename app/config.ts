@@ -56,6 +56,12 @@ export type Config = Readonly<{
   retryMaxMs: number;
   /** A compensation that failed this many times in a row parks for a human. */
   parkAfterAttempts: number;
+  /** Orders above this total (minor units) get a fraud review (order saga v2). */
+  fraudReviewAboveMinor: number;
+  /** How long a doubtful order waits for an operator's decision before it is rejected. */
+  fraudReviewDeadlineMs: number;
+  /** How long the fraud scorer may stay silent before an operator decides instead. */
+  fraudScoreTimeoutMs: number;
   /** Attempts at an inbox message whose saga cannot be loaded before it is dead-lettered. */
   poisonAttempts: number;
   snapshotEvery: number;
@@ -278,6 +284,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     retryBaseMs: read.integer('XSAGA_RETRY_BASE_MS', 200, 1, 3_600_000),
     retryMaxMs: read.integer('XSAGA_RETRY_MAX_MS', 60_000, 1, 7 * 24 * 3600 * 1000),
     parkAfterAttempts: read.integer('XSAGA_PARK_AFTER_ATTEMPTS', 50, 1, 100_000),
+    fraudReviewAboveMinor: read.integer('XSAGA_FRAUD_REVIEW_ABOVE', 100_000, 0, Number.MAX_SAFE_INTEGER),
+    fraudReviewDeadlineMs: read.integer('XSAGA_FRAUD_REVIEW_DEADLINE_MS', 24 * 3600 * 1000, 1, 30 * 24 * 3600 * 1000),
+    fraudScoreTimeoutMs: read.integer('XSAGA_FRAUD_SCORE_TIMEOUT_MS', 30_000, 1, 7 * 24 * 3600 * 1000),
     poisonAttempts: read.integer('XSAGA_POISON_ATTEMPTS', 3, 1, 100),
     snapshotEvery: read.integer('XSAGA_SNAPSHOT_EVERY', 25, 1, 100_000),
     actorCacheSize: read.integer('XSAGA_ACTOR_CACHE_SIZE', 10_000, 0, 10_000_000),

@@ -247,6 +247,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       retryBaseMs: config.retryBaseMs,
       retryMaxMs: config.retryMaxMs,
       parkAfterAttempts: config.parkAfterAttempts,
+      fraudReviewAboveMinor: config.fraudReviewAboveMinor,
+      fraudReviewDeadlineMs: config.fraudReviewDeadlineMs,
+      fraudScoreTimeoutMs: config.fraudScoreTimeoutMs,
     },
     minVersionWaitMs: config.minVersionWaitMs,
   });

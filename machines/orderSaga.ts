@@ -1,27 +1,24 @@
 import { assign, emit, setup } from 'xstate';
-import { backoffDelay } from './retryBackoff.ts';
-import type {
-  Attempts,
-  FailureData,
-  FailureReason,
-  OrderSagaCommand,
-  OrderSagaContext,
-  OrderSagaEvent,
-  OrderSagaInput,
-  StepAction,
-  StepRecord,
-} from './orderTypes.ts';
+import {
+  belowParkLimit,
+  canRetry,
+  capturePaymentCommand,
+  countedAttempt,
+  createShipmentCommand,
+  failureReasonOf,
+  noAttempts,
+  parkedAttention,
+  plannedBackoff,
+  refundPaymentCommand,
+  releaseStockCommand,
+  reserveStockCommand,
+  restartedBackoff,
+  settingDefaults,
+} from './orderSteps.ts';
+import type { FailureReason, OrderSagaCommand, OrderSagaContext, OrderSagaEvent, OrderSagaInput, StepAction, StepRecord } from './orderTypes.ts';
 
 /** Bump when the statechart changes in a way old streams must not be replayed through. */
 export const ORDER_SAGA_VERSION = 1;
-
-const noAttempts: Attempts = { capture: 0, reserve: 0, ship: 0, release: 0, refund: 0 };
-
-/** Defaults for streams started before a setting existed: their replay must not change. */
-const settingDefaults = { retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 50 };
-
-/** Retries of `action` since the backoff last started over: 1 after the first failure. */
-const retriesOf = (context: OrderSagaContext, action: StepAction) => context.attempts[action] - context.retryFrom[action];
 
 /**
  * The order saga: payment → inventory → shipping, and on failure the compensations of the
@@ -38,73 +35,24 @@ export const orderSaga = setup({
     emitted: {} as OrderSagaCommand,
   },
   actions: {
-    countAttempt: assign(({ context }, params: { action: StepAction }) => ({
-      attempts: { ...context.attempts, [params.action]: context.attempts[params.action] + 1 },
-    })),
-    /** The wait before the next attempt, from the attempts since the backoff last started over. */
-    planBackoff: assign(({ context }, params: { action: StepAction }) => {
-      const retry = retriesOf(context, params.action);
-      return { backoffMs: backoffDelay(context.settings, retry, `${context.order.orderId}:${params.action}:${context.attempts[params.action]}`) };
-    }),
-    /** An operator's retry or resume: the backoff and the count towards parking start over. */
+    countAttempt: assign(({ context }, params: { action: StepAction }) => countedAttempt(context, params.action)),
+    planBackoff: assign(({ context }, params: { action: StepAction }) => plannedBackoff(context, params.action)),
     /** Leaving a parked state, by an operator or by a late success, ends the wait for a human. */
     clearAttention: assign({ attention: null }),
-    startBackoffOver: assign(({ context }, params: { action: StepAction }) => ({
-      retryFrom: { ...context.retryFrom, [params.action]: context.attempts[params.action] },
-      attention: null,
-    })),
-    park: assign(({ context, event }, params: { action: StepAction }) => ({
-      attention: {
-        reason: 'COMPENSATION_PARKED' as const,
-        action: params.action,
-        attempts: context.attempts[params.action],
-        lastError: String((event.data as Partial<FailureData>).reason),
-      },
-    })),
+    startBackoffOver: assign(({ context }, params: { action: StepAction }) => restartedBackoff(context, params.action)),
+    park: assign(({ context, event }, params: { action: StepAction }) => parkedAttention(context, event.data, params.action)),
     recordStep: assign(({ context }, params: StepRecord) => ({ steps: [...context.steps, params] })),
     failWith: assign((_, params: { reason: FailureReason }) => ({ failureReason: params.reason })),
-    /** A final refusal carries its own reason; a transient failure that ran out of attempts means the step is unavailable. */
-    failFromReply: assign(({ event }, params: { whenExhausted: FailureReason }) => {
-      const failure = event.data as Partial<FailureData>;
-      return { failureReason: (failure.retryable !== false ? params.whenExhausted : failure.reason) as FailureReason };
-    }),
-    capturePayment: emit(({ context }) => ({
-      type: 'CapturePayment' as const,
-      data: {
-        orderId: context.order.orderId,
-        amount: context.order.total,
-        currency: context.order.currency,
-        paymentToken: context.order.paymentToken,
-        attempt: context.attempts.capture,
-      },
-    })),
-    refundPayment: emit(({ context }) => ({
-      type: 'RefundPayment' as const,
-      data: { orderId: context.order.orderId, amount: context.order.total, currency: context.order.currency, attempt: context.attempts.refund },
-    })),
-    reserveStock: emit(({ context }) => ({
-      type: 'ReserveStock' as const,
-      data: { orderId: context.order.orderId, items: context.order.items, attempt: context.attempts.reserve },
-    })),
-    releaseStock: emit(({ context }) => ({
-      type: 'ReleaseStock' as const,
-      data: { orderId: context.order.orderId, items: context.order.items, attempt: context.attempts.release },
-    })),
-    createShipment: emit(({ context }) => ({
-      type: 'CreateShipment' as const,
-      data: {
-        orderId: context.order.orderId,
-        address: context.order.shippingAddress,
-        items: context.order.items,
-        attempt: context.attempts.ship,
-      },
-    })),
+    failFromReply: assign(({ event }, params: { whenExhausted: FailureReason }) => ({ failureReason: failureReasonOf(event.data, params.whenExhausted) })),
+    capturePayment: emit(({ context }) => capturePaymentCommand(context)),
+    refundPayment: emit(({ context }) => refundPaymentCommand(context)),
+    reserveStock: emit(({ context }) => reserveStockCommand(context)),
+    releaseStock: emit(({ context }) => releaseStockCommand(context)),
+    createShipment: emit(({ context }) => createShipmentCommand(context)),
   },
   guards: {
-    canRetry: ({ context, event }, params: { action: StepAction }) =>
-      (event.data as Partial<FailureData>).retryable === true && context.attempts[params.action] < context.settings.maxAttempts,
-    /** A compensation is never dropped: below the limit it retries, at it the saga parks for a human. */
-    belowParkLimit: ({ context }, params: { action: StepAction }) => retriesOf(context, params.action) < context.settings.parkAfterAttempts,
+    canRetry: ({ context, event }, params: { action: StepAction }) => canRetry(context, event.data, params.action),
+    belowParkLimit: ({ context }, params: { action: StepAction }) => belowParkLimit(context, params.action),
   },
   delays: {
     paymentTimeout: ({ context }) => context.settings.paymentTimeoutMs,

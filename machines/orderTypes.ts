@@ -43,7 +43,8 @@ export type KnownFailureReason =
   | 'INVENTORY_UNAVAILABLE'
   | 'UNDELIVERABLE'
   | 'SHIPPING_UNAVAILABLE'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  | 'FRAUD_REJECTED';
 
 /** One line of the saga's step history: what was done or undone, in order. */
 export type StepRecord = Readonly<{ step: Step; action: StepAction }>;

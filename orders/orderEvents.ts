@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { OrderSagaV2Event } from '../machines/orderSagaV2Types.ts';
 import type { OrderSagaEvent } from '../machines/orderTypes.ts';
 import type { EventRule } from '../runtime/sagaDefinition.ts';
 import { checkWith, minorUnits, orderItem, shippingAddress, text } from './orderSchemas.ts';
@@ -9,24 +10,35 @@ export const reply = (commands: readonly string[], data: z.ZodType): EventRule =
 /** An event that answers no command (the start event, an operator's decision): its shape is its only rule. */
 export const event = (data: z.ZodType): EventRule => ({ check: checkWith(data) });
 
-const orderPlaced = z.object({
-  order: z.object({
-    orderId: text,
-    customerId: text,
-    currency: text,
-    items: z.array(orderItem).min(1),
-    total: minorUnits,
-    paymentToken: text,
-    shippingAddress,
-    placedAt: z.iso.datetime(),
-  }),
-  settings: z.object({
-    paymentTimeoutMs: z.number().int().positive(),
-    maxAttempts: z.number().int().positive(),
-    // Absent from streams started before they existed: the machine defaults them.
-    retryBaseMs: z.number().int().positive().optional(),
-    retryMaxMs: z.number().int().positive().optional(),
-    parkAfterAttempts: z.number().int().positive().optional(),
+const settings = z.object({
+  paymentTimeoutMs: z.number().int().positive(),
+  maxAttempts: z.number().int().positive(),
+  // Absent from streams started before they existed: the machine defaults them.
+  retryBaseMs: z.number().int().positive().optional(),
+  retryMaxMs: z.number().int().positive().optional(),
+  parkAfterAttempts: z.number().int().positive().optional(),
+});
+
+const order = z.object({
+  orderId: text,
+  customerId: text,
+  currency: text,
+  items: z.array(orderItem).min(1),
+  total: minorUnits,
+  paymentToken: text,
+  shippingAddress,
+  placedAt: z.iso.datetime(),
+});
+
+const orderPlaced = z.object({ order, settings });
+
+/** v2 pins the fraud review's settings too; the machine defaults any that are absent. */
+const orderPlacedV2 = z.object({
+  order,
+  settings: settings.extend({
+    fraudReviewAboveMinor: minorUnits.optional(),
+    fraudReviewDeadlineMs: z.number().int().positive().optional(),
+    fraudScoreTimeoutMs: z.number().int().positive().optional(),
   }),
 });
 
@@ -58,3 +70,18 @@ export const orderSagaEvents = {
   ResumeRequested: event(operatorAction),
   CancelRequested: event(operatorAction),
 } satisfies Record<OrderSagaEvent['type'] | 'OrderPlaced', EventRule>;
+
+const verdict = z.enum(['clean', 'doubtful', 'fraud']);
+
+/**
+ * v2's messages: v1's, the fraud scorer's replies, and the operator's decision on a doubtful
+ * order (sent with the admin API's signal, like any decision).
+ */
+export const orderSagaV2Events = {
+  ...orderSagaEvents,
+  OrderPlaced: event(orderPlacedV2),
+  FraudScored: reply(['ScoreFraud'], z.object({ verdict, score: z.number().min(0).max(1) })),
+  FraudScoringFailed: reply(['ScoreFraud'], failure),
+  FraudReviewApproved: event(operatorAction),
+  FraudReviewRejected: event(operatorAction),
+} satisfies Record<OrderSagaV2Event['type'] | 'OrderPlaced', EventRule>;

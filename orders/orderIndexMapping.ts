@@ -23,6 +23,8 @@ export const orderIndexMappings = {
     attempts: { type: 'object', enabled: false },
     attention: { properties: { reason: keyword, since: { type: 'date' }, attempts: { type: 'long' }, lastError: keyword } },
     version: { type: 'long' },
+    // A keyword, so that the dashboard counts orders per machine version like it counts them per state.
+    machineVersion: keyword,
     placedAt: { type: 'date' },
     updatedAt: { type: 'date' },
   },

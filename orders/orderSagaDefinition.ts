@@ -33,7 +33,7 @@ export function orderSagaDefinition(topics: Topics): SagaDefinition<OrderSagaMac
           throw new Error(`order saga emitted an unknown command ${command.type}`);
       }
     },
-    view: ({ snapshot, version, updatedAt }) => orderView({ context: snapshot.context, value: snapshot.value, version, updatedAt }),
+    view: ({ snapshot, version, updatedAt }) => orderView({ context: snapshot.context, value: snapshot.value, version, machineVersion: ORDER_SAGA_VERSION, updatedAt }),
     factsTopic: topics.orderEvents,
     operatorActions: { retry: 'RetryRequested', resume: 'ResumeRequested', cancel: 'CancelRequested' },
     outcome: ({ value, context }) => (value === 'failed' ? { failed: true, reason: context.failureReason ?? 'UNKNOWN' } : { failed: false, reason: '' }),

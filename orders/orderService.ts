@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { OrderSagaInput, SagaSettings } from '../machines/orderTypes.ts';
+import type { OrderSagaV2Input } from '../machines/orderSagaV2Types.ts';
 import { isoNow, type Clock } from '../runtime/clock.ts';
 import { POISON_MESSAGE } from '../runtime/deadLetter.ts';
 import { isXsagaError, XsagaError } from '../runtime/errors.ts';
@@ -41,7 +41,8 @@ export function createOrderService(deps: {
   definition: SagaDefinition;
   readModel: OrderReadModel;
   clock: Clock;
-  settings: SagaSettings;
+  /** Pinned in every order's first event; the fraud settings are read by the versions that review. */
+  settings: OrderSagaV2Input['settings'];
   newId?: () => string;
   minVersionWaitMs?: number;
 }): OrderService {
@@ -83,7 +84,7 @@ export function createOrderService(deps: {
       }
       const orderId = newId();
       const placedAt = isoNow(deps.clock);
-      const input: OrderSagaInput = {
+      const input: OrderSagaV2Input = {
         order: { orderId, ...request, total: orderTotal(request.items), placedAt },
         settings: deps.settings,
       };

@@ -1,3 +1,4 @@
+import type { OrderSagaV2Context } from '../machines/orderSagaV2Types.ts';
 import type { FailureReason, OrderItem, OrderSagaContext, StepRecord } from '../machines/orderTypes.ts';
 import { stateName } from '../runtime/stateName.ts';
 
@@ -20,9 +21,12 @@ export type OrderView = Readonly<{
   currency: string;
   items: readonly OrderItem[];
   steps: readonly StepRecord[];
-  attempts: OrderSagaContext['attempts'];
+  /** Per action; v2's fraud scoring adds `score`. */
+  attempts: OrderSagaContext['attempts'] & Readonly<{ score?: number }>;
   attention: OrderAttention | null;
   version: number;
+  /** The version of the order saga's machine its stream runs on (pinned when it started). */
+  machineVersion: number;
   placedAt: string;
   updatedAt: string;
 }>;
@@ -34,7 +38,10 @@ export function statusOf(state: string): OrderStatus {
   return 'PENDING';
 }
 
-export function orderView(args: { context: OrderSagaContext; value: unknown; version: number; updatedAt: string }): OrderView {
+/** The context of any version of the order saga: the view reads what they share. */
+export type OrderViewContext = OrderSagaContext | OrderSagaV2Context;
+
+export function orderView(args: { context: OrderViewContext; value: unknown; version: number; machineVersion: number; updatedAt: string }): OrderView {
   const { context } = args;
   const state = stateName(args.value);
   return {
@@ -54,6 +61,7 @@ export function orderView(args: { context: OrderSagaContext; value: unknown; ver
       ? { reason: context.attention.reason, since: args.updatedAt, attempts: context.attention.attempts, lastError: context.attention.lastError }
       : null,
     version: args.version,
+    machineVersion: args.machineVersion,
     placedAt: context.order.placedAt,
     updatedAt: args.updatedAt,
   };

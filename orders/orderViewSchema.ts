@@ -6,7 +6,7 @@ const instant = z.iso.datetime().meta({ description: 'ISO 8601, UTC.' });
 
 const attention = z
   .strictObject({
-    reason: z.string().meta({ description: '`COMPENSATION_PARKED`, or `POISON_MESSAGE` while the order has a dead letter nobody replayed.' }),
+    reason: z.string().meta({ description: '`COMPENSATION_PARKED`, `FRAUD_REVIEW` (an operator approves or rejects the order), or `POISON_MESSAGE` while the order has a dead letter nobody replayed.' }),
     since: instant,
     attempts: count,
     lastError: z.string(),
@@ -28,7 +28,7 @@ export const orderViewSchema = z
       .nullable()
       .meta({
         description:
-          'Why a FAILED order failed: `PAYMENT_DECLINED`, `PAYMENT_TIMEOUT`, `PAYMENT_UNAVAILABLE`, `OUT_OF_STOCK`, `INVENTORY_UNAVAILABLE`, `UNDELIVERABLE`, `SHIPPING_UNAVAILABLE`, `CANCELLED`, or a participant’s own reason.',
+          'Why a FAILED order failed: `PAYMENT_DECLINED`, `PAYMENT_TIMEOUT`, `PAYMENT_UNAVAILABLE`, `OUT_OF_STOCK`, `INVENTORY_UNAVAILABLE`, `UNDELIVERABLE`, `SHIPPING_UNAVAILABLE`, `CANCELLED`, `FRAUD_REJECTED`, or a participant’s own reason.',
       }),
     total: count.meta({ description: 'In minor units of the currency.' }),
     currency: z.string(),
@@ -36,9 +36,12 @@ export const orderViewSchema = z
     steps: z.array(
       z.strictObject({ step: z.enum(['payment', 'inventory', 'shipping']), action: z.enum(['capture', 'reserve', 'ship', 'release', 'refund']) }),
     ),
-    attempts: z.strictObject({ capture: count, reserve: count, ship: count, release: count, refund: count }),
+    attempts: z
+      .strictObject({ capture: count, reserve: count, ship: count, release: count, refund: count, score: count.optional() })
+      .meta({ description: 'Attempts per action; `score` (the fraud review) from machine version 2.' }),
     attention: attention.nullable(),
     version: z.number().int().positive().meta({ description: 'The version of the order’s stream this view reflects.' }),
+    machineVersion: z.number().int().positive().meta({ description: 'The version of the order saga’s machine the order runs on, pinned when it was placed.' }),
     placedAt: instant,
     updatedAt: instant,
   })

@@ -20,6 +20,7 @@ const checkOrderView = checkWith(
     steps: z.array(z.object({ step: text, action: text })),
     attempts: z.record(z.string(), z.number().int().nonnegative()),
     version,
+    machineVersion: version,
     placedAt: text,
     updatedAt: z.string(),
   }),

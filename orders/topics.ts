@@ -7,6 +7,7 @@ export type Topics = Readonly<{
   paymentCommands: string;
   inventoryCommands: string;
   shippingCommands: string;
+  fraudCommands: string;
   orderEvents: string;
   /** Every message a consumer could not handle, with the error, its stream and its original headers. */
   deadLetters: string;
@@ -20,6 +21,7 @@ export function topicsFor(prefix = 'xsaga'): Topics {
     paymentCommands: system.commandsOf('payment'),
     inventoryCommands: system.commandsOf('inventory'),
     shippingCommands: system.commandsOf('shipping'),
+    fraudCommands: system.commandsOf('fraud'),
     orderEvents: system.factsOf('order'),
     deadLetters: system.deadLetters,
   };

@@ -48,8 +48,17 @@ export type ViewSearchResult<TView> = Readonly<{ total: number; items: readonly 
 /** The sagas in one statechart state: how many, and when the one that moved longest ago last moved. */
 export type StateStats = Readonly<{ state: string; count: number; oldestUpdatedAt: string }>;
 
-/** The fields a store counts views by: both take a handful of values. */
-export type CountedField = 'state' | 'status';
+/**
+ * A field a store counts views by: a top-level keyword of the spec's mapping that takes a handful
+ * of values (`state`, `status`, `machineVersion`…); `countableField` refuses any other.
+ */
+export type CountedField = string;
+
+/** The field, if the spec's mapping declares it a top-level keyword; a VALIDATION error otherwise. */
+export function countableField(spec: Pick<SagaViewSpec<SagaViewBase>, 'name' | 'mappings'>, field: string): CountedField {
+  if (spec.mappings.properties[field]?.type === 'keyword') return field;
+  throw new XsagaError('VALIDATION', `The ${spec.name} views have no keyword field ${field} to count by`);
+}
 
 /**
  * The view store port (CQRS query side), one per saga type. `upsert` keeps, per saga, the document

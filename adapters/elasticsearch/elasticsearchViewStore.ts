@@ -2,6 +2,7 @@ import { Client, errors, type estypes } from '@elastic/elasticsearch';
 import { XsagaError } from '../../runtime/errors.ts';
 import { silentLogger, type Logger } from '../../runtime/logger.ts';
 import {
+  countableField,
   readModelUnavailable,
   type CountedField,
   type SagaViewBase,
@@ -168,7 +169,8 @@ function indexViewStore<TView extends SagaViewBase>(
   }
 
   async function countBy(field: CountedField): Promise<Record<string, number>> {
-    // Both fields take a handful of values (the statechart's states), far below 100.
+    countableField(spec, field);
+    // A counted field takes a handful of values (the statechart's states, the machine versions), far below 100.
     const response = await read(`count by ${field}`, () =>
       client.search({ index: target, size: 0, track_total_hits: false, aggs: { counts: { terms: { field, size: 100 } } } }, reads),
     );

@@ -38,9 +38,25 @@ export function viewOfDocument<TView extends SagaViewBase>(spec: SagaViewSpec<TV
   return spec.fromDocument ? spec.fromDocument(rest) : (rest as unknown as TView);
 }
 
+/**
+ * Adds to the index behind `alias` the fields its view gained since the index was made (an order's
+ * `machineVersion`): a strict mapping refuses documents with a field it does not know. Adding is all
+ * that Elasticsearch does in place; a field whose type changed needs `xsaga rebuild-read-model`.
+ */
+async function addNewFields(client: Client, alias: string, mappings: estypes.MappingTypeMapping, logger: Logger): Promise<void> {
+  try {
+    await client.indices.putMapping({ index: alias, properties: mappings.properties });
+  } catch (error) {
+    logger.warn({ alias, err: error }, `the mapping of ${alias} differs from its view's beyond new fields: run xsaga rebuild-read-model`);
+  }
+}
+
 /** Creates the first index behind `alias`, unless the alias exists; safe when processes start at once. */
 export async function ensureAlias(client: Client, alias: string, mappings: estypes.MappingTypeMapping, logger: Logger): Promise<void> {
-  if (await client.indices.existsAlias({ name: alias })) return;
+  if (await client.indices.existsAlias({ name: alias })) {
+    await addNewFields(client, alias, mappings, logger);
+    return;
+  }
   // A fixed first name: two processes starting at once race for the same index, and exactly one wins.
   const index = `${alias}-initial`;
   try {

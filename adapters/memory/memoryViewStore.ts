@@ -1,5 +1,5 @@
 import { groupByNested, searchWordsOf, valuesAt } from '../../runtime/viewFields.ts';
-import type { SagaViewBase, SagaViewSpec, SagaViewStore, StateStats, ViewQuery, ViewSearchResult } from '../../runtime/viewStore.ts';
+import { countableField, type SagaViewBase, type SagaViewSpec, type SagaViewStore, type StateStats, type ViewQuery, type ViewSearchResult } from '../../runtime/viewStore.ts';
 
 function matches<TView extends SagaViewBase>(spec: SagaViewSpec<TView>, view: TView, query: ViewQuery): boolean {
   if (query.status !== undefined && view.status !== query.status) return false;
@@ -49,8 +49,12 @@ export function createMemoryViewStore<TView extends SagaViewBase>(spec: SagaView
       return { total: found.length, items: found.slice(offset, offset + (query.limit ?? 20)) };
     },
     async countBy(counted) {
+      countableField(spec, counted);
       const counts: Record<string, number> = {};
-      for (const view of views.values()) counts[view[counted]] = (counts[view[counted]] ?? 0) + 1;
+      for (const view of views.values()) {
+        // Like a terms aggregation: a view without the field is not counted, each value of a list counts once, a number under its text.
+        for (const value of new Set(valuesAt(view, counted).map(String))) counts[value] = (counts[value] ?? 0) + 1;
+      }
       return counts;
     },
     async statsByState() {

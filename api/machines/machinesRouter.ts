@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { isXsagaError } from '../../runtime/errors.ts';
 import type { MachineRegistry, SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import type { SagaStore } from '../../runtime/sagaStore.ts';
 import type { SagaViewBase, SagaViewStore } from '../../runtime/viewStore.ts';
@@ -23,6 +24,19 @@ export type MachinesRouterDeps = Readonly<{
  * Stately imports), its laid-out statechart, live counts per state, the sagas in a state, and one
  * saga's path with its history (`machinesContract.ts` documents them).
  */
+/**
+ * How many sagas run on each version of the machine, by the `machineVersion` their views carry. A
+ * saga whose views carry none (its view spec declares no such keyword) is counted by no version.
+ */
+async function sagasByVersion(readModel: SagaViewStore<SagaViewBase>): Promise<Record<string, number>> {
+  try {
+    return await readModel.countBy('machineVersion');
+  } catch (error) {
+    if (isXsagaError(error, 'VALIDATION')) return {};
+    throw error;
+  }
+}
+
 export function machinesRouter(deps: MachinesRouterDeps): Router {
   const router = Router();
   const now = deps.now ?? Date.now;
@@ -79,11 +93,12 @@ export function machinesRouter(deps: MachinesRouterDeps): Router {
     if (!definition) return;
     const readModel = deps.readModels[definition.machine.id];
     const asOf = now();
-    const states = readModel ? await readModel.statsByState() : [];
+    const [states, byVersion] = readModel ? await Promise.all([readModel.statsByState(), sagasByVersion(readModel)]) : [[], {}];
     res.json({
       machineId: definition.machine.id,
       asOf: new Date(asOf).toISOString(),
       total: states.reduce((sum, s) => sum + s.count, 0),
+      byVersion,
       states: states.map((s) => ({ ...s, oldestAgeMs: Math.max(0, asOf - Date.parse(s.oldestUpdatedAt)) })),
     });
   });

@@ -80,6 +80,9 @@ export const machineStatsSchema = z
     machineId: z.string(),
     asOf: z.iso.datetime(),
     total: count,
+    byVersion: z
+      .record(z.string().regex(/^\d+$/), count)
+      .meta({ description: 'Sagas per version of the machine they run on (`{ "1": 120, "2": 35 }`): a stream stays on the version it started on.' }),
     states: z.array(z.strictObject({ state: z.string(), count, oldestUpdatedAt: z.iso.datetime(), oldestAgeMs: count })),
   })
   .meta({ id: 'MachineStats' });

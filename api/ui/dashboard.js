@@ -87,6 +87,8 @@ async function renderStats() {
   const unknown = chart.setStats(stats);
   chart.select(view.state);
   $('total').textContent = `${stats.total} sagas`;
+  const versions = Object.entries(stats.byVersion ?? {}).sort(([a], [b]) => Number(a) - Number(b));
+  $('by-version').textContent = versions.map(([version, count]) => `v${version}: ${count}`).join(' · ');
   $('other-states').hidden = unknown.length === 0;
   $('other-states').textContent = unknown.length === 0 ? '' : `States not in this version's chart: ${unknown.join(', ')}`;
   return Date.parse(stats.asOf);
@@ -111,7 +113,13 @@ async function renderList(now) {
           node('a', { href: '#', class: 'saga-link', onclick: (e) => e.preventDefault() }, saga.orderId),
           node('div', { class: 'customer muted' }, saga.customerId ?? ''),
         ),
-        node('td', { class: `status-${saga.status}` }, saga.state, saga.failureReason ? node('div', {}, node('small', {}, saga.failureReason)) : null),
+        node(
+          'td',
+          { class: `status-${saga.status}`, title: saga.machineVersion ? `machine version ${saga.machineVersion}` : '' },
+          saga.state,
+          saga.machineVersion ? node('small', { class: 'muted', 'data-testid': 'saga-version' }, ` v${saga.machineVersion}`) : null,
+          saga.failureReason ? node('div', {}, node('small', {}, saga.failureReason)) : null,
+        ),
         node('td', { class: 'num' }, money(saga.total, saga.currency)),
         node('td', { title: saga.updatedAt }, ago(saga.updatedAt, now)),
       ),

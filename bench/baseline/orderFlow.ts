@@ -166,6 +166,8 @@ export function viewOf(record: OrderRecord, updatedAt: string): OrderView {
     attempts: record.attempts,
     attention: null,
     version: record.version,
+    // The flow restates v1's chart, the one without the fraud review.
+    machineVersion: 1,
     placedAt: order.placedAt,
     updatedAt,
   };

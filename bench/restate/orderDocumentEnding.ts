@@ -22,6 +22,8 @@ export function finalView({ order }: OrderSagaRequest, outcome: OrderSagaOutcome
     attempts,
     attention: null,
     version: outcome.steps.length + 1,
+    // The saga restates v1's chart, the one without the fraud review.
+    machineVersion: 1,
     placedAt: order.placedAt,
     updatedAt,
   };

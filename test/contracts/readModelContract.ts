@@ -19,6 +19,7 @@ export function viewOf(orderId: string, version: number, overrides: Partial<Orde
     attempts: { capture: 1, reserve: 0, ship: 0, release: 0, refund: 0 },
     attention: null,
     version,
+    machineVersion: 1,
     placedAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:01.000Z',
     ...overrides,

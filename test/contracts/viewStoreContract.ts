@@ -97,5 +97,20 @@ export function viewStoreContract(name: string, factory: Factory): void {
         { state: 'open.triage', count: 1, oldestUpdatedAt: '2026-03-01T00:00:05.000Z' },
       ]);
     });
+
+    it('counts by any keyword field the spec declares (each value of a list once), and refuses any other field', async () => {
+      await store.upsert(
+        [claimOf('x', 1, { owner: 'ada', tags: ['billing', 'vip'] }), claimOf('y', 1, { owner: 'bob', tags: ['billing'] }), claimOf('z', 1, { owner: 'ada', tags: [] })].map(
+          versioned,
+        ),
+      );
+      await settle();
+      expect(await store.countBy('owner')).toEqual({ ada: 2, bob: 1 });
+      expect(await store.countBy('tags')).toEqual({ billing: 2, vip: 1 });
+      // A long, a nested item's field, an object and a field the mapping does not have: none is a keyword of the view.
+      for (const field of ['version', 'lines.sku', 'review', 'nowhere']) {
+        await expect(store.countBy(field), field).rejects.toMatchObject({ code: 'VALIDATION' });
+      }
+    });
   });
 }

@@ -8,9 +8,9 @@ import { dottedState, type SagaPathModel } from './sagaPathModel.ts';
 const MAX_ATTEMPTS = 2;
 
 /** Two failures of a compensation in a row park it: its guard is tried below the limit (a backoff) and at it (parked). */
-const settings: SagaSettings = { paymentTimeoutMs: 30_000, maxAttempts: MAX_ATTEMPTS, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 2 };
+export const settings: SagaSettings = { paymentTimeoutMs: 30_000, maxAttempts: MAX_ATTEMPTS, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 2 };
 
-const template: Omit<Order, 'orderId'> = {
+export const template: Omit<Order, 'orderId'> = {
   customerId: 'cus-paths',
   currency: 'EUR',
   items: [
@@ -23,9 +23,9 @@ const template: Omit<Order, 'orderId'> = {
   placedAt: '2030-01-01T00:00:00.000Z',
 };
 
-const transient: FailureData = { reason: 'PROVIDER_UNAVAILABLE', retryable: true };
-const final = (reason: string): FailureData => ({ reason, retryable: false });
-const operator: OperatorData = { operator: 'ops-paths', reason: 'generated path' };
+export const transient: FailureData = { reason: 'PROVIDER_UNAVAILABLE', retryable: true };
+export const final = (reason: string): FailureData => ({ reason, retryable: false });
+export const operator: OperatorData = { operator: 'ops-paths', reason: 'generated path' };
 
 const OPERATOR_EVENTS = new Set(['RetryRequested', 'ResumeRequested', 'CancelRequested']);
 
@@ -47,7 +47,7 @@ const operatorActed = (context: OrderSagaContext) => startedOver(context).length
 const isTrouble = (event: AnyEventObject) => event.type === PAYMENT_DEADLINE || typeof (event.data as Partial<FailureData> | undefined)?.retryable === 'boolean';
 
 /** A state with no command out: a reply there could only repeat the last one, a duplicate the runtime drops. */
-const awaitsNoReply = (state: string) => state.endsWith('.backingOff') || state.endsWith('.parked');
+export const awaitsNoReply = (state: string) => state.endsWith('.backingOff') || state.endsWith('.parked');
 
 /**
  * Paths of the order saga: each forward step succeeds, fails transiently (backs off, then is

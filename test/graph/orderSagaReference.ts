@@ -1,8 +1,17 @@
 import { backoffDelay } from '../../machines/retryBackoff.ts';
-import type { Attention, Attempts, FailureData, OrderSagaCommand, OrderSagaInput, StepAction, StepRecord } from '../../machines/orderTypes.ts';
+import type { FraudScoredData, FraudSettings, OrderSagaV2Input } from '../../machines/orderSagaV2Types.ts';
+import type { Attention, FailureData, OperatorData, OrderSagaCommand, OrderSagaInput, StepAction, StepRecord } from '../../machines/orderTypes.ts';
 import type { ExpectedStep, SagaReference } from './sagaPathModel.ts';
 
 export const PAYMENT_DEADLINE = 'xstate.after.paymentTimeout.orderSaga.payment';
+/** v2: the scorer's deadline over every attempt, and the operator's deadline on a doubtful order. */
+export const SCORE_DEADLINE = 'xstate.after.fraudScoreTimeout.orderSaga.fraudReview.scoring';
+export const DECISION_DEADLINE = 'xstate.after.fraudReviewDeadline.orderSaga.fraudReview.awaitingDecision';
+export const SCORE_BACKOFF = 'xstate.after.retryBackoff.orderSaga.fraudReview.scoring.backingOff';
+
+const SCORING = 'fraudReview.scoring.requesting';
+const SCORE_BACKING_OFF = 'fraudReview.scoring.backingOff';
+const AWAITING_DECISION = 'fraudReview.awaitingDecision';
 
 /** The backoff timer of the `backingOff` state of each step: `xstate.after.retryBackoff.orderSaga.<state path>.backingOff`. */
 export const BACKOFF: Readonly<Record<StepAction, string>> = {
@@ -107,12 +116,32 @@ const allSteps: readonly StepStates[] = [payment, inventory, shipping, release, 
  * - a timer is armed on entering the state that owns it and cancelled on leaving it, by any transition.
  */
 export function orderSagaReference(input: OrderSagaInput): SagaReference {
-  const { order, settings } = input;
-  const attempts: Record<StepAction, number> = { capture: 0, reserve: 0, ship: 0, release: 0, refund: 0 };
-  const retryFrom: Record<StepAction, number> = { ...attempts };
+  return orderSagaReferenceOf(input, undefined);
+}
+
+/**
+ * Order saga v2: v1, with a fraud review once a payment above `fraudReviewAboveMinor` is captured.
+ * The review scores the order (a transient failure retried with backoff while attempts remain; the
+ * scorer's deadline covers every attempt); a clean score reserves the stock, a fraudulent one
+ * refunds; a doubtful score, a score that could not be had, or the scorer's silence waits for an
+ * operator, who approves (stock) or rejects (refund) before the decision deadline, which rejects.
+ * A cancel during the review refunds.
+ */
+export function orderSagaV2Reference(input: OrderSagaV2Input, fraud: FraudSettings): SagaReference {
+  return orderSagaReferenceOf(input, fraud);
+}
+
+type Review = { verdict: string | null; score: number | null; decision: string | null; operator: string | null };
+
+function orderSagaReferenceOf(input: OrderSagaInput, fraudSettings: FraudSettings | undefined): SagaReference {
+  const { order } = input;
+  const settings = { ...input.settings, ...fraudSettings };
+  const attempts: Record<StepAction, number> & Record<string, number> = { capture: 0, reserve: 0, ship: 0, release: 0, refund: 0, ...(fraudSettings ? { score: 0 } : {}) };
+  const retryFrom: Record<StepAction, number> & Record<string, number> = { ...attempts };
   const steps: StepRecord[] = [];
   let failureReason: string | null = null;
-  let attention: Attention | null = null;
+  let attention: Attention | { reason: 'FRAUD_REVIEW'; action: 'score'; attempts: number; lastError: string } | null = null;
+  let review: Review | null = null;
   let backoffMs = 0;
   let state = '';
 
@@ -127,11 +156,28 @@ export function orderSagaReference(input: OrderSagaInput): SagaReference {
     refund: () => ({ type: 'RefundPayment', data: { orderId: order.orderId, amount: order.total, currency: order.currency, attempt: attempts.refund } }),
   };
   /** Failures of `action` since its backoff last started over. */
-  const retries = (action: StepAction) => attempts[action] - retryFrom[action];
+  const retries = (action: string) => attempts[action]! - retryFrom[action]!;
 
   /** Entering a state: a sending state counts an attempt and sends; a `backingOff` state arms its timer. */
   const enter = (next: string): Pick<ExpectedStep, 'emitted' | 'armed'> => {
+    const from = state;
     state = next;
+    if (next === SCORING) {
+      attempts.score!++;
+      const command = {
+        type: 'ScoreFraud',
+        data: { orderId: order.orderId, customerId: order.customerId, amount: order.total, currency: order.currency, paymentToken: order.paymentToken, attempt: attempts.score },
+      };
+      return { emitted: [command], armed: from.startsWith('fraudReview.scoring.') ? [] : [{ id: SCORE_DEADLINE, delay: settings.fraudScoreTimeoutMs! }] };
+    }
+    if (next === SCORE_BACKING_OFF) {
+      backoffMs = backoffDelay(settings, retries('score'), `${order.orderId}:score:${attempts.score}`);
+      return { emitted: [], armed: [{ id: SCORE_BACKOFF, delay: backoffMs }] };
+    }
+    if (next === AWAITING_DECISION) {
+      attention = { reason: 'FRAUD_REVIEW', action: 'score', attempts: attempts.score!, lastError: review?.verdict ? `scored ${review.verdict} (${review.score})` : 'no score' };
+      return { emitted: [], armed: [{ id: DECISION_DEADLINE, delay: settings.fraudReviewDeadlineMs! }] };
+    }
     const sending = allSteps.find((s) => s.sending === next);
     if (sending) {
       attempts[sending.action]++;
@@ -153,17 +199,59 @@ export function orderSagaReference(input: OrderSagaInput): SagaReference {
     const waiting = allSteps.find((s) => s.backingOff === from);
     if (waiting && to !== from) cancelled.push(BACKOFF[waiting.action]);
     if (from.startsWith('payment.') && !to.startsWith('payment.')) cancelled.push(PAYMENT_DEADLINE);
+    if (from === SCORE_BACKING_OFF && to !== from) cancelled.push(SCORE_BACKOFF);
+    if (from.startsWith('fraudReview.scoring.') && !to.startsWith('fraudReview.scoring.')) cancelled.push(SCORE_DEADLINE);
+    if (from === AWAITING_DECISION) cancelled.push(DECISION_DEADLINE);
     return cancelled;
   };
 
-  const startOver = (action: StepAction) => {
-    retryFrom[action] = attempts[action];
+  const startOver = (action: string) => {
+    retryFrom[action] = attempts[action]!;
     attention = null;
   };
 
   /** Where `event` takes the saga from the current state, with what it changes on the way; it throws where the saga must ignore it. */
   const target = (event: { type: string; data?: unknown }): string => {
     const failure = event.data as FailureData;
+    const rejectFraud = () => {
+      failureReason = 'FRAUD_REJECTED';
+      return REFUNDING;
+    };
+    const noScore = () => {
+      review = { verdict: null, score: null, decision: null, operator: null };
+      return AWAITING_DECISION;
+    };
+    if (fraudSettings && state === payment.sending && event.type === payment.done && (event.data as { amount: number }).amount > fraudSettings.fraudReviewAboveMinor) {
+      steps.push(payment.record);
+      return SCORING;
+    }
+    if (state.startsWith('fraudReview.')) {
+      if (event.type === 'CancelRequested') {
+        failureReason = 'CANCELLED';
+        return REFUNDING;
+      }
+      if (state === SCORE_BACKING_OFF && event.type === SCORE_BACKOFF) return SCORING;
+      if (state === SCORE_BACKING_OFF && event.type === 'RetryRequested') {
+        startOver('score');
+        return SCORING;
+      }
+      if (state.startsWith('fraudReview.scoring.') && event.type === SCORE_DEADLINE) return noScore();
+      if (state === SCORING && event.type === 'FraudScored') {
+        const { verdict, score } = event.data as FraudScoredData;
+        review = { verdict, score, decision: null, operator: null };
+        if (verdict === 'clean') return inventory.sending;
+        return verdict === 'fraud' ? rejectFraud() : AWAITING_DECISION;
+      }
+      if (state === SCORING && event.type === 'FraudScoringFailed') {
+        return failure.retryable && attempts.score! < settings.maxAttempts ? SCORE_BACKING_OFF : noScore();
+      }
+      if (state === AWAITING_DECISION && (event.type === 'FraudReviewApproved' || event.type === 'FraudReviewRejected')) {
+        const approved = event.type === 'FraudReviewApproved';
+        review = { ...review!, decision: approved ? 'approved' : 'rejected', operator: (event.data as OperatorData).operator };
+        return approved ? inventory.sending : rejectFraud();
+      }
+      if (state === AWAITING_DECISION && event.type === DECISION_DEADLINE) return rejectFraud();
+    }
     for (const step of [payment, inventory, shipping]) {
       if (state !== step.sending && state !== step.backingOff) continue;
       if (state === step.backingOff && event.type === BACKOFF[step.action]) return step.sending;
@@ -214,7 +302,7 @@ export function orderSagaReference(input: OrderSagaInput): SagaReference {
     emitted,
     armed,
     cancelled,
-    context: { attempts: { ...attempts } satisfies Attempts, retryFrom: { ...retryFrom } satisfies Attempts, backoffMs, steps: [...steps], failureReason, attention },
+    context: { attempts: { ...attempts }, retryFrom: { ...retryFrom }, backoffMs, steps: [...steps], failureReason, attention, ...(fraudSettings ? { fraud: review } : {}) },
   });
 
   return {
@@ -225,6 +313,8 @@ export function orderSagaReference(input: OrderSagaInput): SagaReference {
     step(event) {
       const from = state;
       const to = target(event);
+      // Leaving the review ends the wait for a human.
+      if (from === AWAITING_DECISION) attention = null;
       const cancelled = cancelledLeaving(from, to);
       return expected(enter(to), cancelled);
     },

@@ -7,6 +7,7 @@ import { createElasticsearchViewStore } from '../../adapters/elasticsearch/elast
 import { createMemoryOrderReadModel } from '../../adapters/memory/memoryOrderReadModel.ts';
 import { orderViewQuery, type OrderQuery, type VersionedView } from '../../orders/orderReadModel.ts';
 import type { OrderView } from '../../orders/orderView.ts';
+import { orderViewSpec } from '../../orders/orderViewSpec.ts';
 import { isXsagaError } from '../../runtime/errors.ts';
 import { readModelContract, viewOf } from '../contracts/readModelContract.ts';
 import { viewStoreContract } from '../contracts/viewStoreContract.ts';
@@ -43,6 +44,26 @@ viewStoreContract('Elasticsearch', async () => {
     await deleteTestIndices(`${alias}-`);
   };
   return { store: { ...store, close }, settle: () => store.refresh() };
+});
+
+describe('Elasticsearch order index made before orders carried their machine version', () => {
+  it('gains the new field when the store opens, so the views of v2 are written and counted per version', async () => {
+    const alias = nextAlias();
+    const { machineVersion: _added, ...before } = orderViewSpec.mappings.properties;
+    // The index as an older release made it: the order mapping without machineVersion, strict.
+    const old = await createElasticsearchViewStore({ spec: { ...orderViewSpec, mappings: { dynamic: 'strict', properties: before } }, node: TEST_ES_URL, alias });
+    await old.close();
+    const readModel = await createElasticsearchOrderReadModel({ node: TEST_ES_URL, alias });
+    try {
+      await readModel.upsert([versioned(viewOf('o-1', 3, { machineVersion: 1 })), versioned(viewOf('o-2', 1, { machineVersion: 2 })), versioned(viewOf('o-3', 1, { machineVersion: 2 }))]);
+      await readModel.refresh();
+      expect((await readModel.get('o-2'))?.machineVersion).toBe(2);
+      expect(await readModel.countBy('machineVersion')).toEqual({ 1: 1, 2: 2 });
+    } finally {
+      await readModel.close();
+      await deleteTestIndices(`${alias}-`);
+    }
+  });
 });
 
 describe('Elasticsearch view store of a view reshaped for its index', () => {

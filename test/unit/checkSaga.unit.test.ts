@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { and, createMachine, not, or, stateIn, type AnyStateMachine } from 'xstate';
 import { runCheckCommand } from '../../app/commands/check.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
+import { FRAUD_REVIEW_DECISIONS } from '../../orders/orderSagaV2Definition.ts';
 import { checkSaga, formatSafetyReport, type SafetyReport } from '../../runtime/safety/checkSaga.ts';
 import { decideGuard, leavesAfter, transitionsFrom, type Leaves } from '../../runtime/safety/configurations.ts';
 import { statePath, transitionsOf, type AnyStateNode } from '../../runtime/machineGraph.ts';
@@ -18,18 +19,28 @@ import { generateVariantPaths } from '../graph/variantPaths.ts';
 
 const { registry, participants: everyParticipant } = sagaCatalog();
 const sagaView = (definition: SagaDefinition) => participantsOfSaga(definition, everyParticipant, registry.all());
-// The broken fixtures are order sagas: they are checked against the participants as the order saga sees them.
-const participants = sagaView(registry.latest('orderSaga')!);
+// The broken fixtures are v1 order sagas: they are checked against the participants as v1 sees them.
+const participants = sagaView(registry.get('orderSaga', 1)!);
 const check = (machine: AnyStateMachine) => checkSaga(machine, participants, { version: 1 });
 const found = (report: SafetyReport) => report.problems.map((p) => `${p.check} ${p.state ?? '-'}`);
 
 describe('xsaga check on the registered sagas', () => {
+  /** States and transitions of the order saga's versions: v2 adds the fraud review's five states and thirteen transitions. */
+  const sizes: Record<string, [number, number]> = { 'orderSaga@1': [20, 31], 'orderSaga@2': [25, 44] };
+
   it.each(registry.all().map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))('finds $label safe', ({ definition }) => {
     const report = checkSaga(definition.machine, sagaView(definition), { version: definition.version, operatorEvents: outsideEventsOf(definition) });
     expect(report.problems).toEqual([]);
     expect(report.warnings).toEqual([]);
     expect(formatSafetyReport(report)).toMatch(/^\w+@\d+: \d+ states, \d+ transitions;[^]*✓ way-out[^]*✓ compensation[^]*✓ retry-exit[^]*✓ replies[^]*✓ commands[^]* safe$/);
-    if (definition.machine.id === 'orderSaga') expect([report.states, report.transitions]).toEqual([20, 31]);
+    const size = sizes[`${definition.machine.id}@${definition.version}`];
+    if (size) expect([report.states, report.transitions]).toEqual(size);
+  });
+
+  it('checks both registered versions of the order saga', () => {
+    expect(registry.all().map((d) => `${d.machine.id}@${d.version}`)).toEqual(expect.arrayContaining(['orderSaga@1', 'orderSaga@2']));
+    // The operator's fraud decisions answer no command: v2 takes them as outside events.
+    expect(outsideEventsOf(registry.get('orderSaga', 2)!)).toEqual(expect.arrayContaining([...FRAUD_REVIEW_DECISIONS]));
   });
 
   it('reads from the definition the very commands the generated paths emit', () => {
@@ -179,6 +190,7 @@ describe('xsaga check, the command', () => {
     expect(await runCheckCommand(['--json'], out)).toBe(0);
     expect(JSON.parse(out.printed.join('\n'))).toMatchObject([
       { machine: 'orderSaga@1', problems: [] },
+      { machine: 'orderSaga@2', problems: [] },
       { machine: 'returnSaga@1', problems: [] },
     ]);
   });

@@ -32,6 +32,14 @@ describe('configuration', () => {
     expect(config.production).toBeUndefined();
   });
 
+  it('reads the fraud review settings of order saga v2, with their defaults', () => {
+    expect(loadConfig({})).toMatchObject({ fraudReviewAboveMinor: 100_000, fraudReviewDeadlineMs: 24 * 3600 * 1000, fraudScoreTimeoutMs: 30_000 });
+    const set = loadConfig({ XSAGA_FRAUD_REVIEW_ABOVE: '0', XSAGA_FRAUD_REVIEW_DEADLINE_MS: '60000', XSAGA_FRAUD_SCORE_TIMEOUT_MS: '5000' });
+    expect(set).toMatchObject({ fraudReviewAboveMinor: 0, fraudReviewDeadlineMs: 60_000, fraudScoreTimeoutMs: 5000 });
+    const error = failureOf({ XSAGA_FRAUD_REVIEW_ABOVE: '-1', XSAGA_FRAUD_REVIEW_DEADLINE_MS: '0', XSAGA_FRAUD_SCORE_TIMEOUT_MS: 'soon' });
+    expect(error.fieldErrors.map((e) => e.field).sort()).toEqual(['XSAGA_FRAUD_REVIEW_ABOVE', 'XSAGA_FRAUD_REVIEW_DEADLINE_MS', 'XSAGA_FRAUD_SCORE_TIMEOUT_MS']);
+  });
+
   it('names every bad variable in one error', () => {
     const error = failureOf({ PORT: 'eighty', XSAGA_PAYMENT_TIMEOUT_MS: '0', XSAGA_CHAOS_FAILURE_RATE: '2', XSAGA_ROLES: 'api,cook', XSAGA_POISON_ATTEMPTS: '0' });
     expect(error.fieldErrors.map((e) => e.field).sort()).toEqual(['PORT', 'XSAGA_CHAOS_FAILURE_RATE', 'XSAGA_PAYMENT_TIMEOUT_MS', 'XSAGA_POISON_ATTEMPTS', 'XSAGA_ROLES']);

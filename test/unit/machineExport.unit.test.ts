@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMachine, setup, type AnyStateMachine, type AnyStateNode } from 'xstate';
 import { exportMachine, exportProblems, machineImportCode } from '../../api/machines/exportMachine.ts';
 import { hostedMachines, runExportCommand } from '../../app/commands/export.ts';
+import { orderSaga } from '../../machines/orderSaga.ts';
+import { orderSagaV2 } from '../../machines/orderSagaV2.ts';
 
 const nameOf = (reference: unknown): string => (typeof reference === 'string' ? reference : String((reference as { type?: unknown }).type));
 
@@ -37,6 +40,14 @@ function shapeOf(machine: AnyStateMachine): unknown[] {
 }
 
 const machines = hostedMachines().all();
+
+describe('order saga v1, kept as it was while v2 was added beside it', () => {
+  it('exports byte for byte the definition it had before v2 (test/fixtures/orderSagaV1.json)', () => {
+    const fixture = readFileSync(new URL('../fixtures/orderSagaV1.json', import.meta.url), 'utf8');
+    expect(`${JSON.stringify(exportMachine(orderSaga), null, 2)}\n`).toBe(fixture);
+    expect(hostedMachines().get('orderSaga', 1)!.machine).toBe(orderSaga);
+  });
+});
 
 describe('every hosted machine, as Stately and XState see its exported definition', () => {
   it.each(machines.map((d) => [`${d.machine.id}@${d.version}`, d.machine] as const))('%s has only named actions, guards and delays that setup() provides', (_, machine) => {
@@ -110,16 +121,31 @@ describe('xsaga export', () => {
   it('prints the definition as JSON, the same that GET /machines/:id serves', async () => {
     capture();
     expect(await runExportCommand(['orderSaga'])).toBe(0);
-    expect(JSON.parse(written.join(''))).toEqual(exportMachine(machines[0]!.machine));
+    // The newest version, unless --version names another.
+    expect(JSON.parse(written.join(''))).toEqual(exportMachine(orderSagaV2));
+  });
+
+  it('exports every registered version of the order saga, and each opens in Stately as code', async () => {
+    capture();
+    for (const [version, machine] of [[1, orderSaga], [2, orderSagaV2]] as const) {
+      written.length = 0;
+      expect(await runExportCommand(['orderSaga', '--version', String(version), '--format', 'code'])).toBe(0);
+      const code = written.join('');
+      expect(code).toBe(machineImportCode(machine));
+      // What Stately's import reads: the createMachine call's argument, a plain JSON config.
+      const json = JSON.parse(code.slice(code.indexOf('createMachine(') + 'createMachine('.length, code.lastIndexOf(');')));
+      expect(createMachine(json).id).toBe('orderSaga');
+      expect(Object.keys(json.states).includes('fraudReview')).toBe(version === 2);
+    }
   });
 
   it('prints it as code with --format code, and lists the machines with --list', async () => {
     capture();
     expect(await runExportCommand(['orderSaga', '--format', 'code'])).toBe(0);
-    expect(written.join('')).toBe(machineImportCode(machines[0]!.machine));
+    expect(written.join('')).toBe(machineImportCode(orderSagaV2));
     written.length = 0;
     expect(await runExportCommand(['--list'])).toBe(0);
-    expect(written.join('')).toBe('orderSaga@1\nreturnSaga@1\n');
+    expect(written.join('')).toBe('orderSaga@2\nreturnSaga@1\n');
   });
 
   it.each([[['nope']], [['orderSaga', '--version', '99']], [[]], [['orderSaga', '--format', 'yaml']], [['--bogus']]])('answers %j with exit code 2 and a message', async (args) => {

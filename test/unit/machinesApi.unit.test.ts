@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatechartLayout } from '../../api/machines/statechartLayout.ts';
 import type { SagaTrace } from '../../api/machines/sagaTrace.ts';
@@ -10,7 +11,7 @@ import { startEmbedded } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
 import { placeOrderBody, shippingAddress } from '../support/orderRequests.ts';
 
-type Stats = Readonly<{ machineId: string; asOf: string; total: number; states: { state: string; count: number; oldestUpdatedAt: string; oldestAgeMs: number }[] }>;
+type Stats = Readonly<{ machineId: string; asOf: string; total: number; byVersion: Record<string, number>; states: { state: string; count: number; oldestUpdatedAt: string; oldestAgeMs: number }[] }>;
 
 let system: System;
 let url: string;
@@ -54,7 +55,7 @@ describe('GET /machines and /machines/:id', () => {
     const { status, body } = await get<{ machines: { id: string; version: number; versions: number[]; hasReadModel: boolean }[] }>('/machines');
     expect(status).toBe(200);
     expect(body.machines).toEqual([
-      { id: 'orderSaga', version: 1, versions: [1], hasReadModel: true },
+      { id: 'orderSaga', version: 2, versions: [1, 2], hasReadModel: true },
       { id: 'returnSaga', version: 1, versions: [1], hasReadModel: true },
     ]);
     expect(body.machines.map((m) => m.id)).toEqual([...new Set(hostedMachines().all().map((d) => d.machine.id))]);
@@ -63,9 +64,18 @@ describe('GET /machines and /machines/:id', () => {
   it('serves the definition as JSON, with its version in a header', async () => {
     const { status, body, headers } = await get<unknown>('/machines/orderSaga');
     expect(status).toBe(200);
-    expect(headers.get('xsaga-machine-version')).toBe('1');
+    expect(headers.get('xsaga-machine-version')).toBe('2');
     expect(body).toEqual(exportMachine(system.definition.machine));
-    expect((await get<unknown>('/machines/orderSaga?version=1')).body).toEqual(body);
+    expect((await get<unknown>('/machines/orderSaga?version=2')).body).toEqual(body);
+  });
+
+  it('serves every registered version: v1 as it always was, v2 with the fraud review', async () => {
+    const v1 = await get<Record<string, unknown>>('/machines/orderSaga?version=1');
+    expect(v1.headers.get('xsaga-machine-version')).toBe('1');
+    expect(v1.body).toEqual(JSON.parse(readFileSync(new URL('../fixtures/orderSagaV1.json', import.meta.url), 'utf8')));
+    const v2 = await get<{ states: Record<string, unknown> }>('/machines/orderSaga?version=2');
+    expect(Object.keys(v2.body.states)).toContain('fraudReview');
+    expect(Object.keys(v1.body.states as object)).not.toContain('fraudReview');
   });
 
   it.each(['/machines/nope', '/machines/orderSaga?version=7', '/machines/nope/layout', '/machines/orderSaga/sagas/no-such-saga'])('answers %s with a 404 problem', async (path) => {
@@ -92,7 +102,7 @@ describe('GET /machines and /machines/:id', () => {
 
 describe('GET /machines/:id/layout', () => {
   it('places every state inside its parent and draws every transition with its label', async () => {
-    const { body: layout } = await get<StatechartLayout & { version: number }>('/machines/orderSaga/layout');
+    const { body: layout } = await get<StatechartLayout & { version: number }>('/machines/orderSaga/layout?version=1');
     expect(layout.version).toBe(1);
     const byId = new Map(layout.states.map((s) => [s.id, s]));
     expect(layout.states.map((s) => s.name).sort()).toEqual(
@@ -150,6 +160,8 @@ describe('GET /machines/:id/stats and /sagas', () => {
     const orders = await get<{ byState: Record<string, number> }>('/stats/orders');
     expect(Object.fromEntries(body.states.map((s) => [s.state, s.count]))).toEqual(orders.body.byState);
     expect(body.total).toBe(4);
+    // Every order here started after v2 was registered; the v1 orders of a deploy are counted in test/unit/orderSagaVersions.unit.test.ts.
+    expect(body.byVersion).toEqual({ 2: 4 });
     for (const state of body.states) {
       expect(state.oldestAgeMs).toBeGreaterThanOrEqual(0);
       expect(Date.parse(body.asOf) - Date.parse(state.oldestUpdatedAt)).toBe(state.oldestAgeMs);
@@ -170,7 +182,7 @@ describe('GET /machines/:id/sagas/:sagaId', () => {
   it('traces a compensated saga: path, transitions taken, commands and timers per event', async () => {
     const { status, body } = await get<SagaTrace>(`/machines/orderSaga/sagas/${ids.undeliverable}`);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ streamId: ids.undeliverable, machineId: 'orderSaga', machineVersion: 1, version: 6, state: 'failed', status: 'done' });
+    expect(body).toMatchObject({ streamId: ids.undeliverable, machineId: 'orderSaga', machineVersion: 2, version: 6, state: 'failed', status: 'done' });
     expect(body.steps.map((s) => [s.type, s.from, s.to])).toEqual([
       ['OrderPlaced', null, 'payment.capturing'],
       ['PaymentCaptured', 'payment.capturing', 'inventory.reserving'],
@@ -185,7 +197,8 @@ describe('GET /machines/:id/sagas/:sagaId', () => {
     expect(body.steps[0]!.timersArmed.map((t) => t.event)).toEqual(['xstate.after.paymentTimeout.orderSaga.payment']);
     expect(body.steps[1]!.timersCancelled).toEqual(['xstate.after.paymentTimeout.orderSaga.payment']);
     expect(body.takenTransitions).toEqual([
-      'orderSaga.payment#PaymentCaptured#0',
+      // v2's second candidate: the capture is below the fraud review's threshold.
+      'orderSaga.payment#PaymentCaptured#1',
       'orderSaga.inventory#StockReserved#0',
       'orderSaga.shipping.creating#ShipmentFailed#1',
       'orderSaga.compensating.releasingStock#StockReleased#0',

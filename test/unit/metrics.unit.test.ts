@@ -7,10 +7,12 @@ import { startEmbedded } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
 import { placeOrderBody, shippingAddress } from '../support/orderRequests.ts';
 import { hasSample, metricTypes, parsePrometheusText, valueOf, type Sample } from '../support/prometheusText.ts';
+import { ORDER_SAGA_V2_VERSION } from '../../machines/orderSagaV2.ts';
 
 /** One order of every slot of the demo's mix: 80 complete, the rest fail at each step (docs: app/orderMix.ts). */
 const ORDERS = 100;
-const MACHINE = { machine: 'orderSaga', version: '1' };
+// Every order here starts on the newest version of the order saga.
+const MACHINE = { machine: 'orderSaga', version: String(ORDER_SAGA_V2_VERSION) };
 
 describe('GET /metrics after a known set of orders, on the embedded default', () => {
   const viewer = testApiKey('viewer');

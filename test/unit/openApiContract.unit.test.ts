@@ -12,6 +12,7 @@ import { placeStuckOrder, runTimers, SETTLE_MS, START, TEN_MINUTES, viewOf } fro
 import { readModelOutage } from '../support/readModelOutage.ts';
 import { servedOperations } from '../support/servedRoutes.ts';
 import { testClock } from '../support/testClock.ts';
+import { FRAUD_TEST_MARKERS } from '../../participants/fraud.ts';
 
 /**
  * The HTTP contract cannot drift from the code: the document served at /openapi.json is valid
@@ -98,6 +99,10 @@ beforeAll(async () => {
   known.completed = (await system.orders.placeOrder(placeOrderBody())).orderId;
   known.backingOff = await placeStuckOrder(system, Math.ceil(clock.now() / 1000) * 1000 + TEN_MINUTES);
   known.waiting = (await system.orders.placeOrder(placeOrderBody({ paymentToken: 'tok_no_answer' }))).orderId;
+  // An order above the fraud review's threshold (100.00 by default) whose score is doubtful: it waits for an operator.
+  known.reviewing = (
+    await system.orders.placeOrder(placeOrderBody({ customerId: `cust-${FRAUD_TEST_MARKERS.doubtful}`, items: [{ sku: 'SKU-1001', quantity: 1, unitPrice: 150_000 }] }))
+  ).orderId;
   // A reply the saga cannot take (no data) makes a dead letter, and its order one that needs a human.
   known.poisoned = (await system.orders.placeOrder(placeOrderBody({ paymentToken: 'tok_no_answer' }))).orderId;
   const capture = await eventually(async () => {
@@ -116,6 +121,7 @@ beforeAll(async () => {
     expect((await viewOf(system, known.backingOff!)).state).toBe('compensating.releasingStock.backingOff');
     expect((await viewOf(system, known.waiting!)).state).toBe('payment.capturing');
     expect((await viewOf(system, known.parked!)).state).toBe('compensating.releasingStock.parked');
+    expect((await viewOf(system, known.reviewing!)).state).toBe('fraudReview.awaitingDecision');
   }, { timeoutMs: SETTLE_MS });
   // A return of the completed order whose parcel is awaited (every return waits for a decision: XSAGA_RETURN_APPROVAL_ABOVE=0).
   const returned = await fetch(`${url}/returns`, {

@@ -3,6 +3,7 @@ import { createMemoryIdempotencyGuard } from '../../adapters/memory/memoryIdempo
 import { createMemoryMessageBus } from '../../adapters/memory/memoryMessageBus.ts';
 import { createSqlSagaStore } from '../../adapters/sql/sqlSagaStore.ts';
 import { inventoryParticipant, SOLD_OUT_SKU } from '../../participants/inventory.ts';
+import { fraudParticipant, FRAUD_TEST_MARKERS, migrateFraudScores } from '../../participants/fraud.ts';
 import { createCommandHandler, final, type ParticipantSpec } from '../../participants/participant.ts';
 import { mergeParticipantCommands, participantCommands } from '../../participants/participantCommands.ts';
 import { paymentParticipant } from '../../participants/payment.ts';
@@ -28,6 +29,27 @@ async function handlerFor(spec: ParticipantSpec, chaos?: { failureRate: number; 
 }
 
 describe('participants', () => {
+  it('scores an order once, by its markers, and answers a silent scorer with nothing', async () => {
+    const { sql, handle } = await handlerFor(fraudParticipant('fraud'));
+    await migrateFraudScores(sql);
+    const score = (orderId: string, customerId: string, paymentToken = 'tok_ok') =>
+      command('ScoreFraud', orderId, { customerId, amount: 150_000, currency: 'EUR', paymentToken, attempt: 1 }, `${orderId}/score`);
+    const replies = await handle([score('a', 'cust-1'), score('b', `cust-${FRAUD_TEST_MARKERS.doubtful}`), score('c', 'cust-3', `tok_${FRAUD_TEST_MARKERS.fraud}`), score('d', `cust-${FRAUD_TEST_MARKERS.silent}`)]);
+    expect(replies.map((r) => [r.metadata.correlationId, r.type, r.data])).toEqual([
+      ['a', 'FraudScored', { verdict: 'clean', score: 0.05 }],
+      ['b', 'FraudScored', { verdict: 'doubtful', score: 0.55 }],
+      ['c', 'FraudScored', { verdict: 'fraud', score: 0.97 }],
+    ]);
+    // Delivered again: the stored score answers, with the same reply id, and no second row.
+    const [again] = await handle([score('b', `cust-${FRAUD_TEST_MARKERS.doubtful}`)]);
+    expect(again!.metadata.messageId).toBe(replies[1]!.metadata.messageId);
+    expect((await sql.query('select order_id, verdict from fraud_scores order by order_id')).rows).toEqual([
+      { order_id: 'a', verdict: 'clean' },
+      { order_id: 'b', verdict: 'doubtful' },
+      { order_id: 'c', verdict: 'fraud' },
+    ]);
+  });
+
   it('charges once for a capture delivered three times in one batch and again later, with one reply id', async () => {
     const { sql, handle } = await handlerFor(paymentParticipant('payments'));
     const capture = command('CapturePayment', 'o1', { amount: 500, currency: 'EUR', paymentToken: 'tok_ok', attempt: 1 }, 'cmd-1');

@@ -37,6 +37,7 @@ const viewOf = (orderId: string, version: number) =>
     },
     value: { payment: 'capturing' },
     version,
+    machineVersion: 1,
     updatedAt: '2026-01-01T00:00:00.000Z',
   });
 

@@ -6,8 +6,8 @@ import { runVerifyReplayCommand } from '../../app/commands/verifyReplay.ts';
 import { loadConfig } from '../../app/config.ts';
 import { DEFAULT_MIX, orderRequestFor } from '../../app/orderMix.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
-import { orderSaga } from '../../machines/orderSaga.ts';
-import type { OrderSagaContext, StepAction } from '../../machines/orderTypes.ts';
+import { orderSagaV2 } from '../../machines/orderSagaV2.ts';
+import type { OrderSagaV2Context, StepActionV2 } from '../../machines/orderSagaV2Types.ts';
 import { foldStream } from '../../runtime/foldStream.ts';
 import { MachineRegistry, type SagaDefinition } from '../../runtime/sagaDefinition.ts';
 import { replayStream } from '../../runtime/sagaFold.ts';
@@ -25,7 +25,8 @@ vi.mock('../../runtime/foldStream.ts', async (importOriginal) => {
 
 const ORDERS_PER_SCENARIO = 3;
 const { registry } = sagaCatalog();
-const definition = registry.all()[0]!;
+// New orders start on the newest version: the embedded system below fills the store with v2 streams.
+const definition = registry.latest('orderSaga')!;
 
 /** The registry with the order saga's machine swapped for `machine`, under the same version: a change made in place. */
 const changedRegistry = (machine: SagaDefinition['machine']) => new MachineRegistry().register({ ...definition, machine } as SagaDefinition);
@@ -42,12 +43,12 @@ const forgetsRefund = orderSagaWith({
       ],
     },
   },
-});
+}, orderSagaV2);
 
 /** Same states, but every attempt counts twice: only the stored snapshots can tell. */
-const countsTwice = orderSaga.provide({
+const countsTwice = orderSagaV2.provide({
   actions: {
-    countAttempt: assign(({ context }: { context: OrderSagaContext }, params: { action: StepAction }) => ({
+    countAttempt: assign(({ context }: { context: OrderSagaV2Context }, params: { action: StepActionV2 }) => ({
       attempts: { ...context.attempts, [params.action]: context.attempts[params.action] + 2 },
     })),
   },
@@ -111,9 +112,9 @@ describe('verify-replay on a store that the embedded system filled with orders o
     expect(soldOut).toHaveLength(ORDERS_PER_SCENARIO);
     expect(report.divergences.map((d) => d.streamId).sort()).toEqual(soldOut.sort());
     for (const divergence of report.divergences) {
-      expect(divergence).toMatchObject({ machine: 'orderSaga@1', version: 4, kind: 'rejected-event', stored: 'PaymentRefunded applied', replayed: 'failed (done)' });
+      expect(divergence).toMatchObject({ machine: 'orderSaga@2', version: 4, kind: 'rejected-event', stored: 'PaymentRefunded applied', replayed: 'failed (done)' });
       expect(formatDivergence(divergence)).toBe(
-        `DIVERGED ${divergence.streamId} (orderSaga@1) at version 4, rejected-event: stored PaymentRefunded applied, replayed failed (done); ` +
+        `DIVERGED ${divergence.streamId} (orderSaga@2) at version 4, rejected-event: stored PaymentRefunded applied, replayed failed (done); ` +
           'event 4 (PaymentRefunded) was applied when it happened, but the replayed saga does not accept it',
       );
     }
@@ -132,7 +133,7 @@ describe('verify-replay on a store that the embedded system filled with orders o
 
   it('reports streams pinned to a machine version that is not registered', async () => {
     const report = await verifyReplay({ store, registry: new MachineRegistry(), streamIds: [heads[0]!.streamId] });
-    expect(report.divergences).toEqual([expect.objectContaining({ streamId: heads[0]!.streamId, kind: 'not-registered', detail: 'orderSaga@1 is not registered' })]);
+    expect(report.divergences).toEqual([expect.objectContaining({ streamId: heads[0]!.streamId, kind: 'not-registered', detail: 'orderSaga@2 is not registered' })]);
   });
 
   it('runs as `xsaga verify-replay` on the configured data directory: 0 when all agree, 1 and the divergences otherwise', async () => {
