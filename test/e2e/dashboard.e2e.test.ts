@@ -44,8 +44,9 @@ const UNDELIVERABLE_STATES = [
   'compensating.refundingPayment.refunding',
   'failed',
 ];
+// New orders run on v2, whose first PaymentCaptured transition (index 0) goes to the fraud review above its threshold.
 const UNDELIVERABLE_TRANSITIONS = [
-  'orderSaga.payment#PaymentCaptured#0',
+  'orderSaga.payment#PaymentCaptured#1',
   'orderSaga.inventory#StockReserved#0',
   'orderSaga.shipping.creating#ShipmentFailed#1',
   'orderSaga.compensating.releasingStock#StockReleased#0',
