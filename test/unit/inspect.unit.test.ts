@@ -178,7 +178,8 @@ describe('the saga inspector (a WebSocket client stands in for the Stately inspe
 describe('xsaga inspect <sagaId>', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('restores a saga of a stopped embedded system on demand, and says when there is none', async () => {
+  // It opens an on-disk embedded database three times (the system, then each inspect): tens of seconds on a loaded machine.
+  it('restores a saga of a stopped embedded system on demand, and says when there is none', { timeout: 120_000 }, async () => {
     const data = await tempDataDir();
     try {
       const stopped = await startEmbedded({ XSAGA_DATA_DIR: data.dir });
