@@ -37,7 +37,12 @@ export async function runExportCommand(args: readonly string[], registry: Machin
   const { values, positionals } = parsed;
   const ids = [...new Set(registry.all().map((definition) => definition.machine.id))].sort();
   if (values.list) {
-    for (const id of ids) console.log(`${id}@${registry.latest(id)!.version}`);
+    // Every registered version: streams stay on the version they started on, so each one may need opening.
+    for (const id of ids) {
+      const newest = registry.latest(id)!.version;
+      const versions = registry.all().filter((definition) => definition.machine.id === id).map((definition) => definition.version).sort((a, b) => a - b);
+      for (const version of versions) console.log(`${id}@${version}${version === newest ? ' (newest: new sagas start on it)' : ''}`);
+    }
     return 0;
   }
   const [machineId, ...extra] = positionals;

@@ -145,7 +145,7 @@ describe('xsaga export', () => {
     expect(written.join('')).toBe(machineImportCode(orderSagaV2));
     written.length = 0;
     expect(await runExportCommand(['--list'])).toBe(0);
-    expect(written.join('')).toBe('orderSaga@2\nreturnSaga@1\n');
+    expect(written.join('')).toBe('orderSaga@1\norderSaga@2 (newest: new sagas start on it)\nreturnSaga@1 (newest: new sagas start on it)\n');
   });
 
   it.each([[['nope']], [['orderSaga', '--version', '99']], [[]], [['orderSaga', '--format', 'yaml']], [['--bogus']]])('answers %j with exit code 2 and a message', async (args) => {
