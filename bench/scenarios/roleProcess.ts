@@ -5,7 +5,10 @@ export type RoleProcess = Readonly<{ name: string; pid: number; url?: string; st
 
 /** Starts `xsaga <role>` as a process of its own and resolves when it says it is ready. */
 export async function startRole(role: string, env: Record<string, string>, name = role): Promise<RoleProcess> {
-  const child = spawn(process.execPath, ['app/main.ts', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // XSAGA_BENCH_CPU_PROFILE=<dir>: each role writes a V8 CPU profile there when it stops (`node bench/profileSummary.ts <dir>/*.cpuprofile`).
+  const profileDir = process.env.XSAGA_BENCH_CPU_PROFILE;
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profiling, 'app/main.ts', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
