@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import { z } from 'zod';
@@ -8,8 +8,11 @@ import { staticPageRoutes } from './staticPageRoutes.ts';
 
 /** Our page: the HTML and the few lines that start Swagger UI on `/openapi.json`. */
 const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
-/** Swagger UI's files from its npm package, served from here: the page needs no CDN. */
-const SWAGGER_UI_DIR = (createRequire(import.meta.url)('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
+/**
+ * Swagger UI's files from its npm package, served from here: the page needs no CDN. Found by its
+ * package.json, not by loading the package: its entry loads the whole UI bundle into every process.
+ */
+const SWAGGER_UI_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 /** Only what the page loads: not the package's own index.html and initializer, which point at a petstore on the internet. */
 const SWAGGER_UI_FILES: ReadonlySet<string> = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png']);
 
