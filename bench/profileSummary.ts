@@ -1,12 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
 
 /**
  * Where a role's CPU went: self time of a V8 CPU profile (`--cpu-prof`, written by the bench's role
  * processes when `XSAGA_BENCH_CPU_PROFILE` names a directory), summed by owner (a package in
  * node_modules, a top-level folder of the project, node's internals, the VM) and by function.
  *
- *   node bench/profileSummary.ts [--top 25] <file.cpuprofile>...
+ *   node bench/profileSummary.ts [--top 25] [--skip-ms 0] <file.cpuprofile>...
+ *
+ * `--skip-ms` leaves out the profile's first milliseconds: a role's start-up (loading modules,
+ * connecting) is in its profile too, and is no saga's cost.
  */
 
 type ProfileNode = Readonly<{ id: number; callFrame: Readonly<{ functionName: string; url: string; lineNumber: number }>; children?: readonly number[] }>;
@@ -25,12 +29,15 @@ export function ownerOf(url: string, functionName: string): string {
   return folder ? `xsaga ${folder[1]}/` : url;
 }
 
-/** Self time in milliseconds of every node, from the samples and the time between them. */
-export function selfTimes(profile: CpuProfile): Map<number, number> {
+/** Self time in milliseconds of every node, from the samples (after the first `skipMs`) and the time between them. */
+export function selfTimes(profile: CpuProfile, skipMs = 0): Map<number, number> {
   const self = new Map<number, number>();
+  let at = 0;
   for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i]! / 1000;
     // A sample's time is the delta until the next sample; the last one has none.
     const micros = profile.timeDeltas[i + 1] ?? 0;
+    if (at < skipMs) continue;
     self.set(profile.samples[i]!, (self.get(profile.samples[i]!) ?? 0) + micros / 1000);
   }
   return self;
@@ -43,8 +50,8 @@ function top(totals: Map<string, number>, all: number, count: number): string[] 
     .map(([name, ms]) => `${((100 * ms) / all).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(7)} ms  ${name}`);
 }
 
-export function summarize(name: string, profile: CpuProfile, count: number): string {
-  const self = selfTimes(profile);
+export function summarize(name: string, profile: CpuProfile, count: number, skipMs = 0): string {
+  const self = selfTimes(profile, skipMs);
   const byOwner = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let busy = 0;
@@ -70,12 +77,12 @@ export function summarize(name: string, profile: CpuProfile, count: number): str
 }
 
 if (import.meta.main) {
-  const args = process.argv.slice(2);
-  const at = args.indexOf('--top');
-  const count = at >= 0 ? Number(args.splice(at, 2)[1]) : 25;
-  if (args.length === 0 || !Number.isInteger(count) || count < 1) {
-    console.error('usage: node bench/profileSummary.ts [--top N] <file.cpuprofile>...');
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, 'skip-ms': { type: 'string', default: '0' } } });
+  const count = Number(values.top);
+  const skipMs = Number(values['skip-ms']);
+  if (positionals.length === 0 || !Number.isInteger(count) || count < 1 || !(skipMs >= 0)) {
+    console.error('usage: node bench/profileSummary.ts [--top N] [--skip-ms MS] <file.cpuprofile>...');
     process.exit(2);
   }
-  for (const file of args) console.log(summarize(basename(file), JSON.parse(await readFile(file, 'utf8')) as CpuProfile, count), '\n');
+  for (const file of positionals) console.log(summarize(basename(file), JSON.parse(await readFile(file, 'utf8')) as CpuProfile, count, skipMs), '\n');
 }

@@ -40,4 +40,12 @@ describe('the CPU profile summary', () => {
     expect(text).toMatch(/33\.3 %\s+2 ms {2}xsaga runtime\//);
     expect(text).not.toContain('(idle)');
   });
+
+  it("leaves out the samples of the first milliseconds: a process's start-up", () => {
+    // The samples are taken at 0, 1, 3, 6 and 10 ms.
+    expect([...selfTimes(profile, 2).entries()].sort()).toEqual([
+      [2, 3],
+      [4, 4],
+    ]);
+  });
 });
