@@ -1,6 +1,7 @@
 import type { ParticipantSpec } from '../participants/participant.ts';
 import { mergeParticipantCommands } from '../participants/participantCommands.ts';
 import { XsagaError } from '../runtime/errors.ts';
+import { checkLimitedSagasHosted, MACHINE_VERSIONS_SETTING, parseMachineVersionLimits, partsUpTo } from './machineVersionLimits.ts';
 import { MachineRegistry } from '../runtime/sagaDefinition.ts';
 import type { SagaMigration } from '../runtime/sagaMigration.ts';
 import { systemTopics, type SystemTopics } from '../runtime/systemTopics.ts';
@@ -27,16 +28,20 @@ export type CatalogOptions = Readonly<{
   env?: Readonly<Record<string, string | undefined>>;
 }>;
 
-/** Sets up every saga of the list for one system: its machines registered, its participants gathered. */
+/**
+ * Sets up every saga of the list for one system: its machines registered (up to the versions
+ * `XSAGA_MACHINE_VERSIONS` names, if it does), its participants gathered.
+ */
 export function sagaCatalog(options: CatalogOptions = {}): SagaCatalog {
   const topics = systemTopics(options.prefix);
   const env = options.env ?? process.env;
+  const limits = parseMachineVersionLimits(env[MACHINE_VERSIONS_SETTING]);
   const registry = new MachineRegistry();
   const sagas: HostedSaga[] = [];
   const participants = new Map<string, ParticipantSpec>();
   for (const bundle of options.sagas ?? SAGAS) {
     if (sagas.some((saga) => saga.id === bundle.id)) throw new XsagaError('CONFIG', `The saga ${bundle.id} is listed twice`);
-    const parts = bundle.setup({ topics, env });
+    const parts = partsUpTo(bundle.id, bundle.setup({ topics, env }), limits.get(bundle.id));
     for (const definition of parts.versions) registry.register(definition);
     for (const spec of parts.participants ?? []) {
       if (participants.has(spec.name)) throw new XsagaError('CONFIG', `Two sagas bring a participant named ${spec.name}`);
@@ -44,6 +49,7 @@ export function sagaCatalog(options: CatalogOptions = {}): SagaCatalog {
     }
     sagas.push({ id: bundle.id, parts });
   }
+  checkLimitedSagasHosted(limits, sagas.map((saga) => saga.id));
   // Commands a saga adds to another's participant join that participant's one consumer.
   for (const saga of sagas) {
     for (const extra of saga.parts.participantCommands ?? []) {

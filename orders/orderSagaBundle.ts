@@ -7,13 +7,15 @@ import type { SqlClient } from '../runtime/sqlClient.ts';
 import { defineSaga } from '../sdk/defineSaga.ts';
 import { fraudReviewRoutes } from './fraudReviewRoutes.ts';
 import { orderSagaDefinition } from './orderSagaDefinition.ts';
+import { orderSagaMigration } from './orderSagaMigration.ts';
 import { orderSagaV2Definition } from './orderSagaV2Definition.ts';
 import { orderViewSpec } from './orderViewSpec.ts';
 import { topicsFor } from './topics.ts';
 
 /**
  * The order saga and the payment, inventory, shipping and fraud participants it drives. v1 stays
- * registered for the orders that started on it; new orders start on v2, the fraud review.
+ * registered for the orders that started on it; new orders start on v2, the fraud review. Orders
+ * waiting past their payment may be moved to v2 (`orderSagaMigration`).
  */
 export const orderSagaBundle = defineSaga({
   id: 'orderSaga',
@@ -33,6 +35,7 @@ export const orderSagaBundle = defineSaga({
         await migrateFraudScores(sql);
       },
       routes: fraudReviewRoutes,
+      migrations: [orderSagaMigration],
     };
   },
 });

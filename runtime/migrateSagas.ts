@@ -134,10 +134,14 @@ function plan(live: LiveSaga, to: SagaDefinition, migration: SagaMigration, opti
   return { change, saga: { streamId, fromState, toState } };
 }
 
-/** The command types whose replies the state's events answer (`answers` of the definition's event rules). */
+/**
+ * The command types whose replies the state waits for: those its atomic states answer themselves
+ * (`answers` of the definition's event rules). A reply a parent accepts is also taken, late, by a
+ * child that waits for something else (a backoff's timer, an operator): that child waits for no reply.
+ */
 function repliesAwaitedIn(snapshot: AnyMachineSnapshot, definition: SagaDefinition): Set<string> {
   const commands = new Set<string>();
-  for (const node of snapshot._nodes) {
+  for (const node of snapshot._nodes.filter((active) => active.type === 'atomic')) {
     for (const type of Object.keys(node.on)) for (const command of definition.events[type]?.answers ?? []) commands.add(command);
   }
   return commands;

@@ -75,7 +75,8 @@ export async function verifyStream(store: Pick<SagaStore, 'load' | 'readStream'>
   const definition = registry.get(head.machineId, head.machineVersion);
   if (!definition) return notRegistered(head);
   const loaded = await store.load(head.streamId);
-  const events = await store.readStream(head.streamId, 1);
+  // The stream as `head` saw it: a saga that moved on since it was listed (a live system's) is judged at that point.
+  const events = (await store.readStream(head.streamId, 1)).filter((event) => event.version <= head.version);
   // A snapshot taken by another machine version is ignored by the runtime, so it is not compared either.
   return replayAndCompare(definition, head, events, loaded?.snapshot?.machineVersion === definition.version ? loaded.snapshot : undefined, registry);
 }

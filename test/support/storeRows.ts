@@ -22,3 +22,10 @@ export async function timersOf(sql: SqlQueryable, streamId: string): Promise<Dur
   );
   return result.rows.map((row) => ({ timerId: row.timer_id, dueAt: new Date(row.due_at).toISOString(), armedVersion: row.armed_version, event: row.event }));
 }
+
+/** Every row of the event store that a migration could change, as text: equal before and after, nothing was written. */
+export async function eventStoreRows(sql: SqlQueryable): Promise<string> {
+  const tables = ['xsaga_streams', 'xsaga_events', 'xsaga_snapshots', 'xsaga_timers', 'xsaga_outbox'];
+  const rows = await Promise.all(tables.map((table) => sql.query(`select * from ${table} order by 1, 2`)));
+  return JSON.stringify(rows.map((result) => result.rows));
+}

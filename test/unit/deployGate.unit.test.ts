@@ -8,10 +8,13 @@ import { sagaCatalog } from '../../app/sagaCatalog.ts';
 import { orderSagaBundle } from '../../orders/orderSagaBundle.ts';
 import { deployGate, type DeployGateReport } from '../../runtime/deployGate.ts';
 import { canonicalJson, machineFingerprint } from '../../runtime/machineFingerprint.ts';
+import { createMessage } from '../../runtime/message.ts';
+import { createSagaRuntime } from '../../runtime/sagaRuntime.ts';
 import type { SagaStore } from '../../runtime/sagaStore.ts';
+import { verifyStream } from '../../runtime/verifyReplay.ts';
 import { permitMachineV1, permitMachineV1Shortcut, permitMachineV1Widened, permitMachineV2, permitSagaWith } from '../fixtures/permitSaga.ts';
 import { startEmbedded, tempDataDir } from '../support/embeddedSystem.ts';
-import { permitWaitingIn } from '../support/permitSagas.ts';
+import { permitMessage, permitWaitingIn } from '../support/permitSagas.ts';
 import { testClock } from '../support/testClock.ts';
 
 const catalogOf = (...args: Parameters<typeof permitSagaWith>) => sagaCatalog({ sagas: [permitSagaWith(...args)] });
@@ -98,5 +101,22 @@ describe('the deploy gate on a store of permits started on version 1', () => {
     expect(JSON.parse(printed.at(-1)!)).toMatchObject({ passed: false, activeStreams: 3 });
     expect(await runDeployCheckCommand(config, ['--bogus'], { print })).toBe(2);
     expect(await runDeployCheckCommand(loadConfig({ XSAGA_DATA_DIR: `${data.dir}/missing` }, { roles: [] }), [], { print })).toBe(2);
+  });
+
+  it('judges a stream as it was listed: a saga that moves on and ends while the gate replays it (a live system) does not diverge', async () => {
+    const store = await createSqlSagaStore(await createPgliteClient());
+    try {
+      const clock = testClock(Date.UTC(2026, 0, 1));
+      const { registry } = catalogOf([1]);
+      const runtime = createSagaRuntime({ store, registry, clock });
+      await runtime.start(registry.latest('permitSaga')!, createMessage('PermitOpened', {}, { messageId: 'moving/opened', correlationId: 'moving', occurredAt: new Date(clock.now()).toISOString() }));
+      const [listed] = await store.listStreams({ limit: 10, status: 'active' });
+      await runtime.handle([permitMessage(clock, 'moving', 'PermitChecked', 1)]);
+      await runtime.handle([permitMessage(clock, 'moving', 'PermitApproved', 2)]);
+      expect((await store.load('moving'))?.head).toMatchObject({ status: 'done', version: 3 });
+      expect(await verifyStream(store, registry, listed!)).toEqual({ events: 1, snapshots: 0 });
+    } finally {
+      await store.close();
+    }
   });
 });

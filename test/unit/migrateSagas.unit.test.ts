@@ -18,16 +18,10 @@ import { HOUR_MS, permitMachineV2, permitMigration, permitSaga, permitSagaWith }
 import { startEmbedded, tempDataDir } from '../support/embeddedSystem.ts';
 import { eventually } from '../support/eventually.ts';
 import { permitMessage, permitWaitingIn } from '../support/permitSagas.ts';
+import { eventStoreRows } from '../support/storeRows.ts';
 import { testClock } from '../support/testClock.ts';
 
 const both = sagaCatalog({ sagas: [permitSagaWith([1, 2])] });
-
-/** Every row of the event store that a migration could change, as text. */
-async function storeRows(sql: SqlClient): Promise<string> {
-  const tables = ['xsaga_streams', 'xsaga_events', 'xsaga_snapshots', 'xsaga_timers', 'xsaga_outbox'];
-  const rows = await Promise.all(tables.map((table) => sql.query(`select * from ${table} order by 1, 2`)));
-  return JSON.stringify(rows.map((result) => result.rows));
-}
 
 describe('migrating permits from version 1 to version 2', () => {
   const clock = testClock(Date.UTC(2026, 0, 1));
@@ -60,7 +54,7 @@ describe('migrating permits from version 1 to version 2', () => {
   afterAll(() => data?.remove());
 
   it('plans in a dry run, refusing the state the migration does not map, and writes nothing', async () => {
-    const before = await withSql(storeRows);
+    const before = await withSql(eventStoreRows);
     expect(await migrate(['--dry-run', '--operator', 'ops'])).toBe(1);
     expect(printed.at(-1)).toContain('would migrate permit-checking: checking → checking');
     expect(printed.at(-1)).toContain('would migrate permit-waiting: waitingApproval → review.waitingApproval');
@@ -81,7 +75,7 @@ describe('migrating permits from version 1 to version 2', () => {
     } finally {
       await store.close();
     }
-    expect(await withSql(storeRows)).toBe(before);
+    expect(await withSql(eventStoreRows)).toBe(before);
     expect(await migrate(['--from', 'x'])).toBe(2);
     expect(await runMigrateCommand(loadConfig({ XSAGA_DATA_DIR: data.dir }, { roles: [] }), ['permitSaga', '--from', '2', '--to', '3'], { catalog: both, print: () => undefined })).toBe(2);
   });
