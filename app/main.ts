@@ -14,6 +14,7 @@ import { loadConfig, ROLES, type Config, type Role } from './config.ts';
 import { createAdapters } from './createAdapters.ts';
 import { createLogger } from './createLogger.ts';
 import { formatDemoResult, runDemo } from './demo.ts';
+import { MACHINE_VERSIONS_SETTING } from './machineVersionLimits.ts';
 import { inspectOptionsFrom, inspectSystem } from './inspect.ts';
 import { sagaCatalog } from './sagaCatalog.ts';
 import { describeOperatorKey, ensureOperatorKey } from './operatorKey.ts';
@@ -103,6 +104,9 @@ async function run(configured: Config, args: readonly string[] = []): Promise<vo
   const inspection = inspectOptionsFrom(args, process.env);
   const inspector = inspection ? await inspectSystem(system, inspection, logger) : undefined;
   if (inspector) logger.info({ url: inspector.url }, `xsaga inspector on ${inspector.url}`);
+  const versionLimits = process.env[MACHINE_VERSIONS_SETTING];
+  // A process held back to older machine versions must say so: it cannot run sagas on the newer ones.
+  if (versionLimits) logger.warn({ versionLimits }, `${MACHINE_VERSIONS_SETTING}=${versionLimits}: machine versions above these are not registered in this process`);
   logger.info(`xsaga ready: ${config.roles.join(', ')} (${where})`);
   let stopping = false;
   const shutdown = async () => {

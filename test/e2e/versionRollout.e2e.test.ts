@@ -54,6 +54,8 @@ describe('a rollout of order saga v2 while v1 sagas run, as separate processes o
     const oldWorker = await start('worker', before);
     await start('participants', before);
     await start('projector', before);
+    // A process held back says so, in the line an operator reads at its start.
+    expect(oldWorker.output()).toContain('XSAGA_MACHINE_VERSIONS=orderSaga:1: machine versions above these are not registered in this process');
 
     const place = async (url: string, from: number): Promise<string[]> => {
       const ids: string[] = [];

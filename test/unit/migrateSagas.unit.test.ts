@@ -80,7 +80,7 @@ describe('migrating permits from version 1 to version 2', () => {
     expect(await runMigrateCommand(loadConfig({ XSAGA_DATA_DIR: data.dir }, { roles: [] }), ['permitSaga', '--from', '2', '--to', '3'], { catalog: both, print: () => undefined })).toBe(2);
   });
 
-  it('moves the sagas in mapped states to version 2 with a MachineMigrated event, its timers, and leaves the refused one on version 1', async () => {
+  it('moves the sagas in mapped states to version 2 with a MachineMigrated event, its timers, and leaves the refused one on version 1', { timeout: 120_000 }, async () => {
     expect(await migrate(['--operator', 'ops'])).toBe(1);
     const store = await createSqlSagaStore(await createPgliteClient(data.dir));
     try {
@@ -117,7 +117,7 @@ describe('migrating permits from version 1 to version 2', () => {
     expect(timers).toEqual([{ stream_id: 'permit-waiting', timer_id: `xstate.after.${2 * HOUR_MS}.permitSaga.review.waitingApproval`, due_at: new Date(clock.now() + 2 * HOUR_MS).toISOString() }]);
   });
 
-  it('finishes the migrated sagas on version 2, with the awaited reply carried over and the new deadline, while new sagas start on version 2', async () => {
+  it('finishes the migrated sagas on version 2, with the awaited reply carried over and the new deadline, while new sagas start on version 2', { timeout: 120_000 }, async () => {
     const system = await startEmbedded({ XSAGA_DATA_DIR: data.dir }, { sagas: [orderSagaBundle, permitSagaWith([1, 2])], clock });
     try {
       await system.runtime.handle([permitMessage(clock, 'permit-checking', 'PermitChecked', 10)]);
@@ -166,7 +166,7 @@ describe('migrating permits from version 1 to version 2', () => {
     expect(() => sagaCatalog({ sagas: [strayed({ ...permitMigration, machineId: 'ticketSaga' })] })).toThrow(/brings a migration of another machine/);
   });
 
-  it('moves a saga that a running worker holds in its cache: the worker finds it moved at its next commit and carries on, on version 2', async () => {
+  it('moves a saga that a running worker holds in its cache: the worker finds it moved at its next commit and carries on, on version 2', { timeout: 120_000 }, async () => {
     const system = await startEmbedded({}, { sagas: [orderSagaBundle, permitSaga], clock });
     try {
       const v1 = system.registry.get('permitSaga', 1)!;

@@ -128,7 +128,7 @@ describe('migrating orders waiting on order saga v1 to v2 (xsaga migrate orderSa
     await data?.remove();
   });
 
-  it('plans every waiting order in a dry run, refuses the payment states, and writes nothing', async () => {
+  it('plans every waiting order in a dry run, refuses the payment states, and writes nothing', { timeout: 120_000 }, async () => {
     await open();
     const before = await eventStoreRows(sql);
     await store.close();
@@ -142,7 +142,7 @@ describe('migrating orders waiting on order saga v1 to v2 (xsaga migrate orderSa
     await store.close();
   });
 
-  it('moves every order waiting past its payment to v2 with a MachineMigrated event, leaves the payment states on v1, and every order ends as its story says', async () => {
+  it('moves every order waiting past its payment to v2 with a MachineMigrated event, leaves the payment states on v1, and every order ends as its story says', { timeout: 120_000 }, async () => {
     expect(await migrate([])).toBe(1);
     expect(printed.at(-1)).toContain('10 saga(s) migrated, 2 refused');
     await open();
