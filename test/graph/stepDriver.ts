@@ -32,7 +32,7 @@ export function createStepDriver(deps: {
   inboxTopic: string;
   participants: readonly ParticipantContract[];
   sql: SqlQueryable;
-  bus: MessageBus;
+  bus: Pick<MessageBus, 'publish'>;
   onMismatch(problem: string): void;
 }): StepDriver {
   const delivered = new Set<string>();
