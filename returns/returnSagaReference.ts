@@ -215,7 +215,8 @@ export function returnSagaReference(input: ReturnSagaInput): SagaReference {
       if (state.sub === 'backingOff') out.cancelled.push(backoffTimer);
       if (event.type === 'ReturnRestockReversed' || event.type === 'ReturnRefundReversed') {
         steps.push({ action });
-        if (state.undoing === 'refund') refunded -= (event.data as { amount: number }).amount;
+        // The reversal takes back all the refund paid, whether its answer came or not: nothing stays refunded.
+        if (state.undoing === 'refund') refunded = 0;
         if (state.chain === 'both' && state.undoing === 'restock') return enterReversal('both', 'refund');
         where = { at: 'failed' };
       } else if (event.type === 'ReturnRestockReversalFailed' || event.type === 'ReturnRefundReversalFailed') {

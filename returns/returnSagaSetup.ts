@@ -50,7 +50,15 @@ export const returnSagaSetup = setup({
     }),
     reject: assign((_, params: { reason: RejectionReason }) => ({ rejectionReason: params.reason })),
     recordLabel: assign(({ event }) => ({ labelId: (event.data as { labelId: string }).labelId })),
-    addRefunded: assign(({ context, event }, params: { sign: 1 | -1 }) => ({ refunded: context.refunded + params.sign * (event.data as { amount: number }).amount })),
+    /**
+     * A refund adds what it paid; its reversal takes all of that back. A refund whose answer never
+     * came (`unknown`) may have paid after all, which only the reversal's amount tells: that is then
+     * what it paid. Either way nothing stays refunded, and the net never goes below zero.
+     */
+    addRefunded: assign(({ context, event }, params: { sign: 1 | -1 }) => {
+      const { amount } = event.data as { amount: number };
+      return { refunded: params.sign === 1 ? context.refunded + amount : Math.max(context.refunded, amount) - amount };
+    }),
     /** The first failure names the return's; a later one (the other branch, stopped) does not overwrite it. */
     failWith: assign(({ context }, params: { reason: ReturnFailureReason }) => ({ failureReason: context.failureReason ?? params.reason })),
     /** A final refusal carries its own reason; a transient failure that ran out of attempts means the step is unavailable. */

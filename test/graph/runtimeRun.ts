@@ -11,6 +11,7 @@ import type { SqlQueryable } from '../../runtime/sqlClient.ts';
 import { outboxOf, timersOf } from '../support/storeRows.ts';
 import type { SagaPath } from './generatePaths.ts';
 import { finalOf, runOnMachine, type MachineRun } from './machineRun.ts';
+import { commandIdAt, repliedCommands } from './pathReplies.ts';
 import type { SagaPathModel } from './sagaPathModel.ts';
 
 /** A generated path bound to a stream of the runtime: its start message, and what the pure machine says it must come to. */
@@ -56,8 +57,8 @@ export function stepKind(event: EventObject, participants: readonly ParticipantC
 }
 
 /**
- * The inbox message of step `step`: a participant's reply to the latest command it answers (its id
- * derived from the command's, as a participant derives it), the fired timer the step names, or an
+ * The inbox message of step `step`: a participant's reply to the command it answers (see
+ * `repliedCommands`; its id derived from the command's, as a participant derives it), the fired timer the step names, or an
  * operator's action (a fresh message of its own, as the operator endpoint sends it).
  */
 export function stepMessage(
@@ -76,8 +77,8 @@ export function stepMessage(
   if (kind === 'operator') {
     return createMessage(event.type, data, { messageId: `operator/${randomUUID()}`, correlationId: plan.streamId, occurredAt: plan.times[step + 1]! });
   }
-  const answers = new Set(replyMeanings(sent.participants).get(event.type)?.map((m) => m.command));
-  const command = sent.commands.findLast((c) => answers.has(c.type));
+  const position = repliedCommands(plan.run, sent.participants).get(step);
+  const command = position && sent.commands.find((c) => c.metadata.messageId === commandIdAt(plan.streamId, position));
   if (!command) throw new Error(`${plan.streamId}: step ${step + 1} replies ${event.type}, but no command it answers was sent`);
   return replyTo(command, event.type, data, plan.times[step + 1]!);
 }

@@ -2,7 +2,8 @@ import type { EventObject } from 'xstate';
 import type { Message } from '../../runtime/message.ts';
 import { final, type ParticipantSpec, type Performed } from '../../participants/participant.ts';
 import type { ParticipantContract } from '../../runtime/safety/participantContract.ts';
-import { stepKind, type PlannedRun } from './runtimeRun.ts';
+import { answeringStep, commandPositionOf } from './pathReplies.ts';
+import type { PlannedRun } from './runtimeRun.ts';
 
 /** What scripted participants answer from, and whom they tell when the script and the saga disagree. */
 export type Script = Readonly<{
@@ -26,24 +27,33 @@ function columnsFor(spec: ParticipantSpec, command: Message, data: Record<string
 
 /**
  * A participant that answers as the planned paths say, through the real command handler (durable
- * outcome table, idempotency guard). The answer to the command emitted at stream version v is the
- * path's step v, so a redelivered command always gets the same answer.
+ * outcome table, idempotency guard). A command must be the one the path's machine sent at its
+ * place (version and index); its answer is the step of the path that replies to it
+ * (`repliedCommands`), so a redelivered command always gets the same answer. The commands of one
+ * commit may be answered in any order: delivering the replies in the path's order is the step
+ * driver's.
  */
 export function scriptedParticipant(spec: ParticipantSpec, script: Script): ParticipantSpec {
   const answer = (command: Message): Performed => {
     const streamId = command.metadata.correlationId;
-    const version = Number(command.metadata.messageId.slice(streamId.length + 1).split('/')[0]);
     const plan = script.plans.get(streamId);
-    const event = plan?.run.events[version - 1] as (EventObject & { data?: Record<string, unknown> }) | undefined;
-    if (!plan || !event) {
-      script.onMismatch(`${streamId}: no step answers ${command.type} sent at version ${version}`);
+    const position = commandPositionOf(streamId, command.metadata.messageId);
+    const planned = position && plan?.run.emitted[position.version - 1]?.[position.index];
+    if (!plan || !position || !planned) {
+      script.onMismatch(`${streamId}: no step answers ${command.type} sent as ${command.metadata.messageId}`);
       return { kind: 'silent' };
     }
+    if (planned.type !== command.type) {
+      script.onMismatch(`${streamId} (${plan.path.name}): version ${position.version} sent ${command.type}, but the machine sent ${planned.type} there`);
+      return { kind: 'silent' };
+    }
+    const step = answeringStep(plan.run, script.participants, position);
     // A deadline or a cancel instead of an answer: the participant stays silent, the step driver delivers the step.
-    if (stepKind(event, script.participants) !== 'reply') return { kind: 'silent' };
+    if (step === undefined) return { kind: 'silent' };
+    const event = plan.run.events[step] as EventObject & { data?: Record<string, unknown> };
     const contract = spec.handles[command.type];
     if (!contract || ![...contract.done, ...contract.failed].includes(event.type)) {
-      script.onMismatch(`${streamId} (${plan.path.name}): step ${version} is ${event.type}, but the saga sent ${command.type}`);
+      script.onMismatch(`${streamId} (${plan.path.name}): step ${step + 1} is ${event.type}, but the saga sent ${command.type} to ${spec.name}`);
       return { kind: 'silent' };
     }
     const data = event.data ?? {};

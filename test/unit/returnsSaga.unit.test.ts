@@ -107,6 +107,22 @@ describe('the returns saga, as the runtime hosts it', () => {
     expect(definition.outcome!(failed as never)).toEqual({ failed: true, reason: 'REFUND_EXCEEDS_CAPTURE' });
   });
 
+  it('learns from its reversal what a refund that never answered paid, and ends with nothing refunded either way', () => {
+    const unanswered = [
+      { type: 'ReturnLabelIssued', data: { labelId: 'lbl-1' } },
+      { type: 'ParcelReceived', data: { receivedAt: '2030-01-03T00:00:00.000Z' } },
+      { type: RETURN_TIMERS.refund },
+      { type: 'ReturnRestockFailed', data: { reason: 'DAMAGED', retryable: false } },
+    ];
+    expect(given(request(100), unanswered).commands).toEqual(['ReverseReturnRefund']);
+    // It paid after all (its answer came too late), or it never did and the participant reversed nothing.
+    for (const amount of [100, 0]) {
+      const failed = given(request(100), [...unanswered, { type: 'ReturnRefundReversed', data: { amount } }]).snapshot;
+      expect(view(failed), `reversed ${amount}`).toMatchObject({ status: 'FAILED', failureReason: 'REFUND_TIMEOUT', refund: { refunded: 0 } });
+      expect(checkReturnView(view(failed)), `reversed ${amount}`).toBeUndefined();
+    }
+  });
+
   it('expires when no parcel comes, voiding the label it issued', () => {
     const { snapshot, commands } = given(request(100), [{ type: 'ReturnLabelIssued', data: { labelId: 'lbl-1' } }, { type: RETURN_TIMERS.parcel }]);
     expect(commands).toEqual(['VoidReturnLabel']);

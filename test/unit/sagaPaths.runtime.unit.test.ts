@@ -2,30 +2,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedAdapters } from '../../app/embeddedAdapters.ts';
 import { sagaCatalog } from '../../app/sagaCatalog.ts';
 import type { SystemAdapters } from '../../app/system.ts';
-import { orderViewSpec } from '../../orders/orderViewSpec.ts';
 import { startProjector } from '../../runtime/projector.ts';
 import { topicsFor } from '../../orders/topics.ts';
 import type { Message } from '../../runtime/message.ts';
 import type { Subscription } from '../../runtime/messageBus.ts';
 import { createSagaRuntime, type SagaRuntime } from '../../runtime/sagaRuntime.ts';
+import type { SagaViewBase, SagaViewStore } from '../../runtime/viewStore.ts';
 import { coverageOf, formatCoverage } from '../graph/coverage.ts';
-import { generatePaths } from '../graph/generatePaths.ts';
 import { pathModelFor } from '../graph/pathModels.ts';
+import { generateVariantPaths } from '../graph/variantPaths.ts';
 import { commandsOf, expectedView, expectStoredRun, planRun, stepKind, stepMessage, type PlannedRun } from '../graph/runtimeRun.ts';
 import { eventually } from '../support/eventually.ts';
 import { outboxOf, timersOf } from '../support/storeRows.ts';
 
 const topics = topicsFor('paths');
-const { registry, participants } = sagaCatalog({ prefix: topics.prefix });
+const { registry, participants, sagas } = sagaCatalog({ prefix: topics.prefix });
 
-// The order saga's paths here; the returns saga's level 2 is returnsSagaRuntimePaths.unit.test.ts (its level 3 is not written yet).
-describe.each(registry.all().filter((definition) => definition.machine.id === 'orderSaga').map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))(
+describe.each(registry.all().map((definition) => ({ label: `${definition.machine.id}@${definition.version}`, definition })))(
   'level 2: every generated path of $label through the runtime on the embedded adapters, participants scripted',
   ({ label, definition }) => {
     const model = pathModelFor(definition);
-    const paths = generatePaths(definition.machine, model);
+    const paths = generateVariantPaths(definition.machine, model);
+    const { view } = sagas.find((saga) => saga.id === definition.machine.id)!.parts;
     const passed: PlannedRun[] = [];
     let adapters: SystemAdapters;
+    let readModel: SagaViewStore<SagaViewBase>;
     let runtime: SagaRuntime;
     let projector: Subscription;
     let began = 0;
@@ -34,7 +35,9 @@ describe.each(registry.all().filter((definition) => definition.machine.id === 'o
       adapters = await createEmbeddedAdapters({ dataDir: ':memory:', partitions: 4 });
       // A small snapshot interval, so that hydrating from the store goes through snapshots on most paths.
       runtime = createSagaRuntime({ store: adapters.store, registry, snapshotEvery: 3 });
-      projector = await startProjector({ bus: adapters.bus, projections: [{ topic: definition.factsTopic, store: adapters.readModel, spec: orderViewSpec }] });
+      // The saga's own view store, as the system opens one per hosted saga.
+      readModel = await adapters.openViewStore(view);
+      projector = await startProjector({ bus: adapters.bus, projections: [{ topic: definition.factsTopic, store: readModel, spec: view }] });
       began = performance.now();
     });
     afterAll(async () => {
@@ -44,9 +47,10 @@ describe.each(registry.all().filter((definition) => definition.machine.id === 'o
       await adapters?.close();
     });
 
-    it.each(paths.map((path, index) => ({ index, path })))('path $index: $path.name', async ({ index, path }) => {
-      const { store, sql, bus, readModel } = adapters;
-      const plan = planRun(definition, model, path, `paths-l2-${index}`);
+    it.each(paths.map(({ variant, path }, index) => ({ index, variant, path })))('path $index: $path.name', async ({ index, variant, path }) => {
+      const { store, sql, bus } = adapters;
+      // The stream id names the variant: the model's input for it is the one the path was generated from.
+      const plan = planRun(definition, model, path, `${variant}-paths-l2-${index}`);
       const id = plan.streamId;
       await runtime.start(definition, plan.start);
       const delivered: Message[] = [];
