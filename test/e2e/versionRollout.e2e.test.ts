@@ -100,7 +100,8 @@ describe('a rollout of order saga v2 while v1 sagas run, as separate processes o
     const newWorker = await start('worker');
     await oldWorker.stop();
     const restartedAt = (await sql.query<{ at: string }>('select clock_timestamp()::text as at')).rows[0]!.at;
-    const second = await startApi({ XSAGA_PAYMENT_TIMEOUT_MS: SECOND_PAYMENT_TIMEOUT_MS });
+    // Every order of the new code is reviewed for fraud (scored clean: the mix carries no fraud marker), so v2's own step runs across the processes too.
+    const second = await startApi({ XSAGA_PAYMENT_TIMEOUT_MS: SECOND_PAYMENT_TIMEOUT_MS, XSAGA_FRAUD_REVIEW_ABOVE: '0' });
     await first.api.stop();
     const activeOnV1 = async () => Number((await sql.query<{ n: string }>(`select count(*) as n from xsaga_streams where machine_version = 1 and status = 'active'`)).rows[0]!.n);
     const inFlightAtRestart = await activeOnV1();
@@ -137,6 +138,12 @@ describe('a rollout of order saga v2 while v1 sagas run, as separate processes o
     expect(report.violations).toEqual([]);
     expect(report.orders).toBe(2 * BATCH);
     expect(report.failedByReason.PAYMENT_TIMEOUT).toBeGreaterThan(0);
+    // v2 scores an order once its payment is captured: every completed v2 order was scored, no v1 order was.
+    const scored = new Set((await sql.query<{ order_id: string }>('select order_id from fraud_scores where order_id = any($1::text[])', [[...firstIds, ...laterIds]])).rows.map((row) => row.order_id));
+    const completedLater = (await Promise.all(laterIds.map(async (id) => ((await readModel.get(id))?.status === 'COMPLETED' ? id : undefined)))).filter((id) => id !== undefined);
+    expect(completedLater.length).toBeGreaterThan(0);
+    for (const id of completedLater) expect(scored.has(id), `${id} completed on v2 unscored`).toBe(true);
+    expect(firstIds.filter((id) => scored.has(id))).toEqual([]);
     const viewVersions = async (ids: readonly string[]) => new Set(await Promise.all(ids.map(async (id) => (await readModel.get(id))?.machineVersion)));
     expect(await viewVersions(firstIds)).toEqual(new Set([1]));
     expect(await viewVersions(laterIds)).toEqual(new Set([2]));
