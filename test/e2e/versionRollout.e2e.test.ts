@@ -52,17 +52,18 @@ describe('a rollout of order saga v2 while v1 sagas run, as separate processes o
     const first = await startApi({ ...before, XSAGA_PAYMENT_TIMEOUT_MS: FIRST_PAYMENT_TIMEOUT_MS });
     await start('relay', before);
     const oldWorker = await start('worker', before);
-    await start('participants', before);
+    const oldParticipants = await start('participants', before);
     await start('projector', before);
     // A process held back says so, in the line an operator reads at its start.
     expect(oldWorker.output()).toContain('XSAGA_MACHINE_VERSIONS=orderSaga:1: machine versions above these are not registered in this process');
 
-    const place = async (url: string, from: number): Promise<string[]> => {
+    const place = async (url: string, from: number, atIndex?: { index: number; run(): Promise<unknown> }): Promise<string[]> => {
       const ids: string[] = [];
       let next = from;
       const client = async () => {
         while (next < from + BATCH) {
           const index = next++;
+          if (index === atIndex?.index) await atIndex.run();
           const response = await fetch(`${url}/orders`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', 'idempotency-key': `${name}-${index}` },
@@ -75,7 +76,8 @@ describe('a rollout of order saga v2 while v1 sagas run, as separate processes o
       await Promise.all(Array.from({ length: CONCURRENCY }, client));
       return ids;
     };
-    const firstIds = await place(first.url, 0);
+    // The participants stop while orders are on their way: the sagas then in flight stay at whatever step they had reached, across the deploy.
+    const firstIds = await place(first.url, 0, { index: BATCH - 100, run: () => oldParticipants.stop() });
     const placedFirst = seconds();
 
     // The gate, before any process restarts, with the code about to be deployed.
@@ -99,6 +101,10 @@ describe('a rollout of order saga v2 while v1 sagas run, as separate processes o
     // The deploy: workers first, so that no process left registers only v1 when the new api starts sagas on v2.
     const newWorker = await start('worker');
     await oldWorker.stop();
+    // Sagas in flight at several steps (versions of their streams), not only those waiting for a payment.
+    const stepsInFlight = (await sql.query<{ version: number }>(`select distinct version from xsaga_streams where machine_version = 1 and status = 'active'`)).rows.length;
+    expect(stepsInFlight).toBeGreaterThan(1);
+    await start('participants');
     const restartedAt = (await sql.query<{ at: string }>('select clock_timestamp()::text as at')).rows[0]!.at;
     // Every order of the new code is reviewed for fraud (scored clean: the mix carries no fraud marker), so v2's own step runs across the processes too.
     const second = await startApi({ XSAGA_PAYMENT_TIMEOUT_MS: SECOND_PAYMENT_TIMEOUT_MS, XSAGA_FRAUD_REVIEW_ABOVE: '0' });
@@ -149,7 +155,7 @@ describe('a rollout of order saga v2 while v1 sagas run, as separate processes o
     expect(await viewVersions(laterIds)).toEqual(new Set([2]));
 
     console.log(
-      `version rollout e2e: processes up and ${BATCH} orders placed on v1 by ${placedFirst} s; the gate saw ${gatedActive} active v1 sagas; ${inFlightAtRestart} were still active ` +
+      `version rollout e2e: processes up and ${BATCH} orders placed on v1 by ${placedFirst} s; the gate saw ${gatedActive} active v1 sagas, at ${stepsInFlight} different steps when the worker restarted; ${inFlightAtRestart} were still active ` +
         `when the workers and the api had restarted with v2, ${finishedAfterRestart} v1 sagas ended after the restart; all ${2 * BATCH} ended by ${ended} s ` +
         `(${report.completed} completed, failed ${JSON.stringify(report.failedByReason)})`,
     );
