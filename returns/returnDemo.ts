@@ -1,5 +1,6 @@
 import type { SagaDemo, SagaDemoContext } from 'xsaga';
-import { checkReturnInvariants, type LedgerRow, type RestockRow } from './returnInvariants.ts';
+import { readReturnFacts } from './returnFacts.ts';
+import { checkReturnInvariants } from './returnInvariants.ts';
 import type { ReturnView } from './returnView.ts';
 
 type OrderLike = Readonly<{ orderId: string; items: readonly Readonly<{ sku: string; quantity: number }>[] }>;
@@ -52,11 +53,7 @@ async function runReturns(demo: SagaDemoContext) {
   await Promise.all(Array.from({ length: Math.max(1, Math.min(demo.concurrency, completed.length)) }, drive));
 
   const views = (await Promise.all(ids.map(async (id) => (await call('GET', `/returns/${encodeURIComponent(id)}`)).body as unknown as ReturnView))).filter((view) => view.returnId);
-  const report = checkReturnInvariants({
-    ledger: (await demo.sql.query<LedgerRow>('select order_id, operation, amount, return_order_id from payment_ledger')).rows,
-    restocks: (await demo.sql.query<RestockRow>('select order_id, operation, items from inventory_reservations')).rows,
-    views,
-  });
+  const report = checkReturnInvariants(await readReturnFacts(demo.sql, views));
   const byStatus = Object.entries(report.byStatus)
     .sort()
     .map(([status, n]) => `${status.toLowerCase()} ${n}`)

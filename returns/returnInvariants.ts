@@ -105,7 +105,7 @@ export function refundedAsTheyEnded(ledger: readonly LedgerRow[], views: ReturnF
  * The returns' invariants, from the participants' rows and the returns' views alone.
  *
  * @example
- * const report = checkReturnInvariants({ ledger: (await sql.query('select * from payment_ledger')).rows, restocks, views });
+ * const report = checkReturnInvariants(await readReturnFacts(sql, views));
  */
 export function checkReturnInvariants(facts: ReturnFacts): ReturnInvariantReport {
   const violationsByRule: Record<ReturnInvariantRule, readonly string[]> = {

@@ -10,7 +10,8 @@ import { paymentParticipant } from '../../participants/payment.ts';
 import { migrateParticipants } from '../../participants/schema.ts';
 import { shippingParticipant } from '../../participants/shipping.ts';
 import { RETURN_REQUESTED } from '../../returns/returnEvents.ts';
-import { checkReturnInvariants, type LedgerRow, type RestockRow } from '../../returns/returnInvariants.ts';
+import { readReturnFacts } from '../../returns/returnFacts.ts';
+import { checkReturnInvariants } from '../../returns/returnInvariants.ts';
 import { returnParticipantCommands } from '../../returns/returnParticipants.ts';
 import { returnSagaDefinition } from '../../returns/returnSagaDefinition.ts';
 import { RETURN_SETTING_DEFAULTS } from '../../returns/returnSettings.ts';
@@ -93,12 +94,7 @@ async function returnsSystem() {
     const live = await runtime.hydrate(returnId);
     return definition.view({ streamId: returnId, version: live!.version, snapshot: live!.snapshot as never, updatedAt: '2030-01-05T00:00:00.000Z' });
   };
-  const invariants = async (views: readonly ReturnView[]) =>
-    checkReturnInvariants({
-      ledger: (await sql.query<LedgerRow>('select order_id, operation, amount, return_order_id from payment_ledger')).rows,
-      restocks: (await sql.query<RestockRow>('select order_id, operation, items from inventory_reservations')).rows,
-      views,
-    });
+  const invariants = async (views: readonly ReturnView[]) => checkReturnInvariants(await readReturnFacts(sql, views));
   const available = async (sku: string) => (await sql.query<{ available: number }>('select available from inventory_stock where sku = $1', [sku])).rows[0]!.available;
   return { settle, order, requestReturn, parcelIn, view, invariants, available };
 }
