@@ -47,6 +47,8 @@ export type Config = Readonly<{
   minVersionWaitMs: number;
   /** How long a read of the read model may take before the API reads the event store or answers 503. */
   readModelTimeoutMs: number;
+  /** How long the projector lets a saga's facts gather before it writes the newest (docs/decisions/0022). */
+  projectorBatchWindowMs: number;
   port: number;
   dataDir: string;
   paymentTimeoutMs: number;
@@ -277,6 +279,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     production,
     minVersionWaitMs: read.integer('XSAGA_MIN_VERSION_WAIT_MS', 2000, 0, 60_000),
     readModelTimeoutMs: read.integer('XSAGA_READ_MODEL_TIMEOUT_MS', 1000, 1, 60_000),
+    // Where a document write costs (Elasticsearch), a saga's facts gather; the embedded read model writes in-process.
+    projectorBatchWindowMs: read.integer('XSAGA_PROJECTOR_BATCH_WINDOW_MS', mode === 'production' ? 100 : 0, 0, 10_000),
     port: read.integer('PORT', 3000, 0, 65535),
     dataDir: read.text('XSAGA_DATA_DIR', './.xsaga'),
     paymentTimeoutMs: read.integer('XSAGA_PAYMENT_TIMEOUT_MS', 30_000, 1, 7 * 24 * 3600 * 1000),

@@ -210,7 +210,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       const projections = catalog.sagas.flatMap((saga) =>
         [...new Set(saga.parts.versions.map((definition) => definition.factsTopic))].map((topic) => ({ topic, store: viewStores.get(saga.id)!, spec: saga.parts.view })),
       );
-      const projector = await startProjector({ bus: adapters.bus, projections, group: groups.projector, deadLetters, logger });
+      const projector = await startProjector({ bus: adapters.bus, projections, group: groups.projector, deadLetters, batchWindowMs: config.projectorBatchWindowMs, logger });
       stops.push(() => projector.stop());
     }
     if (has('relay')) {
