@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { API_ROLES, type ApiKey, type ApiRole } from '../api/apiKey.ts';
 import { XsagaError, type FieldError } from '../runtime/errors.ts';
 import { KAFKA_GROUP_MEMBERSHIP } from '../adapters/kafka/groupMembership.ts';
+import type { ViewIndexTuning } from '../adapters/elasticsearch/viewIndex.ts';
 import type { RetentionPolicy } from '../runtime/sagaStore.ts';
 import { readTracingConfig, type TracingConfig } from './tracingConfig.ts';
 import { withoutPassword } from './withoutPassword.ts';
@@ -24,6 +25,8 @@ export type ProductionConfig = Readonly<{
   ordersAlias: string;
   /** Put before the view name of every other saga to make its index alias (`returns` → `<prefix>returns`). */
   viewIndexPrefix: string;
+  /** What the view indices trade for cheaper writes, the event store being their backup (docs/decisions/0023). */
+  viewIndexTuning: ViewIndexTuning;
   redisUrl: string;
   /** Kafka fetches wait up to this long for `kafkaFetchMinBytes`: larger batches, one transaction each. */
   kafkaFetchMaxWaitMs: number;
@@ -47,6 +50,8 @@ export type Config = Readonly<{
   minVersionWaitMs: number;
   /** How long a read of the read model may take before the API reads the event store or answers 503. */
   readModelTimeoutMs: number;
+  /** How long the projector lets a saga's facts gather before it writes the newest (docs/decisions/0022). */
+  projectorBatchWindowMs: number;
   port: number;
   dataDir: string;
   paymentTimeoutMs: number;
@@ -96,6 +101,8 @@ type Reader = Readonly<{
 const URL_OF = (scheme: string) => new RegExp(`^${scheme}://[^\\s]+$`);
 const BROKERS = /^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/;
 const NAME = /^[a-z][a-z0-9_.-]{0,62}$/;
+/** An Elasticsearch time value as `refresh_interval` takes it (`-1`: never). */
+const TIME_VALUE = /^(-1|\d+(ms|s|m|h))$/;
 const KEY_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 /** An IPv4 or IPv6 address, or a host name: where the metrics listener binds. */
@@ -251,6 +258,10 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
           elasticsearchUrl: read.required('XSAGA_ES_URL', URL_OF('https?'), 'an http:// URL'),
           ordersAlias: read.text('XSAGA_ES_ALIAS', 'orders'),
           viewIndexPrefix: read.text('XSAGA_ES_PREFIX', ''),
+          viewIndexTuning: {
+            translogDurability: read.oneOf('XSAGA_ES_TRANSLOG_DURABILITY', ['request', 'async'], 'request') as ViewIndexTuning['translogDurability'],
+            refreshInterval: read.text('XSAGA_ES_REFRESH_INTERVAL', '1s'),
+          },
           redisUrl: read.required('XSAGA_REDIS_URL', URL_OF('rediss?'), 'a redis:// URL'),
           kafkaFetchMaxWaitMs: read.integer('XSAGA_KAFKA_FETCH_MAX_WAIT_MS', 500, 0, 60_000),
           kafkaFetchMinBytes: read.integer('XSAGA_KAFKA_FETCH_MIN_BYTES', 1, 1, 64 * 1024 * 1024),
@@ -263,6 +274,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   if (production && !NAME.test(production.pgSchema)) errors.push({ field: 'XSAGA_PG_SCHEMA', detail: `must be a lower-case SQL name, got "${production.pgSchema}"` });
   if (production && production.viewIndexPrefix !== '' && !NAME.test(production.viewIndexPrefix)) {
     errors.push({ field: 'XSAGA_ES_PREFIX', detail: `must be empty or a lower-case index name, got "${production.viewIndexPrefix}"` });
+  }
+  if (production && !TIME_VALUE.test(production.viewIndexTuning.refreshInterval)) {
+    errors.push({ field: 'XSAGA_ES_REFRESH_INTERVAL', detail: `must be a time such as 500ms, 1s or 30s (-1: never), got "${production.viewIndexTuning.refreshInterval}"` });
   }
   if (production && !NAME.test(production.ordersAlias)) errors.push({ field: 'XSAGA_ES_ALIAS', detail: `must be a lower-case index name, got "${production.ordersAlias}"` });
   // Kafka's advice: a third of the session, so that a lost heartbeat or two do not end the membership.
@@ -277,6 +291,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     production,
     minVersionWaitMs: read.integer('XSAGA_MIN_VERSION_WAIT_MS', 2000, 0, 60_000),
     readModelTimeoutMs: read.integer('XSAGA_READ_MODEL_TIMEOUT_MS', 1000, 1, 60_000),
+    // Where a document write costs (Elasticsearch), a saga's facts gather; the embedded read model writes in-process.
+    projectorBatchWindowMs: read.integer('XSAGA_PROJECTOR_BATCH_WINDOW_MS', mode === 'production' ? 100 : 0, 0, 10_000),
     port: read.integer('PORT', 3000, 0, 65535),
     dataDir: read.text('XSAGA_DATA_DIR', './.xsaga'),
     paymentTimeoutMs: read.integer('XSAGA_PAYMENT_TIMEOUT_MS', 30_000, 1, 7 * 24 * 3600 * 1000),

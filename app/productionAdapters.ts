@@ -40,7 +40,7 @@ export async function createProductionAdapters(
   let readModel: Awaited<ReturnType<typeof createElasticsearchOrderReadModel>>;
   try {
     store = await createSqlSagaStore(sql);
-    readModel = await createElasticsearchOrderReadModel({ node: config.elasticsearchUrl, alias: config.ordersAlias, connect, logger });
+    readModel = await createElasticsearchOrderReadModel({ node: config.elasticsearchUrl, alias: config.ordersAlias, connect, tuning: config.viewIndexTuning, logger });
   } catch (error) {
     // A server that did not answer: what was opened is closed, so that the caller can try again.
     await Promise.allSettled([bus.close(), guard.close(), sql.close()]);
@@ -56,7 +56,7 @@ export async function createProductionAdapters(
     guard,
     volatileBus: false,
     async openViewStore(spec) {
-      const views = await createElasticsearchViewStore({ spec, node: config.elasticsearchUrl, alias: `${config.viewIndexPrefix}${spec.name}`, connect, logger });
+      const views = await createElasticsearchViewStore({ spec, node: config.elasticsearchUrl, alias: `${config.viewIndexPrefix}${spec.name}`, connect, tuning: config.viewIndexTuning, logger });
       opened.push(views);
       return views;
     },

@@ -27,7 +27,7 @@ import { timeBoundViewStore } from '../runtime/timeBoundViewStore.ts';
 import { createRetentionJob, type RetentionJob } from '../runtime/retentionJob.ts';
 import type { MachineRegistry, SagaDefinition } from '../runtime/sagaDefinition.ts';
 import { createSagaRuntime, SAGA_WORKER, type SagaRuntime } from '../runtime/sagaRuntime.ts';
-import type { SagaStore } from '../runtime/sagaStore.ts';
+import type { OutboxRecord, SagaStore } from '../runtime/sagaStore.ts';
 import type { SqlClient } from '../runtime/sqlClient.ts';
 import type { SagaViewBase, SagaViewSpec, SagaViewStore } from '../runtime/viewStore.ts';
 import { createTimerScheduler, type TimerScheduler } from '../runtime/timerScheduler.ts';
@@ -166,9 +166,11 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       }
     },
   };
-  const onTimersFired = (fired: number) => {
-    metrics.runtime.timersFired(fired);
-    relay.wake();
+  // Published by the process that fired them, like any writer's rows: a sweep of every pending row
+  // here would also publish the rows other writers are publishing at that moment, a second time.
+  const onTimersFired = (fired: readonly OutboxRecord[]) => {
+    metrics.runtime.timersFired(fired.length);
+    relay.dispatch(fired);
   };
   const scheduler = createTimerScheduler({ store: adapters.store, inboxTopic: topics.sagaInbox, clock, onFired: onTimersFired, logger });
   const retention = createRetentionJob({ store: adapters.store, policy: config.retention.policy, clock, intervalMs: config.retention.intervalMs, logger });
@@ -208,7 +210,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       const projections = catalog.sagas.flatMap((saga) =>
         [...new Set(saga.parts.versions.map((definition) => definition.factsTopic))].map((topic) => ({ topic, store: viewStores.get(saga.id)!, spec: saga.parts.view })),
       );
-      const projector = await startProjector({ bus: adapters.bus, projections, group: groups.projector, deadLetters, logger });
+      const projector = await startProjector({ bus: adapters.bus, projections, group: groups.projector, deadLetters, batchWindowMs: config.projectorBatchWindowMs, logger });
       stops.push(() => projector.stop());
     }
     if (has('relay')) {

@@ -7,7 +7,8 @@ export type IoCheck = Readonly<{ ok: boolean; sagas: number; rows: readonly IoCo
 
 /**
  * Tables whose updates depend on how messages fall into batches (one stock row per SKU per batch),
- * or where xsaga may write a row twice (its relay publishing a row the writer also publishes).
+ * or where xsaga may write a row twice (a relay that starts, or a writer slower than the sweep's
+ * delay, publishing a row both ways).
  */
 const BATCH_DEPENDENT_UPDATES = new Set(['inventory_stock', 'xsaga_outbox']);
 

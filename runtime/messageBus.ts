@@ -18,6 +18,12 @@ export type SubscribeOptions = Readonly<{
   /** Called with the partitions this member lost, before another member gets them. */
   onRevoked?: (revoked: readonly { topic: string; partition: number }[]) => void;
   maxBatchSize?: number;
+  /**
+   * How long a batch may wait for more messages to join it: fewer, fuller batches at low load, at
+   * the price of up to that much latency per message; a batch already full enough goes at once.
+   * Unset or 0, a batch is handed over as soon as there is a message.
+   */
+  batchWindowMs?: number;
 }>;
 
 export type Subscription = Readonly<{ stop(): Promise<void> }>;

@@ -7,7 +7,10 @@ import type { OutboxRecord, SagaStore } from './sagaStore.ts';
 export type OutboxRelay = Readonly<{
   /** Sweeps the outbox in the background; one sweeping loop per process at the most. */
   start(): BackgroundLoop;
-  /** Sweeps everything pending now, whatever its age; does nothing until started. */
+  /**
+   * Sweeps everything pending now, whatever its age; does nothing until started. Rows a writer is
+   * publishing at that moment go out twice, so writers hand their rows to `dispatch` instead.
+   */
   wake(): void;
   /** Publishes records this process has just committed, then marks them published. */
   dispatch(records: readonly OutboxRecord[]): void;
@@ -21,9 +24,10 @@ export type OutboxRelay = Readonly<{
  * Gets committed outbox rows onto the bus, marking them published after. The process that
  * committed rows publishes them at once (`dispatch`), in its commit order; the sweep, run by one
  * process of the system, publishes the rows nobody did: those of a writer that died or failed to
- * publish, once they are `sweepAfterMs` old, and all of them when woken (a timer fired, a start).
- * A crash between publish and mark publishes a row again; every consumer drops the duplicate by
- * message id.
+ * publish, once they are `sweepAfterMs` old, and all of them on its first round (rows of writers
+ * that stopped before it started). Every writer, the timer scheduler included, dispatches its own
+ * rows: a sweep of young rows would publish rows their writer is publishing too. A crash between
+ * publish and mark publishes a row again; every consumer drops the duplicate by message id.
  */
 export function createOutboxRelay(options: {
   store: SagaStore;

@@ -65,6 +65,12 @@ export async function startProjector(options: {
   deadLetters?: DeadLetterSink;
   /** The wait doubles with each batch the read model fails in a row, and starts over once one is written. */
   outageBackoff?: OutageBackoff;
+  /**
+   * How long a batch of facts may wait for more to join it (the bus's `batchWindowMs`): a saga's
+   * facts that arrive within it are one document written, not one each, and each view reaches the
+   * read model up to that much later. Unset or 0, every batch is written as soon as it arrives.
+   */
+  batchWindowMs?: number;
   logger?: Logger;
 }): Promise<Subscription> {
   const backoff = options.outageBackoff ?? DEFAULT_OUTAGE_BACKOFF;
@@ -112,6 +118,7 @@ export async function startProjector(options: {
     group: options.group ?? 'xsaga-projector',
     topics: [...projectionOf.keys()],
     maxBatchSize: 2000,
+    batchWindowMs: options.batchWindowMs,
     handler: async ({ topic, messages }) => {
       const projection = projectionOf.get(topic);
       if (!projection) throw new XsagaError('CONFIG', `the projector has no projection for ${topic}`);

@@ -122,8 +122,8 @@ export interface SagaStore {
   markPublished(ids: readonly string[]): Promise<void>;
   /** Every outbox record of the still-active streams, in order: replayed after a restart of an in-memory bus. */
   outboxOfActiveStreams(): Promise<readonly OutboxRecord[]>;
-  /** Moves due timers into the outbox as inbox messages, atomically; returns how many fired. */
-  fireDueTimers(now: string, limit: number, toEnvelope: (streamId: string, timer: DurableTimer) => Envelope): Promise<number>;
+  /** Moves due timers into the outbox as inbox messages, atomically; returns the outbox records written, for their writer to publish. */
+  fireDueTimers(now: string, limit: number, toEnvelope: (streamId: string, timer: DurableTimer) => Envelope): Promise<readonly OutboxRecord[]>;
   nextTimerDue(): Promise<string | undefined>;
   /** Stream heads by id, page by page; with `status`, only the streams in it (the deploy gate pages through the active ones). */
   listStreams(options: { afterStreamId?: string; limit: number; status?: StreamStatus }): Promise<readonly StreamHead[]>;

@@ -2,7 +2,7 @@ import { startBackgroundLoop, type BackgroundLoop } from './backgroundLoop.ts';
 import { isoNow, type Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 import { timerFiredEnvelope } from './machineEvent.ts';
-import type { SagaStore } from './sagaStore.ts';
+import type { OutboxRecord, SagaStore } from './sagaStore.ts';
 
 export type TimerScheduler = Readonly<{
   /** Starts firing due timers in the background. */
@@ -20,8 +20,8 @@ export function createTimerScheduler(options: {
   store: SagaStore;
   inboxTopic: string;
   clock: Clock;
-  /** Told how many timers fired, after they did. */
-  onFired?: (fired: number) => void;
+  /** Handed the outbox records of the timers that fired, once committed: their writer publishes them. */
+  onFired?: (fired: readonly OutboxRecord[]) => void;
   batchSize?: number;
   idleMs?: number;
   logger?: Logger;
@@ -33,8 +33,8 @@ export function createTimerScheduler(options: {
     const fired = await options.store.fireDueTimers(isoNow(options.clock), batchSize, (streamId, timer) =>
       timerFiredEnvelope(options.inboxTopic, streamId, timer),
     );
-    if (fired > 0) options.onFired?.(fired);
-    return fired;
+    if (fired.length > 0) options.onFired?.(fired);
+    return fired.length;
   }
 
   return {

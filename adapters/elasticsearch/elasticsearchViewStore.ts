@@ -15,7 +15,17 @@ import {
 } from '../../runtime/viewStore.ts';
 import { groupByNested, nestedPathOf } from '../../runtime/viewFields.ts';
 import { isTransient, waitForCluster } from './clusterAvailability.ts';
-import { documentOf, ensureAlias, SEARCH_TEXT, viewIndexMappings, viewIndexSettings, viewOfDocument, type ViewDocument } from './viewIndex.ts';
+import {
+  DEFAULT_VIEW_INDEX_TUNING,
+  documentOf,
+  ensureAlias,
+  SEARCH_TEXT,
+  viewIndexMappings,
+  viewIndexSettings,
+  viewOfDocument,
+  type ViewDocument,
+  type ViewIndexTuning,
+} from './viewIndex.ts';
 
 /** The production view store of one saga, plus what only an index behind an alias can do. */
 export type ElasticsearchViewStore<TView extends SagaViewBase> = SagaViewStore<TView> & {
@@ -47,6 +57,8 @@ export type ElasticsearchViewStoreOptions<TView extends SagaViewBase> = Readonly
   connect?: 'at-start' | 'on-demand';
   /** How long to wait for the cluster to be at least yellow. */
   startupTimeoutMs?: number;
+  /** Refresh interval and translog durability of the index, set at start by a process that connects then; a 1 s refresh and a durable translog when absent. */
+  tuning?: ViewIndexTuning;
   /**
    * How long one read may take, with no retry: the caller bounds its wait itself (see
    * `timeBoundReadModel`) and has somewhere else to read; this only ends a request it gave up on.
@@ -75,10 +87,11 @@ export async function createElasticsearchViewStore<TView extends SagaViewBase>(o
   const { spec } = options;
   const alias = options.alias ?? spec.name;
   const mappings = viewIndexMappings(spec);
+  const tuning = options.tuning ?? DEFAULT_VIEW_INDEX_TUNING;
   try {
     if (options.connect !== 'on-demand') {
       await waitForCluster(client, options.startupTimeoutMs ?? 30_000);
-      await ensureAlias(client, alias, mappings, logger);
+      await ensureAlias(client, alias, mappings, tuning, logger);
     }
   } catch (error) {
     await closeClient();
@@ -93,13 +106,13 @@ export async function createElasticsearchViewStore<TView extends SagaViewBase>(o
     async rebuild(fill) {
       const index = `${alias}-${new Date().toISOString().replace(/[-:.]/g, '').toLowerCase()}-${Math.floor(Math.random() * 1e6).toString(36)}`;
       // No refresh while filling: nobody reads this index before the swap, and refreshes slow bulk writes.
-      await client.indices.create({ index, mappings, settings: { ...viewIndexSettings, refresh_interval: '-1' } });
+      await client.indices.create({ index, mappings, settings: { ...viewIndexSettings(tuning), refresh_interval: '-1' } });
       logger.info({ alias, index }, `rebuild of ${alias}: filling ${index}`);
       mirrors.add(index);
       let previous: string[];
       try {
         await fill(indexViewStore(client, index, spec, { viaAlias: false, mirrors: new Set(), reads }));
-        await client.indices.putSettings({ index, settings: { refresh_interval: viewIndexSettings.refresh_interval } });
+        await client.indices.putSettings({ index, settings: { refresh_interval: tuning.refreshInterval } });
         await client.indices.refresh({ index });
         previous = Object.keys(await client.indices.getAlias({ name: alias }));
         // One request: readers see the old index or the new one, never none. `must_exist` makes a concurrent swap fail this one.

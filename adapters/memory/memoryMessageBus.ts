@@ -1,6 +1,7 @@
 import { silentLogger, type Logger } from '../../runtime/logger.ts';
 import type { Envelope, Message } from '../../runtime/message.ts';
 import { partitionOf, type MessageBus, type SubscribeOptions, type Subscription } from '../../runtime/messageBus.ts';
+import { wakeableSleep } from '../../runtime/sleep.ts';
 
 type Partition = { base: number; messages: Message[]; waiters: Set<() => void> };
 type Topic = { partitions: Partition[]; groups: Map<string, number[]> };
@@ -62,6 +63,7 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): M
   async function consume(topicName: string, topic: Topic, indices: readonly number[], subscription: SubscribeOptions, isStopped: () => boolean) {
     const offsets = topic.groups.get(subscription.group)!;
     const maxBatch = subscription.maxBatchSize ?? 500;
+    const window = subscription.batchWindowMs ?? 0;
     while (!isStopped()) {
       // Yield to I/O first: PGlite and the handlers resolve in microtasks, and a consumer that never
       // yields would starve the HTTP server; meanwhile more messages gather into this batch.
@@ -87,6 +89,13 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): M
           for (const index of indices) topic.partitions[index]!.waiters.add(wake);
           stopWakers.add(wake);
         });
+        // The first message after a pause opens the batch window: what arrives within it joins the batch.
+        if (window > 0) {
+          const gathering = wakeableSleep(window);
+          stopWakers.add(gathering.wake);
+          await gathering.done;
+          stopWakers.delete(gathering.wake);
+        }
         continue;
       }
       const partition = indices.length === 1 ? indices[0]! : -1;

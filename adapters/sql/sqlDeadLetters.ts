@@ -2,7 +2,8 @@ import type { DeadLetterReason, SagaAttention, StoredDeadLetter } from '../../ru
 import { POISON_MESSAGE } from '../../runtime/deadLetter.ts';
 import type { SagaStore } from '../../runtime/sagaStore.ts';
 import type { SqlClient } from '../../runtime/sqlClient.ts';
-import { deadLetterRows, outboxRows, parameters } from './commitStatement.ts';
+import { deadLetterRows, parameters } from './commitStatement.ts';
+import { insertOutbox } from './insertOutbox.ts';
 
 export const isoOf = (value: Date | string): string => (value instanceof Date ? value.toISOString() : new Date(value).toISOString());
 
@@ -45,11 +46,7 @@ export function sqlDeadLetters(sql: SqlClient): Pick<SagaStore, 'deadLetter' | '
         const inserted = await tx.query<{ id: string }>(`${deadLetterRows(letters, param)} returning id`, values);
         const fresh = new Set(inserted.rows.map((row) => row.id));
         const rows = letters.filter((letter) => fresh.has(letter.id)).map((letter) => ({ streamId: letter.streamId, envelope: letter.envelope }));
-        if (rows.length === 0) return [];
-        const outbox = parameters();
-        const ids = await tx.query<{ id: string | number }>(`${outboxRows(rows, outbox.param)} returning id`, outbox.values);
-        const sorted = ids.rows.map((row) => String(row.id)).sort((a, b) => Number(a) - Number(b));
-        return rows.map((row, i) => ({ id: sorted[i]!, envelope: row.envelope }));
+        return insertOutbox(tx, rows);
       });
     },
 

@@ -1,6 +1,6 @@
 import type { DeadLetter } from '../../runtime/deadLetter.ts';
 import { XsagaError } from '../../runtime/errors.ts';
-import type { Envelope, Message } from '../../runtime/message.ts';
+import type { Message } from '../../runtime/message.ts';
 import type {
   IdempotencyRecord,
   LoadedStream,
@@ -13,7 +13,8 @@ import type {
 } from '../../runtime/sagaStore.ts';
 import type { SagaTimes } from '../../runtime/sagaTimes.ts';
 import { sqlStateOf, UNIQUE_VIOLATION, type SqlClient, type SqlQueryable } from '../../runtime/sqlClient.ts';
-import { COMMIT_FAILURES, commitStatement, outboxRows, parameters } from './commitStatement.ts';
+import { COMMIT_FAILURES, commitStatement } from './commitStatement.ts';
+import { insertOutbox } from './insertOutbox.ts';
 import { sqlBacklog } from './sqlBacklog.ts';
 import { isoOf, sqlDeadLetters } from './sqlDeadLetters.ts';
 import { migrateSagaStore } from './schema.ts';
@@ -195,8 +196,7 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
             trace: wellFormedTraceContext({ traceparent: row.traceparent ?? undefined, tracestate: row.tracestate ?? undefined }),
           }),
         }));
-        await insertOutbox(tx, fired);
-        return fired.length;
+        return insertOutbox(tx, fired);
       });
     },
 
@@ -232,10 +232,4 @@ async function readEvents(sql: SqlQueryable, streamId: string, fromVersion: numb
     [streamId, fromVersion],
   );
   return result.rows.map((row) => ({ version: row.version, message: { type: row.type, data: row.data, metadata: row.metadata } }));
-}
-
-async function insertOutbox(tx: SqlQueryable, rows: readonly { streamId: string; envelope: Envelope }[]): Promise<void> {
-  if (rows.length === 0) return;
-  const { values, param } = parameters();
-  await tx.query(outboxRows(rows, param), values);
 }

@@ -96,6 +96,23 @@ export function messageBusContract(name: string, factory: Factory, timeoutMs = 1
       await sub.stop();
     });
 
+    it('gathers the messages published within a batch window into one batch, or two where the window ends among them', async () => {
+      const batches: number[][] = [];
+      const sub = await bus.subscribe({ group: `${topic}-window`, topics: [topic], batchWindowMs: 2_000, handler: async (b) => void batches.push(b.messages.map(seqOf)) });
+      // Once the first message is handled the group runs, and what follows meets a consumer waiting for messages.
+      await bus.publish([testEnvelope(topic, 'k', 'Numbered', { seq: 0 })]);
+      await waitFor(() => batches.length > 0, timeoutMs);
+      for (let seq = 1; seq <= 5; seq++) {
+        await bus.publish([testEnvelope(topic, 'k', 'Numbered', { seq })]);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await waitFor(() => batches.flat().length >= 6, timeoutMs);
+      expect(batches.flat()).toEqual([0, 1, 2, 3, 4, 5]);
+      // Without a window each of them, 50 ms apart, is a batch of its own.
+      expect(batches.length - 1).toBeLessThanOrEqual(2);
+      await sub.stop();
+    });
+
     it('resumes a group after its committed offset', async () => {
       const group = `${topic}-resume`;
       const first: number[] = [];

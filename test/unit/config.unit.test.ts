@@ -73,6 +73,21 @@ describe('configuration', () => {
     expect(failure.fieldErrors.map((e) => e.field).sort()).toEqual(['XSAGA_METRICS_HOST', 'XSAGA_METRICS_PORT']);
   });
 
+  it("lets a saga's facts gather 100 ms before the projector writes them to Elasticsearch, and none embedded", () => {
+    expect(loadConfig({}).projectorBatchWindowMs).toBe(0);
+    expect(loadConfig(production, { roles: ['projector'] }).projectorBatchWindowMs).toBe(100);
+    expect(loadConfig({ ...production, XSAGA_PROJECTOR_BATCH_WINDOW_MS: '0' }, { roles: ['projector'] }).projectorBatchWindowMs).toBe(0);
+    expect(failureOf({ XSAGA_PROJECTOR_BATCH_WINDOW_MS: '-1' }).fieldErrors[0]?.field).toBe('XSAGA_PROJECTOR_BATCH_WINDOW_MS');
+  });
+
+  it('keeps the view indices durable with a 1 s refresh unless told to trade that for cheaper writes', () => {
+    expect(loadConfig(production, { roles: ['projector'] }).production?.viewIndexTuning).toEqual({ translogDurability: 'request', refreshInterval: '1s' });
+    const traded = loadConfig({ ...production, XSAGA_ES_TRANSLOG_DURABILITY: 'async', XSAGA_ES_REFRESH_INTERVAL: '30s' }, { roles: ['projector'] });
+    expect(traded.production?.viewIndexTuning).toEqual({ translogDurability: 'async', refreshInterval: '30s' });
+    const error = failureOf({ ...production, XSAGA_ES_TRANSLOG_DURABILITY: 'never', XSAGA_ES_REFRESH_INTERVAL: 'soon' }, { roles: ['projector'] });
+    expect(error.fieldErrors.map((e) => e.field).sort()).toEqual(['XSAGA_ES_REFRESH_INTERVAL', 'XSAGA_ES_TRANSLOG_DURABILITY']);
+  });
+
   it('rejects an unknown mode and unsafe names', () => {
     expect(failureOf({ XSAGA_MODE: 'cloud' }).fieldErrors[0]?.field).toBe('XSAGA_MODE');
     expect(failureOf({ ...production, XSAGA_PG_SCHEMA: 'x; drop table' }).fieldErrors[0]?.field).toBe('XSAGA_PG_SCHEMA');

@@ -57,7 +57,8 @@ async function setup(options: { failPublishes?: number; publishDelayMs?: number 
   return { store, relay, received, sweeps, pending: async () => (await sqlStore.pendingOutbox(100)).map((r) => r.envelope.message.type) };
 }
 
-describe('outbox relay', () => {
+// Each test starts PGlite (WebAssembly PostgreSQL): seconds on a quiet machine, tens of seconds beside other test files.
+describe('outbox relay', { timeout: 120_000 }, () => {
   it('publishes what a writer committed at once, in commit order, and marks it published', async () => {
     const { store, relay, received, pending } = await setup();
     relay.dispatch(await store.commit([change('s1', ['A', 'B']), change('s2', ['C'])]));

@@ -157,3 +157,55 @@ describe('the projector of a saga that is not an order', () => {
     }
   });
 });
+
+describe('the projector with a batch window', { timeout: 120_000 }, () => {
+  /**
+   * Publishes a saga's facts one by one, 50 ms apart, to a projector that is idle (it wrote another
+   * saga's view already), and returns the versions the read model was asked to write.
+   */
+  async function project(batchWindowMs: number | undefined) {
+    const store = await createSqlSagaStore(await freshPglite());
+    const readModel = createMemoryOrderReadModel();
+    const written: string[] = [];
+    const counting = {
+      ...readModel,
+      async upsert(views: readonly VersionedView[]) {
+        written.push(...views.map((v) => `${v.id}@${v.version}`));
+        return readModel.upsert(views);
+      },
+    };
+    const bus = createMemoryMessageBus({ partitions: 1 });
+    const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
+    const projector = await startProjector({ bus, projections: [{ topic: 'order-events', store: counting, spec: orderViewSpec }], deadLetters, batchWindowMs });
+    try {
+      const publish = (message: Message) => bus.publish([{ topic: 'order-events', key: message.metadata.correlationId, message }]);
+      await publish(fact('other', { streamId: 'other', version: 1, view: viewOf('other', 1) }));
+      await eventually(() => expect(written).toEqual(['other@1']), { timeoutMs: 10_000 });
+      const facts = [
+        fact('a', { streamId: 'a', version: 1, view: viewOf('a', 1) }),
+        fact('a', { streamId: 'a', version: 2, view: viewOf('a', 2) }),
+        fact('a', { streamId: 'a', version: 3, view: null }),
+        fact('a', { streamId: 'a', version: 4, view: viewOf('a', 4) }),
+      ];
+      for (const message of facts) {
+        await publish(message);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await eventually(async () => expect((await readModel.get('a'))?.version).toBe(4), { timeoutMs: 10_000 });
+      // The fact that is no view is dead-lettered, window or not.
+      await eventually(async () => expect((await store.deadLetters({ limit: 10 })).map((d) => d.reason)).toEqual(['SCHEMA_VIOLATION']), { timeoutMs: 10_000 });
+      return written.slice(1);
+    } finally {
+      await projector.stop();
+      await bus.close();
+    }
+  }
+
+  it("writes only the newest of a saga's views among the facts that arrived within the window", async () => {
+    expect(await project(2_000)).toEqual(['a@4']);
+  });
+
+  it('writes every view as it comes without one', async () => {
+    expect(await project(undefined)).toEqual(['a@1', 'a@2', 'a@4']);
+  });
+});
