@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { System } from '../../app/system.ts';
-import { orderSagaBundle } from '../../orders/orderSagaBundle.ts';
 import type { OrderView } from '../../orders/orderView.ts';
 import { FRAUD_TEST_MARKERS } from '../../participants/fraud.ts';
-import { defineSaga } from '../../sdk/defineSaga.ts';
 import { startEmbedded, tempDataDir } from '../support/embeddedSystem.ts';
 import { apiKeysEnv, testApiKey } from '../support/apiKeys.ts';
 import { eventually } from '../support/eventually.ts';
@@ -15,15 +13,6 @@ const REVIEWED = { XSAGA_FRAUD_REVIEW_ABOVE: '1000' };
 const SETTLE_MS = 30_000;
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 const DAY_MS = 24 * 3600 * 1000;
-
-/** The order saga as it was deployed before v2: only v1 registered. */
-const orderSagaV1Only = defineSaga({
-  id: 'orderSaga',
-  setup: (setup) => {
-    const parts = orderSagaBundle.setup(setup);
-    return { ...parts, versions: parts.versions.filter((definition) => definition.version === 1) };
-  },
-});
 
 const running: System[] = [];
 afterEach(async () => {
@@ -47,7 +36,8 @@ describe('order saga v2 beside v1', { timeout: 120_000 }, () => {
     try {
       // v1 deployed: these orders wait for a payment that never answers, and are still waiting when the process stops.
       const env = { XSAGA_DATA_DIR: data.dir, XSAGA_PAYMENT_TIMEOUT_MS: '1500', ...REVIEWED };
-      const before = await start(env, { sagas: [orderSagaV1Only] });
+      // The code before the deploy, as an operator would run it: the order saga up to v1.
+      const before = await start({ ...env, XSAGA_MACHINE_VERSIONS: 'orderSaga:1' });
       const inFlight: string[] = [];
       for (let i = 0; i < 3; i++) inFlight.push((await before.orders.placeOrder(placeOrderBody({ paymentToken: 'tok_no_answer' }))).orderId);
       await eventually(async () => expect((await viewOf(before, inFlight[2]!))?.state).toBe('payment.capturing'), { timeoutMs: SETTLE_MS });
