@@ -86,6 +86,11 @@ export async function createPgClient(options: PgClientOptions): Promise<SqlClien
   });
   // An idle client's connection ended (a restart, an administrator): the pool has dropped it already.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'PostgreSQL: an idle connection was lost; the pool reconnects on demand'));
+  // The pool listens to its clients only while they are idle. A client it is closing after a failed
+  // statement listens to nobody, and a shutting-down server's "terminating connection" reaching it
+  // then would be an unhandled 'error' that ends the process. Every client keeps a listener for
+  // good: the client is marked broken and its next statement fails, which every caller handles.
+  pool.on('connect', (client) => client.on('error', (error) => options.logger?.debug({ err: error }, 'PostgreSQL: a connection in use or closing was lost')));
   if (schema !== 'public') {
     // Processes starting together would race on `create schema`; the advisory lock serialises them.
     await withClient(pool, async (client) => {
