@@ -22,7 +22,20 @@ export const commandIdAt = (streamId: string, position: CommandPosition): string
  * regions of a parallel state), the path may list their replies in any order, with other steps of
  * the regions (a retry, its timer) between them. A reply step with no such command is left out.
  */
-export function repliedCommands(run: MachineRun, participants: readonly ParticipantContract[]): Map<number, CommandPosition> {
+export function repliedCommands(run: MachineRun, participants: readonly ParticipantContract[]): ReadonlyMap<number, CommandPosition> {
+  // Asked for every fact, command and reply of a run: worked out once per run and participant list.
+  const byParticipants = computed.get(run) ?? new WeakMap();
+  computed.set(run, byParticipants);
+  const known = byParticipants.get(participants);
+  if (known) return known;
+  const replied = computeRepliedCommands(run, participants);
+  byParticipants.set(participants, replied);
+  return replied;
+}
+
+const computed = new WeakMap<MachineRun, WeakMap<readonly ParticipantContract[], ReadonlyMap<number, CommandPosition>>>();
+
+function computeRepliedCommands(run: MachineRun, participants: readonly ParticipantContract[]): ReadonlyMap<number, CommandPosition> {
   const meanings = replyMeanings(participants);
   const open: (CommandPosition & { type: string })[] = [];
   const replied = new Map<number, CommandPosition>();

@@ -82,8 +82,9 @@ describe.each(registry.all().map((definition) => ({ label: `${definition.machine
         store,
         registry,
         snapshotEvery: 3,
+        // As in production: the committing process publishes its own rows; the relay only sweeps.
         onCommitted: (outbox) => {
-          relay.wake();
+          relay.dispatch(outbox);
           driver.committed(outbox);
         },
       });
