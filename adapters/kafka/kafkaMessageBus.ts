@@ -10,6 +10,7 @@ import { createOffsetCommitter } from './offsetCommitter.ts';
 import { applyKafkajsIdleLoopFix } from './kafkajsIdleLoopFix.ts';
 import { kafkajsLogCreator } from './kafkajsLogCreator.ts';
 import { hasLostProducerState } from './lostProducerState.ts';
+import { waitForTopicLeaders } from './topicLeaders.ts';
 
 export type KafkaMessageBusOptions = Readonly<{
   brokers: string[];
@@ -290,9 +291,10 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
       if (missing.length === 0) return;
       // Another process may create the same topic meanwhile: kafkajs then resolves false, which is fine.
       await client.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? 8, replicationFactor: options.replicationFactor ?? 1 })),
       });
+      await waitForTopicLeaders(client, missing);
     },
 
     async publish(envelopes: readonly Envelope[]) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { waitForTopicLeaders } from '../../adapters/kafka/topicLeaders.ts';
 import { startOwnKafka } from '../../chaos/servers/ownKafka.ts';
 import { eventually } from '../support/eventually.ts';
 import { TEST_KAFKA_BROKERS } from '../support/kafka.ts';
@@ -26,7 +27,8 @@ async function roundTrip(broker: string, topic: string, value: string): Promise<
   const values: string[] = [];
   try {
     await Promise.all([admin.connect(), producer.connect(), consumer.connect()]);
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    await waitForTopicLeaders(admin, [topic]);
     await producer.send({ topic, messages: [{ value }] });
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });
