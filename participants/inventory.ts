@@ -1,7 +1,7 @@
 import type { OrderItem, OrderSagaCommand } from '../machines/orderTypes.ts';
 import type { SqlQueryable } from '../runtime/sqlClient.ts';
 import { commandChecks } from './commandSchemas.ts';
-import { final, orderIdOf, type ParticipantSpec, type Performed } from './participant.ts';
+import { final, type ParticipantSpec, type Performed } from './participant.ts';
 
 /** A SKU that is always out of stock. */
 export const SOLD_OUT_SKU = 'SKU-SOLDOUT';
@@ -59,7 +59,7 @@ export function inventoryParticipant(commandTopic: string): ParticipantSpec {
       type: command.type === 'ReleaseStock' ? 'StockReleaseFailed' : 'StockReservationFailed',
       data: { reason: 'INVENTORY_UNAVAILABLE', retryable: true },
     }),
-    async perform(tx, commands): Promise<Performed[]> {
+    async perform(tx, commands, earlier): Promise<Performed[]> {
       if (commands.length === 0) return [];
       const skus = [...new Set(commands.flatMap((c) => (c.data as StockCommand).items.map((item) => item.sku)))].sort();
       await seedStock(tx, skus);
@@ -68,12 +68,8 @@ export function inventoryParticipant(commandTopic: string): ParticipantSpec {
         skus,
       ]);
       const available = new Map(stock.rows.map((row) => [row.sku, row.available]));
-      const earlier = await tx.query<{ order_id: string; operation: string; outcome: { type: string } }>(
-        'select order_id, operation, outcome from inventory_reservations where order_id = any($1::text[])',
-        [[...new Set(commands.map(orderIdOf))]],
-      );
-      const reserved = new Set(earlier.rows.filter((r) => r.operation === 'ReserveStock' && r.outcome.type === 'StockReserved').map((r) => r.order_id));
-      const released = new Set(earlier.rows.filter((r) => r.operation === 'ReleaseStock').map((r) => r.order_id));
+      const reserved = new Set(earlier.filter((r) => r.operation === 'ReserveStock' && r.outcome.type === 'StockReserved').map((r) => r.order_id));
+      const released = new Set(earlier.filter((r) => r.operation === 'ReleaseStock').map((r) => r.order_id));
       const delta = new Map<string, number>();
       const move = (wanted: ReadonlyMap<string, number>, sign: 1 | -1) => {
         for (const [sku, quantity] of wanted) {

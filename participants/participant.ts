@@ -23,6 +23,12 @@ export type Performed =
   | Readonly<{ kind: 'transient'; reply: Reply }>
   | Readonly<{ kind: 'silent' }>;
 
+/**
+ * A row of a participant's outcome table: a subject's operation, the reply it stored, and the
+ * participant's own columns (`amount`, `items`, ...) by name.
+ */
+export type OutcomeRow = Readonly<{ order_id: string; operation: string; outcome: Reply }> & Readonly<Record<string, unknown>>;
+
 /** Simulated trouble for load tests: a share of commands fail transiently, and each batch takes a while. */
 export type Chaos = Readonly<{ failureRate: number; latencyMs: number }>;
 
@@ -42,9 +48,11 @@ export type ParticipantSpec = Readonly<{
   outcomeColumns: Readonly<Record<string, string>>;
   /**
    * Performs the effects of commands never performed before (one per order and operation), in
-   * order, inside the batch's transaction; returns one result per command.
+   * order, inside the batch's transaction; returns one result per command. `earlier` holds every
+   * row the outcome table already had for the batch's subjects, whatever the operation, read in
+   * the same transaction: what was done before for these orders, without reading it again.
    */
-  perform(tx: SqlQueryable, commands: readonly Message[]): Promise<Performed[]>;
+  perform(tx: SqlQueryable, commands: readonly Message[], earlier: readonly OutcomeRow[]): Promise<Performed[]>;
   /** The reply that says a command failed transiently. */
   transientFailure(command: Message): Reply;
   /**
@@ -107,7 +115,8 @@ export async function startParticipant(spec: ParticipantSpec, deps: ParticipantD
 
 /**
  * The at-most-once core of a participant, without the bus: commands in, replies out. A batch costs
- * a fixed number of statements: one read of stored outcomes, the participant's own, one insert.
+ * a fixed number of statements: one read of the outcome rows of its subjects (the stored outcomes,
+ * and what `perform` needs to know of earlier operations), the participant's own, one insert.
  * A command it cannot perform (not its own, not of the command's shape, or on which its code or
  * its database's checks fail) is dead-lettered and answered with nothing; the batch is split down
  * to it so that the others are performed. Any other failure keeps nothing of the batch, and the
@@ -139,13 +148,11 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
     return problem === undefined ? undefined : ['SCHEMA_VIOLATION', `${command.type}: ${problem}`];
   }
 
-  async function storedOutcomes(tx: SqlQueryable, commands: readonly Message[]): Promise<Map<string, Reply>> {
-    const stored = await tx.query<{ order_id: string; operation: string; outcome: Reply }>(
-      `select t.order_id, t.operation, t.outcome from ${spec.outcomeTable} t
-         join unnest($1::text[], $2::text[]) as k(order_id, operation) on t.order_id = k.order_id and t.operation = k.operation`,
-      [commands.map(subjectOf), commands.map((c) => c.type)],
-    );
-    return new Map(stored.rows.map((row) => [`${row.order_id}\u0000${row.operation}`, row.outcome]));
+  /** Every outcome row of the batch's subjects: those of its own operations are its stored outcomes. */
+  async function outcomeRows(tx: SqlQueryable, commands: readonly Message[]): Promise<OutcomeRow[]> {
+    const columns = ['order_id', 'operation', 'outcome', ...extraColumns.map(([name]) => name)];
+    const result = await tx.query<OutcomeRow>(`select ${columns.join(', ')} from ${spec.outcomeTable} where order_id = any($1::text[])`, [[...new Set(commands.map(subjectOf))]]);
+    return result.rows;
   }
 
   async function storeOutcomes(tx: SqlQueryable, finals: readonly { command: Message; performed: Performed & { kind: 'final' } }[]): Promise<void> {
@@ -168,7 +175,7 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
   }
 
   /** The participant's `perform`, with what its own code throws told apart from what its database does. */
-  async function perform(tx: SqlQueryable, commands: readonly Message[]): Promise<Performed[]> {
+  async function perform(tx: SqlQueryable, commands: readonly Message[], earlier: readonly OutcomeRow[]): Promise<Performed[]> {
     const fromStore = new WeakSet<object>();
     const tracked: SqlQueryable = {
       query: <TRow>(text: string, params?: readonly unknown[]) =>
@@ -178,7 +185,7 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
         }),
     };
     try {
-      return await spec.perform(tracked, commands);
+      return await spec.perform(tracked, commands, earlier);
     } catch (error) {
       if (typeof error === 'object' && error !== null && fromStore.has(error)) throw error;
       throw new PerformFailed(error);
@@ -189,10 +196,11 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
   async function performBatch(commands: readonly Message[]): Promise<Map<Message, Answer>> {
     const finals: { command: Message; performed: Performed & { kind: 'final' } }[] = [];
     const results = await deps.sql.transaction(async (tx) => {
-      const stored = await storedOutcomes(tx, commands);
+      const earlier = await outcomeRows(tx, commands);
+      const stored = new Map(earlier.map((row) => [`${row.order_id}\u0000${row.operation}`, row.outcome]));
       const fresh = new Map<string, Message>();
       for (const command of commands) if (!stored.has(operationKey(command)) && !fresh.has(operationKey(command))) fresh.set(operationKey(command), command);
-      const performed = await perform(tx, [...fresh.values()]);
+      const performed = await perform(tx, [...fresh.values()], earlier);
       const byKey = new Map<string, Performed>([...stored].map(([key, reply]) => [key, { kind: 'final', reply }]));
       [...fresh.values()].forEach((command, i) => {
         const result = performed[i]!;

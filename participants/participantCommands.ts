@@ -2,7 +2,7 @@ import { XsagaError } from '../runtime/errors.ts';
 import type { Message } from '../runtime/message.ts';
 import type { CommandContract } from '../runtime/safety/participantContract.ts';
 import type { SqlQueryable } from '../runtime/sqlClient.ts';
-import { orderIdOf, type ParticipantSpec, type Performed, type Reply } from './participant.ts';
+import { orderIdOf, type OutcomeRow, type ParticipantSpec, type Performed, type Reply } from './participant.ts';
 
 /**
  * Commands a saga folder adds to an existing participant (by its name), without editing it: the
@@ -14,8 +14,11 @@ export type ParticipantCommands = Readonly<{
   handles: Readonly<Record<string, CommandContract>>;
   /** Outcome columns these commands write besides the participant's own; the saga's migration adds them, nullable. */
   outcomeColumns?: Readonly<Record<string, string>>;
-  /** Performs these commands, in order, inside the batch's transaction; one result per command. */
-  perform(tx: SqlQueryable, commands: readonly Message[]): Promise<Performed[]>;
+  /**
+   * Performs these commands, in order, inside the batch's transaction; one result per command.
+   * `earlier`: the participant's outcome rows of the batch's subjects, as `ParticipantSpec.perform` gets them.
+   */
+  perform(tx: SqlQueryable, commands: readonly Message[], earlier: readonly OutcomeRow[]): Promise<Performed[]>;
   transientFailure(command: Message): Reply;
   /** What each command is about (its outcome row and guard key). Absent: `data.orderId`. */
   subjectOf?(command: Message): string;
@@ -75,7 +78,7 @@ export function mergeParticipantCommands(base: ParticipantSpec, extras: readonly
     outcomeColumns: mergedColumns(base, extras),
     transientFailure: (command) => ownerOf(command).transientFailure(command),
     subjectOf: (command) => (ownerOf(command).subjectOf ?? orderIdOf)(command),
-    async perform(tx, commands) {
+    async perform(tx, commands, earlier) {
       const byOwner = new Map<Owner, number[]>();
       commands.forEach((command, i) => {
         const owner = ownerOf(command);
@@ -87,6 +90,7 @@ export function mergeParticipantCommands(base: ParticipantSpec, extras: readonly
         const performed = await owner.perform(
           tx,
           positions.map((i) => commands[i]!),
+          earlier,
         );
         if (performed.length !== positions.length) throw new Error(`${base.name}: ${positions.length} commands performed into ${performed.length} results`);
         positions.forEach((position, i) => (results[position] = performed[i]!));

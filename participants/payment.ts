@@ -1,7 +1,7 @@
 import type { OrderSagaCommand } from '../machines/orderTypes.ts';
 import type { Message } from '../runtime/message.ts';
 import { commandChecks } from './commandSchemas.ts';
-import { final, orderIdOf, type ParticipantSpec, type Performed } from './participant.ts';
+import { final, type ParticipantSpec, type Performed } from './participant.ts';
 
 /** Payment tokens that make the payment provider misbehave on purpose. */
 export const TEST_TOKENS = { declined: 'tok_declined', noAnswer: 'tok_no_answer', flaky: 'tok_flaky' } as const;
@@ -32,15 +32,11 @@ export function paymentParticipant(commandTopic: string): ParticipantSpec {
       type: command.type === 'RefundPayment' ? 'PaymentRefundFailed' : 'PaymentFailed',
       data: { reason: 'PAYMENT_PROVIDER_UNAVAILABLE', retryable: true },
     }),
-    async perform(tx, commands: readonly Message[]): Promise<Performed[]> {
+    async perform(_tx, commands: readonly Message[], earlier): Promise<Performed[]> {
       // What the ledger already says about these orders, then the batch applied in order on top of it.
-      const ledger = await tx.query<{ order_id: string; operation: string; amount: string | number }>(
-        'select order_id, operation, amount from payment_ledger where order_id = any($1::text[])',
-        [[...new Set(commands.map(orderIdOf))]],
-      );
       const captured = new Map<string, number>();
       const refunded = new Set<string>();
-      for (const row of ledger.rows) {
+      for (const row of earlier) {
         if (row.operation === 'CapturePayment') captured.set(row.order_id, Number(row.amount));
         if (row.operation === 'RefundPayment') refunded.add(row.order_id);
       }

@@ -38,16 +38,12 @@ export const returnInventoryCommands = participantCommands({
     type: command.type === 'ReverseReturnRestock' ? 'ReturnRestockReversalFailed' : 'ReturnRestockFailed',
     data: { reason: 'INVENTORY_UNAVAILABLE', retryable: true },
   }),
-  async perform(tx, commands): Promise<Performed[]> {
+  async perform(tx, commands, earlier): Promise<Performed[]> {
     if (commands.length === 0) return [];
     const itemsOf = (command: (typeof commands)[number]) => (command.data as { items: readonly ReturnItem[] }).items;
     const available = await lockStock(tx, [...new Set(commands.flatMap((c) => itemsOf(c).map((item) => item.sku)))].sort());
-    const earlier = await tx.query<{ order_id: string; operation: string; items: ReturnItem[] }>(
-      `select order_id, operation, items from inventory_reservations where order_id = any($1::text[]) and operation in ('RestockReturn', 'ReverseReturnRestock')`,
-      [[...new Set(commands.map(returnOfCommand))]],
-    );
-    const restocked = new Map(earlier.rows.filter((r) => r.operation === 'RestockReturn').map((r) => [r.order_id, r.items]));
-    const reversed = new Set(earlier.rows.filter((r) => r.operation === 'ReverseReturnRestock').map((r) => r.order_id));
+    const restocked = new Map(earlier.filter((r) => r.operation === 'RestockReturn').map((r) => [r.order_id, r.items as ReturnItem[]]));
+    const reversed = new Set(earlier.filter((r) => r.operation === 'ReverseReturnRestock').map((r) => r.order_id));
     const delta = new Map<string, number>();
     const move = (items: readonly ReturnItem[], sign: 1 | -1) => {
       for (const [sku, quantity] of quantitiesBySku(items)) {

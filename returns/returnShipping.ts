@@ -22,12 +22,8 @@ export const returnShippingCommands = participantCommands({
     type: command.type === 'VoidReturnLabel' ? 'ReturnLabelVoidFailed' : 'ReturnLabelFailed',
     data: { reason: 'CARRIER_UNAVAILABLE', retryable: true },
   }),
-  async perform(tx, commands): Promise<Performed[]> {
-    if (commands.length === 0) return [];
-    const voided = await tx.query<{ order_id: string }>(`select order_id from shipping_shipments where order_id = any($1::text[]) and operation = 'VoidReturnLabel'`, [
-      [...new Set(commands.map(returnOfCommand))],
-    ]);
-    const isVoided = new Set(voided.rows.map((row) => row.order_id));
+  async perform(_tx, commands, earlier): Promise<Performed[]> {
+    const isVoided = new Set(earlier.filter((row) => row.operation === 'VoidReturnLabel').map((row) => row.order_id));
     return commands.map((command): Performed => {
       const returnId = returnOfCommand(command);
       if (command.type === 'IssueReturnLabel') {

@@ -31,7 +31,7 @@ export type { SystemTopics } from '../runtime/systemTopics.ts';
 export type { FieldMapping, SagaViewBase, SagaViewSpec, SagaViewStore, ViewMappings, ViewQuery } from '../runtime/viewStore.ts';
 export type { CommandContract } from '../runtime/safety/participantContract.ts';
 
-export { final, type ParticipantSpec, type Performed, type Reply } from '../participants/participant.ts';
+export { final, type OutcomeRow, type ParticipantSpec, type Performed, type Reply } from '../participants/participant.ts';
 export { participantCommands, type ParticipantCommands } from '../participants/participantCommands.ts';
 export { migrate } from '../runtime/migrate.ts';
 export { checkWith } from '../runtime/checkWith.ts';

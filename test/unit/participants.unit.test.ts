@@ -78,6 +78,13 @@ describe('participants', () => {
     ]);
   });
 
+  it('refunds in a later batch what an earlier one captured, read with the stored outcomes', async () => {
+    const { handle } = await handlerFor(paymentParticipant('payments'));
+    await handle([command('CapturePayment', 'o1', { amount: 640, currency: 'EUR', paymentToken: 'tok_ok', attempt: 1 })]);
+    const [refund] = await handle([command('RefundPayment', 'o1', { amount: 640, currency: 'EUR', attempt: 1 })]);
+    expect(refund).toMatchObject({ type: 'PaymentRefunded', data: { amount: 640 } });
+  });
+
   it('answers a flaky token transiently without storing anything, then captures on the third attempt', async () => {
     const { sql, handle } = await handlerFor(paymentParticipant('payments'));
     for (const attempt of [1, 2]) {
@@ -143,9 +150,9 @@ describe('a participant meeting a command it cannot perform', () => {
     const shipping = shippingParticipant('shipping');
     const fragile: ParticipantSpec = {
       ...shipping,
-      perform: async (tx, commands) => {
+      perform: async (tx, commands, earlier) => {
         if (commands.some((c) => c.metadata.correlationId === 'cursed')) throw new TypeError('cannot read the label of the cursed parcel');
-        return shipping.perform(tx, commands);
+        return shipping.perform(tx, commands, earlier);
       },
     };
     const { store, handle, reasons } = await withDeadLetters(fragile);
@@ -164,17 +171,19 @@ describe('commands a saga adds to a participant', () => {
   /** A contribution to payment keyed by its own id: several tips per order, each performed once. */
   function tips() {
     const performed: string[][] = [];
+    const earlierSeen: [string, string, number][][] = [];
     const commands = participantCommands({
       participant: 'payment',
       handles: { AddTip: { done: ['TipAdded'], failed: ['TipFailed'] } },
       subjectOf: (c) => (c.data as { tipId: string }).tipId,
       transientFailure: () => ({ type: 'TipFailed', data: { reason: 'TIPS_DOWN', retryable: true } }),
-      async perform(_tx, batch) {
+      async perform(_tx, batch, earlier) {
         performed.push(batch.map((c) => (c.data as { tipId: string }).tipId));
+        earlierSeen.push(earlier.map((row) => [row.order_id, row.operation, Number(row.amount)]));
         return batch.map((c) => final({ type: 'TipAdded', data: { amount: (c.data as { amount: number }).amount } }, { amount: (c.data as { amount: number }).amount }));
       },
     });
-    return { commands, performed };
+    return { commands, performed, earlierSeen };
   }
   const capture = (orderId: string) => command('CapturePayment', orderId, { amount: 500, currency: 'EUR', paymentToken: 'tok_ok', attempt: 1 });
   const tip = (tipId: string, amount = 50) => command('AddTip', 'o1', { tipId, amount });
@@ -203,6 +212,14 @@ describe('commands a saga adds to a participant', () => {
       { order_id: 't1', operation: 'AddTip', amount: 10 },
       { order_id: 't2', operation: 'AddTip', amount: 20 },
     ]);
+  });
+
+  it('hands every owner the outcome rows its batch’s subjects already have, whatever the operation, with the participant’s own columns', async () => {
+    const { commands, earlierSeen } = tips();
+    const { handle } = await handlerFor(mergeParticipantCommands(paymentParticipant('payments'), [commands]));
+    await handle([capture('o1'), tip('t1', 10)]);
+    await handle([command('RefundPayment', 'o1', { amount: 500, currency: 'EUR', attempt: 1 }), tip('t3', 30)]);
+    expect(earlierSeen).toEqual([[], [['o1', 'CapturePayment', 500]]]);
   });
 
   it('answers a transient failure with the reply of the command’s own owner', async () => {
