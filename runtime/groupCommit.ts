@@ -1,7 +1,8 @@
 /**
  * Collects writes that arrive while a commit is running and commits them together: under load, many
- * concurrent requests share one transaction. If a shared commit fails, each write is committed
- * alone so that one bad write (a reused idempotency key) fails only its own caller.
+ * concurrent requests share one transaction. The first commit waits for the end of the event loop's
+ * current turn, so the requests that arrived together join it too. If a shared commit fails, each
+ * write is committed alone so that one bad write (a reused idempotency key) fails only its own caller.
  */
 export function createGroupCommit<T>(commit: (items: readonly T[]) => Promise<void>, maxBatch = 500): (item: T) => Promise<void> {
   type Waiting = { item: T; resolve: () => void; reject: (error: unknown) => void };
@@ -34,6 +35,9 @@ export function createGroupCommit<T>(commit: (items: readonly T[]) => Promise<vo
   return (item) =>
     new Promise<void>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      if (!running) void drain();
+      if (!running) {
+        running = true;
+        setImmediate(() => void drain());
+      }
     });
 }
