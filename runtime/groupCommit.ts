@@ -9,8 +9,8 @@ export function createGroupCommit<T>(commit: (items: readonly T[]) => Promise<vo
   const queue: Waiting[] = [];
   let running = false;
 
+  /** Started by the first write while none runs, which marks it running. */
   async function drain(): Promise<void> {
-    running = true;
     try {
       while (queue.length > 0) {
         const batch = queue.splice(0, maxBatch);
