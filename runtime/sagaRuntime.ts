@@ -215,8 +215,12 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
    * One batch, one commit: every saga's messages folded, and the messages that are no fact of
    * their saga dead-lettered in the same commit. Messages of a saga that cannot be loaded are
    * held back and returned; a failure of the store is thrown.
+   *
+   * The applied ids are read only when `readApplied` (a retry) or when the batch has letters: a
+   * message applied before makes the commit's own applied-id insert fail as CONCURRENCY, and the
+   * retry then reads them and skips it. Redeliveries are rare, so most batches save that read.
    */
-  async function processBatch(messages: readonly Message[]): Promise<Held[]> {
+  async function processBatch(messages: readonly Message[], readApplied: boolean): Promise<Held[]> {
     const letters: DeadLetter[] = [];
     const unique = new Map<string, Message>();
     for (const message of messages) {
@@ -229,7 +233,8 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       if (problem !== undefined) letters.push(letterOf(message, 'MALFORMED', problem, 1));
       else if (!unique.has(message.metadata.messageId)) unique.set(message.metadata.messageId, message);
     }
-    const alreadyApplied = await store.appliedAmong([...unique.keys(), ...letters.map((letter) => letter.messageKey)]);
+    const alreadyApplied =
+      readApplied || letters.length > 0 ? await store.appliedAmong([...unique.keys(), ...letters.map((letter) => letter.messageKey)]) : new Set<string>();
     const deadLetters = letters.filter((letter, i) => !alreadyApplied.has(letter.messageKey) && letters.findIndex((l) => l.id === letter.id) === i);
     const byStream = new Map<string, Message[]>();
     for (const message of unique.values()) {
@@ -283,7 +288,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   async function withConcurrencyRetries(messages: readonly Message[]): Promise<Held[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await processBatch(messages);
+        return await processBatch(messages, attempt > 1);
       } catch (error) {
         if (!isXsagaError(error, 'CONCURRENCY') || attempt >= MAX_CONCURRENCY_RETRIES) throw error;
         // Another writer moved one of these streams: forget what we cached and read them again.

@@ -110,6 +110,8 @@ async function placeQueued(): Promise<void> {
   placingNow = false;
 }
 
+const UNIQUE_VIOLATION = '23505';
+
 // The saga worker: one commit per batch of replies and fired timers, for every order in it.
 await bus.subscribe({
   group: `${topics.prefix}.saga-worker`,
@@ -117,30 +119,40 @@ await bus.subscribe({
   maxBatchSize: 1000,
   handler: async ({ messages }) => {
     const unique = [...new Map(messages.map((m) => [m.metadata.messageId, m])).values()];
-    const seen = await appliedAmong(db, unique.map((m) => m.metadata.messageId));
-    const byOrder = new Map<string, Message[]>();
-    for (const message of unique) if (!seen.has(message.metadata.messageId)) byOrder.set(message.metadata.correlationId, [...(byOrder.get(message.metadata.correlationId) ?? []), message]);
-    const changes: OrderChange[] = [];
-    const after: OrderRecord[] = [];
-    for (const [orderId, list] of byOrder) {
-      const before = records.get(orderId);
-      if (!before) continue;
-      let record = before;
-      const events: Message[] = [];
-      const steps: { cause: Message; step: Step }[] = [];
-      for (const message of list) {
-        const step = advance(record, message.type, message.data);
-        if (!step) continue;
-        record = step.record;
-        events.push(message);
-        steps.push({ cause: message, step });
-      }
-      changes.push(changeOf(topics, before, record, events, list.map((m) => m.metadata.messageId), steps));
-      after.push(record);
+    // As xsaga's worker: the applied ids are read only after a commit refused a message applied before.
+    try {
+      await applyInbox(unique, new Set());
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      await applyInbox(unique, await appliedAmong(db, unique.map((m) => m.metadata.messageId)));
     }
-    if (changes.length > 0) await commit(changes, after);
   },
 });
+
+/** One commit for the inbox messages of a batch that are not among `seen`. */
+async function applyInbox(unique: readonly Message[], seen: ReadonlySet<string>): Promise<void> {
+  const byOrder = new Map<string, Message[]>();
+  for (const message of unique) if (!seen.has(message.metadata.messageId)) byOrder.set(message.metadata.correlationId, [...(byOrder.get(message.metadata.correlationId) ?? []), message]);
+  const changes: OrderChange[] = [];
+  const after: OrderRecord[] = [];
+  for (const [orderId, list] of byOrder) {
+    const before = records.get(orderId);
+    if (!before) continue;
+    let record = before;
+    const events: Message[] = [];
+    const steps: { cause: Message; step: Step }[] = [];
+    for (const message of list) {
+      const step = advance(record, message.type, message.data);
+      if (!step) continue;
+      record = step.record;
+      events.push(message);
+      steps.push({ cause: message, step });
+    }
+    changes.push(changeOf(topics, before, record, events, list.map((m) => m.metadata.messageId), steps));
+    after.push(record);
+  }
+  if (changes.length > 0) await commit(changes, after);
+}
 
 // Fired timers: deleted and written as inbox messages in one statement, woken by the earliest due time known.
 let timerWake = () => undefined as void;

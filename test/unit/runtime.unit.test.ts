@@ -80,6 +80,37 @@ describe('saga runtime on the embedded adapters', { timeout: 120_000 }, () => {
     expect(read?.view.state).toMatch(/^inventory/);
   });
 
+  it('reads the applied ids only when a batch meets a redelivered message, and applies that message once', async () => {
+    const data = await tempDataDir();
+    cleanups.push(data.remove);
+    const sql = await createPgliteClient(data.dir);
+    cleanups.push(() => sql.close());
+    const stored = await createSqlSagaStore(sql);
+    let reads = 0;
+    const store = { ...stored, appliedAmong: (ids: readonly string[]) => (reads++, stored.appliedAmong(ids)) };
+    const definition = orderSagaDefinition(topicsFor());
+    const runtime = createSagaRuntime({ store, registry: new MachineRegistry().register(definition) });
+    const service = createOrderService({
+      runtime,
+      store,
+      definition,
+      readModel: createMemoryOrderReadModel(),
+      clock: systemClock,
+      settings: { paymentTimeoutMs: 30_000, maxAttempts: 5, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 50 },
+    });
+    const started = [await service.placeOrder(order()), await service.placeOrder(order({ customerId: 'cus_second' }))];
+    const captures = (await store.pendingOutbox(10)).map((r) => r.envelope.message).filter((m) => m.type === 'CapturePayment');
+    const [first, second] = started.map(({ orderId }) => replyTo(captures.find((c) => c.metadata.correlationId === orderId)!, 'PaymentCaptured', { amount: 1 }, new Date().toISOString()));
+
+    await runtime.handle([first!]);
+    expect(reads).toBe(0);
+    // The redelivered reply fails the commit on its applied id; the retry reads the applied ids and commits the new reply alone.
+    await runtime.handle([first!, second!]);
+    expect(reads).toBe(1);
+    for (const { orderId } of started) expect((await store.readStream(orderId)).map((e) => e.message.type)).toEqual(['OrderPlaced', 'PaymentCaptured']);
+    expect(await sql.query('select count(*)::int as n from xsaga_dead_letters')).toMatchObject({ rows: [{ n: 0 }] });
+  });
+
   it('publishes a command committed before a crash exactly once after restart', async () => {
     const data = await tempDataDir();
     cleanups.push(data.remove);
