@@ -125,6 +125,14 @@ export interface SagaStore {
   /** Moves due timers into the outbox as inbox messages, atomically; returns the outbox records written, for their writer to publish. */
   fireDueTimers(now: string, limit: number, toEnvelope: (streamId: string, timer: DurableTimer) => Envelope): Promise<readonly OutboxRecord[]>;
   nextTimerDue(): Promise<string | undefined>;
+  /**
+   * Calls `onArmed` with the due time of each commit's earliest timer when that is less than a
+   * second away (a retry's backoff, not a deadline), in this process and, where the database can
+   * tell other processes (PostgreSQL's NOTIFY), in every process on this store: the scheduler then
+   * fires it on time rather than at its next look. A hint that may be missed: the scheduler still looks.
+   * Resolves to the function that stops the watch.
+   */
+  watchArmedTimers(onArmed: (dueAt: string) => void): Promise<() => Promise<void>>;
   /** Stream heads by id, page by page; with `status`, only the streams in it (the deploy gate pages through the active ones). */
   listStreams(options: { afterStreamId?: string; limit: number; status?: StreamStatus }): Promise<readonly StreamHead[]>;
   /**

@@ -51,10 +51,31 @@ export function createTimerScheduler(options: {
       );
       // A clock moved by hand (a test's) may have made timers due: look now, not at the next poll.
       const unsubscribe = options.clock.onMoved?.(() => loop.wake());
+      // A timer armed to be due before the next look (a retry's backoff) wakes the loop when it is due.
+      let wakeTimer: NodeJS.Timeout | undefined;
+      let wakeAtMs = Infinity;
+      const wakeWhenDue = (dueAt: string) => {
+        const dueMs = Date.parse(dueAt);
+        const delayMs = dueMs - options.clock.now();
+        if (delayMs <= 0) return loop.wake();
+        if (delayMs > idleMs || dueMs >= wakeAtMs) return;
+        clearTimeout(wakeTimer);
+        wakeAtMs = dueMs;
+        wakeTimer = setTimeout(() => {
+          wakeAtMs = Infinity;
+          loop.wake();
+        }, delayMs);
+      };
+      const watching = options.store.watchArmedTimers(wakeWhenDue).catch((error: unknown) => {
+        options.logger?.warn({ err: error }, 'timer scheduler: cannot hear of timers armed elsewhere; it finds them when it looks');
+        return async () => undefined;
+      });
       return {
         wake: loop.wake,
         async stop() {
           unsubscribe?.();
+          await (await watching)();
+          clearTimeout(wakeTimer);
           await loop.stop();
         },
       };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../../runtime/logger.ts';
-import type { SqlClient, SqlQueryable } from '../../runtime/sqlClient.ts';
+import type { SqlClient, SqlNotifications, SqlQueryable } from '../../runtime/sqlClient.ts';
 import { isXsagaError } from '../../runtime/errors.ts';
 import { asUnavailable, isConnectionFailure } from './connectionFailure.ts';
 
@@ -124,6 +124,65 @@ export async function createPgClient(options: PgClientOptions): Promise<SqlClien
           throw error;
         }
       }),
+    notifications: pgNotifications(options.connectionString, schema, options.logger),
     close: () => pool.end(),
+  };
+}
+
+/** How long a listener whose connection was lost waits before it connects again. */
+const LISTEN_AGAIN_MS = 1000;
+
+/**
+ * LISTEN on a connection of its own (a pooled one goes back to the pool between statements), made
+ * again after a restart of the server. The channel carries a hash of the schema: PostgreSQL's
+ * channels are per database, and a channel name has at most 63 bytes.
+ */
+function pgNotifications(connectionString: string, schema: string, logger: Logger | undefined): SqlNotifications {
+  const suffix = createHash('sha1').update(schema).digest('hex').slice(0, 16);
+  const channel = (name: string) => `${name}_${suffix}`;
+  return {
+    channel,
+    async listen(name, onNotify) {
+      const scoped = channel(name);
+      let stopped = false;
+      let current: pg.Client | undefined;
+      let retry: NodeJS.Timeout | undefined;
+      const open = async (): Promise<void> => {
+        const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000, keepAlive: true });
+        current = client;
+        let lost = false;
+        const listenAgain = (error?: unknown) => {
+          if (lost) return;
+          lost = true;
+          client.end().catch(() => undefined);
+          if (stopped || current !== client) return;
+          current = undefined;
+          logger?.warn({ err: error, channel: scoped }, 'PostgreSQL: the connection that listens for notifications is gone; listening again shortly');
+          retry = setTimeout(() => {
+            retry = undefined;
+            void open();
+          }, LISTEN_AGAIN_MS);
+        };
+        client.on('notification', (notification) => {
+          if (notification.channel === scoped) onNotify(notification.payload ?? '');
+        });
+        client.on('error', listenAgain);
+        client.on('end', () => listenAgain());
+        try {
+          await client.connect();
+          await client.query(`listen "${scoped}"`);
+        } catch (error) {
+          listenAgain(error);
+        }
+      };
+      await open();
+      return async () => {
+        stopped = true;
+        clearTimeout(retry);
+        const client = current;
+        current = undefined;
+        await client?.end().catch(() => undefined);
+      };
+    },
   };
 }

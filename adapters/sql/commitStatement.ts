@@ -27,7 +27,12 @@ export const EXPECT_ROWS_FUNCTION = `create or replace function xsaga_expect_row
  * the outbox rows written, in the order of the changes' envelopes then the dead letters' (column
  * `outbox_ids`).
  */
-export function commitStatement(changes: readonly StreamChange[], deadLetters: readonly DeadLetter[] = []): { text: string; values: unknown[] } {
+export function commitStatement(
+  changes: readonly StreamChange[],
+  deadLetters: readonly DeadLetter[] = [],
+  /** A notification sent if, and when, the statement commits (PostgreSQL's NOTIFY is transactional). */
+  notify?: Readonly<{ channel: string; payload: string }>,
+): { text: string; values: unknown[] } {
   const { values, param } = parameters();
   const ctes: string[] = [];
   const selected: string[] = [];
@@ -123,6 +128,8 @@ export function commitStatement(changes: readonly StreamChange[], deadLetters: r
       insert into xsaga_applied_messages (message_id, stream_id)
       select * from unnest(${param(applied.map((a) => a.id), 'text[]')}, ${param(applied.map((a) => a.streamId), 'text[]')}))`);
   }
+
+  if (notify) selected.push(`pg_notify(${param(notify.channel, 'text')}, ${param(notify.payload, 'text')})`);
 
   const text = `${ctes.length > 0 ? `with ${ctes.join(',\n')}\n` : ''}select ${selected.length > 0 ? selected.join(', ') : '1'}`;
   return { text, values };

@@ -40,6 +40,27 @@ const toOutboxRecord = (row: OutboxRow): OutboxRecord => ({
   envelope: { topic: row.topic, key: row.key, message: row.message },
 });
 
+/** Where commits tell the timer scheduler of timers due soon. */
+const TIMERS_ARMED_CHANNEL = 'xsaga_timers_armed';
+
+/**
+ * How soon a timer must be due for its commit to tell the scheduler, which otherwise finds it at its
+ * next look (at most half a second away): a payment deadline minutes away needs no notification.
+ */
+const ARMED_SOON_MS = 1000;
+
+/** The earliest due time the changes arm, if it is less than `ARMED_SOON_MS` away. */
+function soonestArmedSoon(changes: readonly StreamChange[]): string | undefined {
+  let soonest: string | undefined;
+  let soonestMs = Infinity;
+  for (const change of changes) {
+    for (const timer of change.timersArmed) {
+      const dueMs = Date.parse(timer.dueAt);
+      if (dueMs < soonestMs) [soonest, soonestMs] = [timer.dueAt, dueMs];
+    }
+  }
+  return soonestMs - Date.now() < ARMED_SOON_MS ? soonest : undefined;
+}
 
 /**
  * The event store on any PostgreSQL dialect (PGlite embedded, PostgreSQL in production).
@@ -48,12 +69,16 @@ const toOutboxRecord = (row: OutboxRow): OutboxRecord => ({
  */
 export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: boolean } = {}): Promise<SagaStore> {
   if (options.migrate !== false) await migrateSagaStore(sql);
+  const armedWatchers = new Set<(dueAt: string) => void>();
 
   async function commit(changes: readonly StreamChange[], deadLetters: readonly DeadLetter[] = []): Promise<readonly OutboxRecord[]> {
     if (changes.length === 0 && deadLetters.length === 0) return [];
-    const statement = commitStatement(changes, deadLetters);
+    const soon = soonestArmedSoon(changes);
+    const notifications = sql.notifications;
+    const statement = commitStatement(changes, deadLetters, soon && notifications ? { channel: notifications.channel(TIMERS_ARMED_CHANNEL), payload: soon } : undefined);
     try {
       const result = await sql.query<{ outbox_ids?: (string | number)[] }>(statement.text, statement.values);
+      if (soon) for (const watcher of armedWatchers) watcher(soon);
       const ids = result.rows[0]?.outbox_ids ?? [];
       const envelopes = [...changes.flatMap((c) => c.outbox), ...deadLetters.map((letter) => letter.envelope)];
       return envelopes.map((envelope, i) => ({ id: String(ids[i]), envelope }));
@@ -124,6 +149,15 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
 
   return {
     commit,
+
+    async watchArmedTimers(onArmed) {
+      armedWatchers.add(onArmed);
+      const unlisten = await sql.notifications?.listen(TIMERS_ARMED_CHANNEL, onArmed);
+      return async () => {
+        armedWatchers.delete(onArmed);
+        await unlisten?.();
+      };
+    },
 
     async load(streamId) {
       return (await loadMany([streamId])).get(streamId);
