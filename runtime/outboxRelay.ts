@@ -12,11 +12,11 @@ export type OutboxRelay = Readonly<{
    * publishing at that moment go out twice, so writers hand their rows to `dispatch` instead.
    */
   wake(): void;
-  /** Publishes records this process has just committed, then marks them published. */
+  /** Publishes records this process has just committed, then marks them published (the marks of `markDelayMs` together). */
   dispatch(records: readonly OutboxRecord[]): void;
   /** Publishes everything pending, whatever its age, and resolves when the outbox is empty. */
   publishPending(): Promise<number>;
-  /** Resolves once every record handed to `dispatch` so far was published or left to the sweep. */
+  /** Resolves once every record handed to `dispatch` so far was published and marked, or left to the sweep. */
   idle(): Promise<void>;
 }>;
 
@@ -28,6 +28,11 @@ export type OutboxRelay = Readonly<{
  * that stopped before it started). Every writer, the timer scheduler included, dispatches its own
  * rows: a sweep of young rows would publish rows their writer is publishing too. A crash between
  * publish and mark publishes a row again; every consumer drops the duplicate by message id.
+ *
+ * A writer's rows are marked published up to `markDelayMs` after their publish, with the rows
+ * published meanwhile: at low load a writer publishes one message at a time, and a mark per
+ * publish was a statement per message. The delay is far below the sweep's `sweepAfterMs`, so the
+ * sweep never meets a row whose mark is only waiting; a crash in between publishes those rows again.
  */
 export function createOutboxRelay(options: {
   store: SagaStore;
@@ -35,6 +40,7 @@ export function createOutboxRelay(options: {
   batchSize?: number;
   idleMs?: number;
   sweepAfterMs?: number;
+  markDelayMs?: number;
   logger?: Logger;
   metrics?: Pick<RuntimeMetrics, 'outboxPublished'>;
 }): OutboxRelay {
@@ -42,12 +48,41 @@ export function createOutboxRelay(options: {
   const sweepAfterMs = options.sweepAfterMs ?? 5000;
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? noRuntimeMetrics;
+  const markDelayMs = options.markDelayMs ?? 100;
   let sweeping: Promise<number> | undefined;
   let sweepAll = true;
 
+  // The writer path's marks wait here for `markDelayMs`, or until a batch of them gathered.
+  let unmarked: string[] = [];
+  let markTimer: NodeJS.Timeout | undefined;
+  let marking: Promise<void> | undefined;
+
+  /** Marks every published row waiting for it, one mark statement at a time. */
+  async function markWaiting(): Promise<void> {
+    clearTimeout(markTimer);
+    markTimer = undefined;
+    while (marking) await marking;
+    if (unmarked.length === 0) return;
+    const ids = unmarked;
+    unmarked = [];
+    // Left unmarked on failure: the sweep publishes them again once they are old enough.
+    marking = options.store
+      .markPublished(ids)
+      .catch((error: unknown) => logger.warn({ rows: ids.length, err: error }, 'outbox relay: marking published rows failed, the sweep publishes them again'))
+      .finally(() => (marking = undefined));
+    await marking;
+  }
+
+  function markSoon(ids: readonly string[]): void {
+    unmarked.push(...ids);
+    if (unmarked.length >= batchSize) void markWaiting();
+    else markTimer ??= setTimeout(() => void markWaiting(), markDelayMs);
+  }
+
   async function publish(records: readonly OutboxRecord[], path: 'writer' | 'sweep'): Promise<void> {
     await options.bus.publish(records.map((r) => r.envelope));
-    await options.store.markPublished(records.map((r) => r.id));
+    if (path === 'writer') markSoon(records.map((r) => r.id));
+    else await options.store.markPublished(records.map((r) => r.id));
     metrics.outboxPublished(path, records.length);
   }
 
@@ -55,6 +90,11 @@ export function createOutboxRelay(options: {
     const records = await options.store.pendingOutbox(batchSize, all ? {} : { olderThanMs: sweepAfterMs });
     if (records.length > 0) await publish(records, 'sweep');
     return records.length;
+  }
+
+  async function idle(): Promise<void> {
+    while (dispatching) await dispatching;
+    await markWaiting();
   }
 
   /** One sweep round at a time: two overlapping rounds could publish out of order. */
@@ -113,10 +153,10 @@ export function createOutboxRelay(options: {
       queued.push(...records);
       dispatching ??= drain();
     },
-    async idle() {
-      while (dispatching) await dispatching;
-    },
+    idle,
     async publishPending() {
+      // Rows this process published but has not marked yet are not pending.
+      await idle();
       let total = 0;
       for (let n = await sweepOnce(true); n > 0; n = await sweepOnce(true)) total += n;
       return total;

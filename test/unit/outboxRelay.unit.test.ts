@@ -29,11 +29,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** One sweep round's query, seen from the store: when it began and ended, and what it was handed. */
 type SweepRound = Readonly<{ began: number; ended: number; types: readonly string[] }>;
 
-async function setup(options: { failPublishes?: number; publishDelayMs?: number } = {}) {
+async function setup(options: { failPublishes?: number; publishDelayMs?: number; markDelayMs?: number } = {}) {
   const sqlStore: SagaStore = await createSqlSagaStore(await freshPglite());
   const sweeps: SweepRound[] = [];
+  const marks: string[][] = [];
   const store: SagaStore = {
     ...sqlStore,
+    async markPublished(ids) {
+      marks.push([...ids]);
+      await sqlStore.markPublished(ids);
+    },
     async pendingOutbox(limit, filter) {
       const began = Date.now();
       const records = await sqlStore.pendingOutbox(limit, filter);
@@ -53,8 +58,8 @@ async function setup(options: { failPublishes?: number; publishDelayMs?: number 
       await memory.publish(envelopes);
     },
   };
-  const relay = createOutboxRelay({ store, bus, idleMs: 20, sweepAfterMs: SWEEP_AFTER_MS });
-  return { store, relay, received, sweeps, pending: async () => (await sqlStore.pendingOutbox(100)).map((r) => r.envelope.message.type) };
+  const relay = createOutboxRelay({ store, bus, idleMs: 20, sweepAfterMs: SWEEP_AFTER_MS, markDelayMs: options.markDelayMs });
+  return { store, relay, received, sweeps, marks, pending: async () => (await sqlStore.pendingOutbox(100)).map((r) => r.envelope.message.type) };
 }
 
 // Each test starts PGlite (WebAssembly PostgreSQL): seconds on a quiet machine, tens of seconds beside other test files.
@@ -65,6 +70,23 @@ describe('outbox relay', { timeout: 120_000 }, () => {
     relay.dispatch(await store.commit([change('s3', ['D'])]));
     await eventually(async () => expect(await pending()).toEqual([]));
     await eventually(() => expect(received.map((m) => m.type)).toEqual(['A', 'B', 'C', 'D']));
+  });
+
+  it("marks a writer's rows published together, in one statement, once its mark delay is over or the relay is asked to be idle", async () => {
+    const { store, relay, received, marks, pending } = await setup({ markDelayMs: 60_000 });
+    for (const streamId of ['s1', 's2', 's3']) relay.dispatch(await store.commit([change(streamId, [`To ${streamId}`])]));
+    await eventually(() => expect(received).toHaveLength(3));
+    // Published, and waiting for the mark: a sweep of every pending row would send them again, so publishPending waits for it.
+    expect(await pending()).toEqual(['To s1', 'To s2', 'To s3']);
+    expect(await relay.publishPending()).toBe(0);
+    expect(marks).toHaveLength(1);
+    expect(marks[0]).toHaveLength(3);
+    expect(await pending()).toEqual([]);
+
+    const quick = await setup({ markDelayMs: 50 });
+    quick.relay.dispatch(await quick.store.commit([change('s4', ['Alone'])]));
+    await eventually(async () => expect(await quick.pending()).toEqual([]));
+    expect(quick.marks).toHaveLength(1);
   });
 
   it('tells when everything dispatched so far is out, so a stopping process publishes its last commits', async () => {
