@@ -26,12 +26,13 @@ import { answerCommands, PARTICIPANTS } from './baselineParticipants.ts';
 import { appliedAmong, commitChanges, fireDueTimers, markPublished, type OrderChange } from './baselineStore.ts';
 import { changeOf } from './orderChanges.ts';
 import { advance, placeOrder, type OrderRecord, type Step } from './orderFlow.ts';
+import { BENCH_RETRY_SCHEDULE } from '../benchRetrySchedule.ts';
 
 const env = process.env;
 const schema = env.BASELINE_SCHEMA!;
 const topics = topicsFor(env.BASELINE_TOPIC_PREFIX!);
 const brokers = env.BASELINE_KAFKA_BROKERS!.split(',');
-const settings: SagaSettings = { paymentTimeoutMs: Number(env.BASELINE_PAYMENT_TIMEOUT_MS ?? 30_000), maxAttempts: 5, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 50 };
+const settings: SagaSettings = { paymentTimeoutMs: Number(env.BASELINE_PAYMENT_TIMEOUT_MS ?? 30_000), maxAttempts: 5, retryBaseMs: BENCH_RETRY_SCHEDULE.initialMs, retryMaxMs: BENCH_RETRY_SCHEDULE.maxMs, parkAfterAttempts: 50 };
 
 // xsaga's own migrations: the same tables, keys and indexes, so a row costs what it costs xsaga.
 const migrations = await createPgClient({ connectionString: env.BASELINE_PG_URL!, schema });
@@ -54,7 +55,8 @@ const timersDue = new Map<string, number>();
 
 /**
  * Publishes committed outbox rows in commit order, then marks them published, as xsaga's writer
- * does: the rows committed while one send is in flight go together in the next.
+ * does: the rows committed while one send is in flight go together in the next, and the marks of
+ * 100 ms go together in one statement.
  */
 let unpublished: { ids: string[]; envelopes: Envelope[] } = { ids: [], envelopes: [] };
 let publishing = false;
@@ -69,7 +71,7 @@ function publish(ids: readonly string[], envelopes: readonly Envelope[]): void {
       const batch = unpublished;
       unpublished = { ids: [], envelopes: [] };
       await bus.publish(batch.envelopes);
-      await markPublished(db, batch.ids);
+      markSoon(batch.ids);
     }
     publishing = false;
   })().catch((error: unknown) => {
@@ -78,6 +80,21 @@ function publish(ids: readonly string[], envelopes: readonly Envelope[]): void {
   });
 }
 
+const MARK_DELAY_MS = 100;
+let unmarked: string[] = [];
+let markTimer: NodeJS.Timeout | undefined;
+function markSoon(ids: readonly string[]): void {
+  unmarked.push(...ids);
+  markTimer ??= setTimeout(() => {
+    const marking = unmarked;
+    unmarked = [];
+    markTimer = undefined;
+    markPublished(db, marking).catch((error: unknown) => {
+      console.error('baseline: marking failed', error);
+      process.exit(1);
+    });
+  }, MARK_DELAY_MS);
+}
 /** Commits the changes, then remembers what they did and publishes their outbox rows. */
 async function commit(changes: readonly OrderChange[], after: readonly OrderRecord[]): Promise<void> {
   const ids = await commitChanges(db, changes);
