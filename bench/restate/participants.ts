@@ -3,6 +3,7 @@ import type { OrderItem, ShippingAddress } from '../../machines/orderTypes.ts';
 import { AMPLE_STOCK, SOLD_OUT_SKU } from '../../participants/inventory.ts';
 import { TEST_TOKENS } from '../../participants/payment.ts';
 import { UNDELIVERABLE_COUNTRY } from '../../participants/shipping.ts';
+import { BENCH_RETRY_SCHEDULE } from '../benchRetrySchedule.ts';
 
 /** How many attempts `tok_flaky` fails before it succeeds, as in xsaga's payment participant. */
 export const FLAKY_FAILURES = 2;
@@ -25,19 +26,24 @@ export type ShipmentReply = Readonly<{ type: 'ShipmentCreated'; data: { shipment
 
 /**
  * Invocation retries of a forward step: up to `maxAttempts` attempts in all (the first included),
- * then the call is killed and the saga sees a terminal error. xsaga re-sends a failed command as
- * soon as the reply arrives, so the interval is short rather than Restate's default 500 ms.
+ * then the call is killed and the saga sees a terminal error. The waits are the benchmark's retry
+ * schedule, which xsaga and the baseline back off by too, rather than Restate's default 500 ms.
  */
 export const forwardRetryPolicy = (maxAttempts: number): restate.RetryPolicy => ({
   maxAttempts,
   onMaxAttempts: 'kill',
-  initialInterval: 10,
+  initialInterval: BENCH_RETRY_SCHEDULE.initialMs,
   exponentiationFactor: 2,
-  maxInterval: 1_000,
+  maxInterval: BENCH_RETRY_SCHEDULE.maxMs,
 });
 
 /** A compensation is never dropped: past the server's attempt limit it pauses and waits to be resumed. */
-export const compensationRetryPolicy: restate.RetryPolicy = { onMaxAttempts: 'pause', initialInterval: 10, exponentiationFactor: 2, maxInterval: 1_000 };
+export const compensationRetryPolicy: restate.RetryPolicy = {
+  onMaxAttempts: 'pause',
+  initialInterval: BENCH_RETRY_SCHEDULE.initialMs,
+  exponentiationFactor: 2,
+  maxInterval: BENCH_RETRY_SCHEDULE.maxMs,
+};
 
 const refusal = (reason: string): Refusal => ({ reason, retryable: false });
 

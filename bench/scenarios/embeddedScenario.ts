@@ -8,11 +8,12 @@ import { silentLogger } from '../../runtime/logger.ts';
 import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
 import { driveOrders, scenarioResult } from '../orderDriver.ts';
 import { cpuWindow } from '../processStats.ts';
+import { BENCH_RETRY_ENV } from '../benchRetrySchedule.ts';
 
 /** The embedded default: every role in this process, PGlite on disk, the in-process bus; orders over HTTP. */
 export async function runEmbeddedScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'xsaga-bench-'));
-  const config = loadConfig({ XSAGA_DATA_DIR: dataDir, XSAGA_PAYMENT_TIMEOUT_MS: '30000' });
+  const config = loadConfig({ XSAGA_DATA_DIR: dataDir, XSAGA_PAYMENT_TIMEOUT_MS: '30000', ...BENCH_RETRY_ENV });
   const system = await startSystem({ config, adapters: await createEmbeddedAdapters(config), logger: silentLogger });
   try {
     const url = await system.listen(0);

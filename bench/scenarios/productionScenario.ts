@@ -7,6 +7,7 @@ import { topicsFor } from '../../orders/topics.ts';
 import type { ScenarioOptions, ScenarioResult } from '../benchTypes.ts';
 import { driveOrders, scenarioResult } from '../orderDriver.ts';
 import { BENCH_SERVERS } from '../benchServers.ts';
+import { BENCH_RETRY_ENV } from '../benchRetrySchedule.ts';
 import { ioCountsOf, type IoCounts } from '../ioCounts.ts';
 import { cpuWindow } from '../processStats.ts';
 import { startRole, type RoleProcess } from './roleProcess.ts';
@@ -30,6 +31,7 @@ export async function runProductionScenario(options: ScenarioOptions & { workers
     XSAGA_ES_PREFIX: `${id}-`,
     XSAGA_REDIS_URL: BENCH_SERVERS.redisUrl,
     XSAGA_PAYMENT_TIMEOUT_MS: '30000',
+    ...BENCH_RETRY_ENV,
   };
   const roles: RoleProcess[] = [];
   const observerBus = createKafkaMessageBus({ brokers: BENCH_SERVERS.kafkaBrokers, clientId: 'xsaga-bench' });
