@@ -98,6 +98,8 @@ describe('the saga inspector (a WebSocket client stands in for the Stately inspe
 
   it('restores one saga on demand and streams its transitions, executing nothing', async () => {
     client = await watch(inspector.webSocketUrl);
+    // The relay marks what it published a moment later: let those marks land before the outbox is looked at.
+    await system.relay.idle();
     const head = await system.adapters.store.load(orders.undeliverable!);
     const outboxBefore = await system.adapters.store.outboxOfActiveStreams();
     const pendingBefore = await system.adapters.store.pendingOutbox(1000);
