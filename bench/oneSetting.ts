@@ -1,0 +1,40 @@
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { BENCH_SERVERS } from './benchServers.ts';
+import { runProductionScenario } from './scenarios/productionScenario.ts';
+
+/**
+ * One setting of xsaga production, for comparing two commits: run it in each checkout in turn, on
+ * servers already up (`scripts/infra.sh up`), and compare what it prints. Beside the bench's figures
+ * it counts PostgreSQL's committed transactions per saga (`pg_stat_database`, every database of the
+ * server: run nothing else against it meanwhile), a count a noisy machine does not move.
+ *
+ *   node bench/oneSetting.ts --concurrency 1 --sagas 150 [--workers 1]
+ */
+const { values } = parseArgs({ options: { concurrency: { type: 'string', default: '16' }, sagas: { type: 'string', default: '600' }, workers: { type: 'string', default: '1' } } });
+const concurrency = Number(values.concurrency);
+const sagas = Number(values.sagas);
+const warmup = Math.max(50, concurrency);
+
+const db = new pg.Client({ connectionString: BENCH_SERVERS.pgUrl });
+await db.connect();
+const transactions = async () => Number((await db.query<{ n: string }>('select sum(xact_commit) as n from pg_stat_database')).rows[0]!.n);
+try {
+  const before = await transactions();
+  const result = await runProductionScenario({ sagas, warmup, load: { kind: 'closed', concurrency }, timeoutMs: 300_000, workers: Number(values.workers) });
+  const after = await transactions();
+  const cpuMs = Object.values({ ...result.cpuSecondsPer1000, ...result.serverCpuSecondsPer1000 }).reduce((sum, seconds) => sum + seconds, 0);
+  console.log(
+    JSON.stringify({
+      concurrency,
+      sagasPerSecond: Number(result.sagasPerSecond.toFixed(1)),
+      p50Ms: Math.round(result.latencyMs.p50),
+      p99Ms: Math.round(result.latencyMs.p99),
+      allInCpuMsPerSaga: Number(cpuMs.toFixed(1)),
+      pgTransactionsPerSaga: Number(((after - before) / (sagas + warmup)).toFixed(2)),
+      cpuSecondsPer1000: { ...result.cpuSecondsPer1000, ...result.serverCpuSecondsPer1000 },
+    }),
+  );
+} finally {
+  await db.end();
+}
