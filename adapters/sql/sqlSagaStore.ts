@@ -94,7 +94,11 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
     }
   }
 
-  /** Heads with their snapshots in one query, then every later event of every stream in one more. */
+  /**
+   * Heads with their snapshots and every later event, in one query: a saga worker loads the sagas of
+   * a batch it has not cached, and at low load that is one saga per batch, so a second round trip
+   * for the events was a statement per saga. The events come as one JSON array per stream, each event an array of its columns.
+   */
   async function loadMany(streamIds: readonly string[]): Promise<ReadonlyMap<string, LoadedStream>> {
     const loaded = new Map<string, LoadedStream>();
     if (streamIds.length === 0) return loaded;
@@ -105,29 +109,18 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
         snapshot_state: unknown;
         snapshot_awaiting: [string, string][] | null;
         snapshot_times: SagaTimes | null;
+        events: [EventRow['version'], EventRow['type'], EventRow['data'], EventRow['metadata']][] | null;
       }
     >(
       `select s.*, sn.version as snapshot_version, sn.machine_version as snapshot_machine_version, sn.state as snapshot_state, sn.awaiting as snapshot_awaiting,
-              sn.times as snapshot_times
+              sn.times as snapshot_times,
+              (select json_agg(json_build_array(e.version, e.type, e.data, e.metadata) order by e.version)
+                 from xsaga_events e
+                where e.stream_id = s.stream_id and e.version > coalesce(sn.version, 0)) as events
          from xsaga_streams s left join xsaga_snapshots sn on sn.stream_id = s.stream_id
         where s.stream_id = any($1::text[])`,
       [streamIds],
     );
-    if (heads.rows.length === 0) return loaded;
-    const events = await sql.query<EventRow & { stream_id: string }>(
-      `select e.stream_id, e.version, e.type, e.data, e.metadata
-         from unnest($1::text[], $2::int[]) as u(stream_id, from_version)
-         join xsaga_events e on e.stream_id = u.stream_id and e.version >= u.from_version
-        order by e.stream_id, e.version`,
-      [heads.rows.map((row) => row.stream_id), heads.rows.map((row) => (row.snapshot_version ?? 0) + 1)],
-    );
-    const eventsOf = new Map<string, StoredEvent[]>();
-    for (const row of events.rows) {
-      const event = { version: row.version, message: { type: row.type, data: row.data, metadata: row.metadata } };
-      const list = eventsOf.get(row.stream_id);
-      if (list) list.push(event);
-      else eventsOf.set(row.stream_id, [event]);
-    }
     for (const row of heads.rows) {
       const snapshot =
         row.snapshot_version === null
@@ -139,8 +132,8 @@ export async function createSqlSagaStore(sql: SqlClient, options: { migrate?: bo
               ...(row.snapshot_awaiting === null ? {} : { awaiting: row.snapshot_awaiting }),
               ...(row.snapshot_times === null ? {} : { times: row.snapshot_times }),
             };
-      const streamEvents = eventsOf.get(row.stream_id) ?? [];
-      // The head is read separately from the events: the stream's version is what the events say.
+      const streamEvents: StoredEvent[] = (row.events ?? []).map(([version, type, data, metadata]) => ({ version, message: { type, data, metadata } }));
+      // The stream's version is what its events say.
       const version = streamEvents.at(-1)?.version ?? snapshot?.version ?? row.version;
       loaded.set(row.stream_id, { head: { ...toHead(row), version }, snapshot, events: streamEvents });
     }
