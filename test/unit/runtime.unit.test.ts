@@ -11,8 +11,10 @@ import { createMemoryOrderReadModel } from '../../adapters/memory/memoryOrderRea
 import { topicsFor } from '../../orders/topics.ts';
 import type { PlaceOrderRequest } from '../../orders/placeOrderRequest.ts';
 import { systemClock } from '../../runtime/clock.ts';
-import { MachineRegistry } from '../../runtime/sagaDefinition.ts';
-import { createSagaRuntime, replayStream } from '../../runtime/sagaRuntime.ts';
+import { MachineRegistry, type SagaDefinition } from '../../runtime/sagaDefinition.ts';
+import { createSagaRuntime, replayStream, type SagaRuntime } from '../../runtime/sagaRuntime.ts';
+import type { SagaStore } from '../../runtime/sagaStore.ts';
+import type { OrderReadModel } from '../../orders/orderReadModel.ts';
 import { startEmbedded, tempDataDir } from '../support/embeddedSystem.ts';
 import { replyTo, type Message } from '../../runtime/message.ts';
 import { XsagaError } from '../../runtime/errors.ts';
@@ -43,6 +45,18 @@ async function terminalView(system: System, orderId: string, timeoutMs = 10_000)
   );
 }
 
+/** The API's order service on a runtime and store of the test's own, with the default settings. */
+function orderServiceOn(runtime: SagaRuntime, store: SagaStore, definition: SagaDefinition, readModel: OrderReadModel = createMemoryOrderReadModel()) {
+  return createOrderService({
+    runtime,
+    store,
+    definition,
+    readModel,
+    clock: systemClock,
+    settings: { paymentTimeoutMs: 30_000, maxAttempts: 5, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 50 },
+  });
+}
+
 async function count(system: System, sql: string, params: unknown[]): Promise<number> {
   const result = await system.adapters.sql.query<{ n: string | number }>(sql, params);
   return Number(result.rows[0]?.n ?? 0);
@@ -61,14 +75,7 @@ describe('saga runtime on the embedded adapters', { timeout: 120_000 }, () => {
     // The api's process: it starts sagas, and reads them from the event store while the read model is down.
     const apiRuntime = createSagaRuntime({ store, registry });
     const readModelDown = createMemoryOrderReadModel();
-    const service = createOrderService({
-      runtime: apiRuntime,
-      store,
-      definition,
-      readModel: { ...readModelDown, get: () => Promise.reject(new XsagaError('UNAVAILABLE', 'read model down', { retryable: true })) },
-      clock: systemClock,
-      settings: { paymentTimeoutMs: 30_000, maxAttempts: 5, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 50 },
-    });
+    const service = orderServiceOn(apiRuntime, store, definition, { ...readModelDown, get: () => Promise.reject(new XsagaError('UNAVAILABLE', 'read model down', { retryable: true })) });
     const placed = await service.placeOrder(order());
     // A worker in another process takes the payment's reply.
     const capture = (await store.pendingOutbox(10)).map((r) => r.envelope.message).find((m) => m.type === 'CapturePayment')!;
@@ -90,14 +97,7 @@ describe('saga runtime on the embedded adapters', { timeout: 120_000 }, () => {
     const store = { ...stored, appliedAmong: (ids: readonly string[]) => (reads++, stored.appliedAmong(ids)) };
     const definition = orderSagaDefinition(topicsFor());
     const runtime = createSagaRuntime({ store, registry: new MachineRegistry().register(definition) });
-    const service = createOrderService({
-      runtime,
-      store,
-      definition,
-      readModel: createMemoryOrderReadModel(),
-      clock: systemClock,
-      settings: { paymentTimeoutMs: 30_000, maxAttempts: 5, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 50 },
-    });
+    const service = orderServiceOn(runtime, store, definition);
     const started = [await service.placeOrder(order()), await service.placeOrder(order({ customerId: 'cus_second' }))];
     const captures = (await store.pendingOutbox(10)).map((r) => r.envelope.message).filter((m) => m.type === 'CapturePayment');
     const [first, second] = started.map(({ orderId }) => replyTo(captures.find((c) => c.metadata.correlationId === orderId)!, 'PaymentCaptured', { amount: 1 }, new Date().toISOString()));
@@ -120,14 +120,7 @@ describe('saga runtime on the embedded adapters', { timeout: 120_000 }, () => {
     const topics = topicsFor();
     const definition = orderSagaDefinition(topics);
     const runtime = createSagaRuntime({ store, registry: new MachineRegistry().register(definition) });
-    const service = createOrderService({
-      runtime,
-      store,
-      definition,
-      readModel: createMemoryOrderReadModel(),
-      clock: systemClock,
-      settings: { paymentTimeoutMs: 30_000, maxAttempts: 5, retryBaseMs: 200, retryMaxMs: 60_000, parkAfterAttempts: 50 },
-    });
+    const service = orderServiceOn(runtime, store, definition);
     const placed = await service.placeOrder(order());
     expect((await store.pendingOutbox(10)).map((r) => r.envelope.message.type)).toContain('CapturePayment');
     await sql.close();
