@@ -36,8 +36,6 @@ export function fraudParticipant(commandTopic: string): ParticipantSpec {
     outcomeTable: 'fraud_scores',
     outcomeColumns: { verdict: 'text', score: 'double precision' },
     transientFailure: () => ({ type: 'FraudScoringFailed', data: { reason: 'FRAUD_SCORER_UNAVAILABLE', retryable: true } }),
-    // It decides from the commands and the outcome rows the batch read: no statement of its own.
-    ownStatements: false,
     async perform(_tx, commands): Promise<Performed[]> {
       return commands.map((command) => {
         if (command.type !== 'ScoreFraud') throw new Error(`fraud cannot handle ${command.type}`);

@@ -53,14 +53,6 @@ export type ParticipantSpec = Readonly<{
    * the same transaction: what was done before for these orders, without reading it again.
    */
   perform(tx: SqlQueryable, commands: readonly Message[], earlier: readonly OutcomeRow[]): Promise<Performed[]>;
-  /**
-   * `false` when `perform` runs no statement of its own (it decides from the commands and `earlier`):
-   * a batch then reads its outcome rows and inserts the new ones with no transaction around them,
-   * two round trips instead of four. Each statement is atomic, and a concurrent duplicate still
-   * loses on the outcome table's unique key, as it would at the transaction's commit. The `tx`
-   * handed to `perform` then refuses any statement.
-   */
-  ownStatements?: boolean;
   /** The reply that says a command failed transiently. */
   transientFailure(command: Message): Reply;
   /**
@@ -90,11 +82,6 @@ export type ParticipantDeps = Readonly<{
 type Answer = Readonly<{ reply: Reply | undefined; outcome: CommandOutcome }>;
 
 const OUTCOME_OF: Readonly<Record<Performed['kind'], CommandOutcome>> = { final: 'performed', transient: 'transient', silent: 'silent' };
-
-/** What `perform` is handed by a participant that declared no statements of its own. */
-const noStatements: SqlQueryable = {
-  query: () => Promise.reject(new Error('this participant declared ownStatements: false, and runs no statement of its own')),
-};
 
 /** A participant's own code threw on a command (not its database): the command's fault, however often it comes. */
 class PerformFailed extends Error {
@@ -179,7 +166,7 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
       finals.map((f) => JSON.stringify(f.performed.reply)),
       ...extraColumns.map(([name]) => finals.map((f) => f.performed.columns?.[name] ?? null)),
     ];
-    // A concurrent duplicate loses on the unique key: nothing of its batch is kept, and the batch comes again.
+    // A concurrent duplicate loses on the unique key: its transaction rolls back and its batch comes again.
     await tx.query(
       `insert into ${spec.outcomeTable} (${names.join(', ')})
        select ${select} from unnest(${casts.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) as u(${names.map((_, i) => `c${i}`).join(', ')})`,
@@ -190,8 +177,7 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
   /** The participant's `perform`, with what its own code throws told apart from what its database does. */
   async function perform(tx: SqlQueryable, commands: readonly Message[], earlier: readonly OutcomeRow[]): Promise<Performed[]> {
     const fromStore = new WeakSet<object>();
-    // A statement where none was declared is the participant's fault, not its database's.
-    const tracked: SqlQueryable = tx === noStatements ? tx : {
+    const tracked: SqlQueryable = {
       query: <TRow>(text: string, params?: readonly unknown[]) =>
         tx.query<TRow>(text, params).catch((error: unknown) => {
           if (typeof error === 'object' && error !== null) fromStore.add(error);
@@ -206,15 +192,15 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
     }
   }
 
-  /** Performs the commands never performed before in one transaction (none when `perform` runs no statement); what each is answered with. */
+  /** Performs the commands never performed before in one transaction; what each is answered with. */
   async function performBatch(commands: readonly Message[]): Promise<Map<Message, Answer>> {
     const finals: { command: Message; performed: Performed & { kind: 'final' } }[] = [];
-    const work = async (tx: SqlQueryable) => {
+    const results = await deps.sql.transaction(async (tx) => {
       const earlier = await outcomeRows(tx, commands);
       const stored = new Map(earlier.map((row) => [`${row.order_id}\u0000${row.operation}`, row.outcome]));
       const fresh = new Map<string, Message>();
       for (const command of commands) if (!stored.has(operationKey(command)) && !fresh.has(operationKey(command))) fresh.set(operationKey(command), command);
-      const performed = await perform(spec.ownStatements === false ? noStatements : tx, [...fresh.values()], earlier);
+      const performed = await perform(tx, [...fresh.values()], earlier);
       const byKey = new Map<string, Performed>([...stored].map(([key, reply]) => [key, { kind: 'final', reply }]));
       [...fresh.values()].forEach((command, i) => {
         const result = performed[i]!;
@@ -223,8 +209,7 @@ export function createCommandHandler(spec: ParticipantSpec, deps: ParticipantDep
       });
       await storeOutcomes(tx, finals);
       return { byKey, fresh };
-    };
-    const results = spec.ownStatements === false ? await work(deps.sql) : await deps.sql.transaction(work);
+    });
     await Promise.all(finals.map((f) => deps.guard.remember(guardKey(f.command), JSON.stringify(f.performed.reply), ttlMs)));
     const answers = new Map<Message, Answer>();
     for (const command of commands) {

@@ -76,8 +76,6 @@ export function mergeParticipantCommands(base: ParticipantSpec, extras: readonly
     ...base,
     handles: Object.assign({}, base.handles, ...extras.map((extra) => extra.handles)) as ParticipantSpec['handles'],
     outcomeColumns: mergedColumns(base, extras),
-    // The contributions perform inside the batch's transaction, so the merged participant keeps one even where its base needs none.
-    ownStatements: true,
     transientFailure: (command) => ownerOf(command).transientFailure(command),
     subjectOf: (command) => (ownerOf(command).subjectOf ?? orderIdOf)(command),
     async perform(tx, commands, earlier) {

@@ -32,8 +32,6 @@ export function paymentParticipant(commandTopic: string): ParticipantSpec {
       type: command.type === 'RefundPayment' ? 'PaymentRefundFailed' : 'PaymentFailed',
       data: { reason: 'PAYMENT_PROVIDER_UNAVAILABLE', retryable: true },
     }),
-    // It decides from the commands and the ledger rows the batch read: no statement of its own.
-    ownStatements: false,
     async perform(_tx, commands: readonly Message[], earlier): Promise<Performed[]> {
       // What the ledger already says about these orders, then the batch applied in order on top of it.
       const captured = new Map<string, number>();

@@ -16,8 +16,6 @@ export function shippingParticipant(commandTopic: string): ParticipantSpec {
     outcomeTable: 'shipping_shipments',
     outcomeColumns: { shipment_id: 'text' },
     transientFailure: () => ({ type: 'ShipmentFailed', data: { reason: 'CARRIER_UNAVAILABLE', retryable: true } }),
-    // It decides from the commands and the outcome rows the batch read: no statement of its own.
-    ownStatements: false,
     async perform(_tx, commands): Promise<Performed[]> {
       return commands.map((command) => {
         if (command.type !== 'CreateShipment') throw new Error(`shipping cannot handle ${command.type}`);

@@ -28,17 +28,6 @@ async function handlerFor(spec: ParticipantSpec, chaos?: { failureRate: number; 
   return { sql, guard, handle };
 }
 
-/** A participant's handler whose dead letters go to a store on the same PGlite; `reasons` gives each letter's reason by saga. */
-async function withDeadLetters(spec: ParticipantSpec) {
-  const sql = await freshPglite();
-  await migrateParticipants(sql);
-  const store = await createSqlSagaStore(sql);
-  const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
-  const handle = createCommandHandler(spec, { sql, bus: createMemoryMessageBus(), guard: createMemoryIdempotencyGuard(), clock: systemClock, replyTopic: 'inbox', deadLetters });
-  const reasons = async () => Object.fromEntries((await store.deadLetters({ limit: 20 })).map((d) => [d.streamId, d.reason]));
-  return { sql, store, handle, reasons };
-}
-
 describe('participants', () => {
   it('scores an order once, by its markers, and answers a silent scorer with nothing', async () => {
     const { sql, handle } = await handlerFor(fraudParticipant('fraud'));
@@ -127,6 +116,15 @@ describe('participants', () => {
 });
 
 describe('a participant meeting a command it cannot perform', () => {
+  async function withDeadLetters(spec: ParticipantSpec) {
+    const sql = await freshPglite();
+    await migrateParticipants(sql);
+    const store = await createSqlSagaStore(sql);
+    const deadLetters: DeadLetterSink = { topic: 'dead-letters', record: async (letters) => void (await store.deadLetter(letters)) };
+    const handle = createCommandHandler(spec, { sql, bus: createMemoryMessageBus(), guard: createMemoryIdempotencyGuard(), clock: systemClock, replyTopic: 'inbox', deadLetters });
+    const reasons = async () => Object.fromEntries((await store.deadLetters({ limit: 20 })).map((d) => [d.streamId, d.reason]));
+    return { sql, store, handle, reasons };
+  }
   const items = [{ sku: 'SKU-7', quantity: 1, unitPrice: 1 }];
 
   it('dead-letters it, performs the others of its batch and answers them', async () => {
@@ -166,38 +164,6 @@ describe('a participant meeting a command it cannot perform', () => {
     expect(await reasons()).toEqual({ cursed: 'HANDLER_FAILED' });
     expect(await store.deadLetters({ streamId: 'cursed', limit: 5 })).toHaveLength(1);
     expect((await store.deadLetters({ streamId: 'cursed', limit: 1 }))[0]!.error).toMatch(/TypeError: cannot read the label/);
-  });
-});
-
-describe('a participant whose perform runs no statement of its own', () => {
-  it('reads and stores its outcomes without a transaction, and the reserving one still takes one', async () => {
-    const sql = await freshPglite();
-    await migrateParticipants(sql);
-    let transactions = 0;
-    const counted = { ...sql, transaction: <T>(work: Parameters<typeof sql.transaction<T>>[0]) => (transactions++, sql.transaction(work)) };
-    const deps = { sql: counted, bus: createMemoryMessageBus(), guard: createMemoryIdempotencyGuard(), clock: systemClock, replyTopic: 'inbox' };
-    const capture = command('CapturePayment', 'o1', { amount: 500, currency: 'EUR', paymentToken: 'tok_ok', attempt: 1 });
-    expect((await createCommandHandler(paymentParticipant('payments'), deps)([capture])).map((r) => r.type)).toEqual(['PaymentCaptured']);
-    expect(transactions).toBe(0);
-    expect((await sql.query('select amount from payment_ledger where order_id = $1', ['o1'])).rows).toEqual([{ amount: 500 }]);
-    const reserve = command('ReserveStock', 'o1', { items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 500 }], attempt: 1 });
-    expect((await createCommandHandler(inventoryParticipant('inventory'), deps)([reserve])).map((r) => r.type)).toEqual(['StockReserved']);
-    expect(transactions).toBe(1);
-  });
-
-  it('dead-letters a command whose perform runs a statement after all: the participant broke its word, not its database', async () => {
-    const shipping = shippingParticipant('shipping');
-    const talkative: ParticipantSpec = {
-      ...shipping,
-      perform: async (tx, commands, earlier) => {
-        await tx.query('select 1');
-        return shipping.perform(tx, commands, earlier);
-      },
-    };
-    const { handle, reasons } = await withDeadLetters(talkative);
-    const address = { name: 'Ada', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' };
-    expect(await handle([command('CreateShipment', 'chatty', { address, items: [{ sku: 'SKU-7', quantity: 1, unitPrice: 1 }], attempt: 1 })])).toEqual([]);
-    expect(await reasons()).toEqual({ chatty: 'HANDLER_FAILED' });
   });
 });
 
