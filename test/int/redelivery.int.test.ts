@@ -105,7 +105,8 @@ describe('a saga worker process on PostgreSQL and Kafka', () => {
       { timeoutMs: 150_000, intervalMs: 250, failFast: () => expect(nextWorker.child.exitCode).toBeNull() },
     );
     // The group read on from where the killed worker had committed, so the next worker was handed those messages again.
-    const endWhenDone = await kafka.endOffsets(topics.sagaInbox);
+    // A partition no order hashed to (six random ids can all fall on one of two) holds nothing, and no group commits an offset on it.
+    const endWhenDone = [...(await kafka.endOffsets(topics.sagaInbox))].filter(([, end]) => end > 0n);
     await eventually(
       async () => {
         const committed = await kafka.committedOffsets(workers, topics.sagaInbox);
