@@ -10,23 +10,25 @@ import { runProductionScenario } from './scenarios/productionScenario.ts';
  * server: run nothing else against it meanwhile), a count a noisy machine does not move.
  *
  *   node bench/oneSetting.ts --concurrency 1 --sagas 150 [--workers 1]
+ *   node bench/oneSetting.ts --rate 58 --sagas 1000     (an open loop: orders sent at that rate, whatever is in flight)
  */
-const { values } = parseArgs({ options: { concurrency: { type: 'string', default: '16' }, sagas: { type: 'string', default: '600' }, workers: { type: 'string', default: '1' } } });
+const { values } = parseArgs({ options: { concurrency: { type: 'string', default: '16' }, rate: { type: 'string' }, sagas: { type: 'string', default: '600' }, workers: { type: 'string', default: '1' } } });
 const concurrency = Number(values.concurrency);
 const sagas = Number(values.sagas);
-const warmup = Math.max(50, concurrency);
+const rate = values.rate === undefined ? undefined : Number(values.rate);
+const warmup = Math.max(50, rate ?? concurrency);
 
 const db = new pg.Client({ connectionString: BENCH_SERVERS.pgUrl });
 await db.connect();
 const transactions = async () => Number((await db.query<{ n: string }>('select sum(xact_commit) as n from pg_stat_database')).rows[0]!.n);
 try {
   const before = await transactions();
-  const result = await runProductionScenario({ sagas, warmup, load: { kind: 'closed', concurrency }, timeoutMs: 300_000, workers: Number(values.workers) });
+  const result = await runProductionScenario({ sagas, warmup, load: rate === undefined ? { kind: 'closed', concurrency } : { kind: 'open', ratePerSecond: rate }, timeoutMs: 300_000, workers: Number(values.workers) });
   const after = await transactions();
   const cpuMs = Object.values({ ...result.cpuSecondsPer1000, ...result.serverCpuSecondsPer1000 }).reduce((sum, seconds) => sum + seconds, 0);
   console.log(
     JSON.stringify({
-      concurrency,
+      ...(rate === undefined ? { concurrency } : { rate }),
       sagasPerSecond: Number(result.sagasPerSecond.toFixed(1)),
       p50Ms: Math.round(result.latencyMs.p50),
       p99Ms: Math.round(result.latencyMs.p99),

@@ -8,7 +8,13 @@ export type TraceSpan = Readonly<{
   name: string;
   service: string;
   attributes: Readonly<Record<string, unknown>>;
+  /** Wall-clock start and end, in milliseconds since the epoch. */
+  startMs: number;
+  endMs: number;
 }>;
+
+const hrTimeMs = ([seconds, nanos]: readonly [number, number]) => seconds * 1000 + nanos / 1e6;
+const unixNanoMs = (nanos: string | number) => Number(BigInt(nanos) / 1000n) / 1000;
 
 export function fromReadableSpan(span: ReadableSpan): TraceSpan {
   return {
@@ -18,6 +24,8 @@ export function fromReadableSpan(span: ReadableSpan): TraceSpan {
     name: span.name,
     service: String(span.resource.attributes['service.name']),
     attributes: span.attributes,
+    startMs: hrTimeMs(span.startTime),
+    endMs: hrTimeMs(span.endTime),
   };
 }
 
@@ -27,7 +35,7 @@ type OtlpAttribute = { key: string; value: OtlpValue };
 export type OtlpTraceRequest = {
   resourceSpans?: {
     resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: { spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: OtlpAttribute[] }[] }[];
+    scopeSpans?: { spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; startTimeUnixNano: string | number; endTimeUnixNano: string | number; attributes?: OtlpAttribute[] }[] }[];
   }[];
 };
 
@@ -45,6 +53,8 @@ export function fromOtlpJson(request: OtlpTraceRequest): TraceSpan[] {
         name: span.name,
         service,
         attributes: attributesOf(span.attributes),
+        startMs: unixNanoMs(span.startTimeUnixNano),
+        endMs: unixNanoMs(span.endTimeUnixNano),
       })),
     );
   });
