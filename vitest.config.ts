@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /** The real servers (test/globalSetup.ts) are started only for the projects that talk to them. */
 const SERVERS = 'test/globalSetup.ts';
+/** The in-memory PGlites of these files start from one empty cluster, made once per PGlite version (test/pgliteSetup.ts). */
+const PGLITE = { globalSetup: 'test/pgliteSetup.ts', setupFile: 'test/pgliteStart.ts' };
 
 export default defineConfig({
   test: {
@@ -11,7 +13,15 @@ export default defineConfig({
       {
         extends: true,
         // In-process suites: no server, files two at a time (`npm run test:unit`).
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], fileParallelism: true, maxWorkers: 2, sequence: { groupOrder: 0 } },
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          globalSetup: [PGLITE.globalSetup],
+          setupFiles: [PGLITE.setupFile],
+          fileParallelism: true,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         extends: true,
@@ -31,7 +41,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: [SERVERS, 'test/browserSetup.ts'],
+          globalSetup: [SERVERS, 'test/browserSetup.ts', PGLITE.globalSetup],
+          setupFiles: [PGLITE.setupFile],
           fileParallelism: false,
           maxWorkers: 1,
           sequence: { groupOrder: 1 },
