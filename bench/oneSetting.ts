@@ -20,16 +20,21 @@ const concurrency = Number(values.concurrency);
 const sagas = Number(values.sagas);
 const rate = values.rate === undefined ? undefined : Number(values.rate);
 const warmup = Math.max(50, rate ?? concurrency);
-const load = rate === undefined ? ({ kind: 'closed', concurrency } as const) : ({ kind: 'open', ratePerSecond: rate } as const);
-const workers = Number(values.workers);
-if (values['warm-servers']) await warmUpServers(() => runProductionScenario({ sagas, warmup, load, timeoutMs: 300_000, workers }));
+const setting = {
+  sagas,
+  warmup,
+  load: rate === undefined ? ({ kind: 'closed', concurrency } as const) : ({ kind: 'open', ratePerSecond: rate } as const),
+  timeoutMs: 300_000,
+  workers: Number(values.workers),
+};
+if (values['warm-servers']) await warmUpServers(() => runProductionScenario(setting));
 
 const db = new pg.Client({ connectionString: BENCH_SERVERS.pgUrl });
 await db.connect();
 const transactions = async () => Number((await db.query<{ n: string }>('select sum(xact_commit) as n from pg_stat_database')).rows[0]!.n);
 try {
   const before = await transactions();
-  const result = await runProductionScenario({ sagas, warmup, load, timeoutMs: 300_000, workers });
+  const result = await runProductionScenario(setting);
   const after = await transactions();
   const cpuMs = Object.values({ ...result.cpuSecondsPer1000, ...result.serverCpuSecondsPer1000 }).reduce((sum, seconds) => sum + seconds, 0);
   console.log(

@@ -89,10 +89,9 @@ async function sweepClosed(system: string, run: (options: ScenarioOptions) => Pr
 }
 
 // Kafka and Elasticsearch just started cost the first system measured on them more than the next.
-let serverWarmUp: WarmUpRun[] = [];
-if (chosen.some((s) => s === 'production' || s === 'baseline' || s === 'restate-side-effects')) {
-  serverWarmUp = await warmUpServers(() => runProductionScenario({ ...closed(Math.min(...sweep)), workers: 1 }));
-}
+const serverWarmUp: WarmUpRun[] = chosen.some((s) => s === 'production' || s === 'baseline' || s === 'restate-side-effects')
+  ? await warmUpServers(() => runProductionScenario({ ...closed(Math.min(...sweep)), workers: 1 }))
+  : [];
 if (chosen.includes('embedded')) {
   await repeat({ name: 'embedded, closed loop', system: 'embedded', load: 'closed', concurrency }, () => runEmbeddedScenario(closed(concurrency, sagas)));
   const rate = halfOf(rows.at(-1));

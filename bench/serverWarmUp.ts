@@ -8,6 +8,10 @@ export type WarmUpRun = Readonly<{ sagasPerSecond: number; jvmCpuMsPerSaga: numb
 const jvmCpuMsPerSaga = (result: ScenarioResult) =>
   JVM_SERVERS.reduce((sum, server) => sum + (result.serverCpuSecondsPer1000?.[server] ?? 0), 0);
 
+/** The servers' cost did not fall by more than `tolerance` from `earlier` to `later`. */
+const flat = (later: WarmUpRun | undefined, earlier: WarmUpRun | undefined, tolerance: number) =>
+  later !== undefined && earlier !== undefined && later.jvmCpuMsPerSaga >= earlier.jvmCpuMsPerSaga * (1 - tolerance);
+
 /**
  * Runs `run` (a load like the first measured one) until the JVM servers' CPU per saga stops falling:
  * twice in a row a run within `tolerance` of the one before (once was not enough: the cost fell
@@ -27,9 +31,7 @@ export async function warmUpServers(
     const warm = { sagasPerSecond: Number(result.sagasPerSecond.toFixed(1)), jvmCpuMsPerSaga: Number(jvmCpuMsPerSaga(result).toFixed(2)) };
     runs.push(warm);
     log(`bench: server warm-up run ${runs.length}: ${warm.sagasPerSecond} sagas/s, Kafka + Elasticsearch ${warm.jvmCpuMsPerSaga} CPU ms per saga`);
-    const flat = (later: WarmUpRun | undefined, earlier: WarmUpRun | undefined) =>
-      later !== undefined && earlier !== undefined && later.jvmCpuMsPerSaga >= earlier.jvmCpuMsPerSaga * (1 - tolerance);
-    if (flat(runs.at(-1), runs.at(-2)) && flat(runs.at(-2), runs.at(-3))) return runs;
+    if (flat(runs.at(-1), runs.at(-2), tolerance) && flat(runs.at(-2), runs.at(-3), tolerance)) return runs;
   }
   log(`bench: server warm-up stopped after ${maxRuns} runs with the servers' cost still falling`);
   return runs;
